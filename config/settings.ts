@@ -1,0 +1,66 @@
+/**
+ * Process settings, read once from the environment. Everything an operator may change
+ * without editing code lives here, with the default a fresh install uses.
+ */
+import { resolve } from 'node:path';
+
+export interface Settings {
+  /** Where the embedded database, recordings, prompts and secrets live. */
+  dataDir: string;
+  /** External PostgreSQL; when empty the embedded PGlite database under dataDir is used. */
+  databaseUrl: string;
+  host: string;
+  port: number;
+  /** Public URL printed at start-up and used for Origin checks behind a proxy. */
+  publicUrl: string;
+  /** Set cookies with the Secure flag (enable behind HTTPS). */
+  secureCookies: boolean;
+  /** Take the client address from X-Forwarded-For (only behind a trusted reverse proxy). */
+  trustProxy: boolean;
+  security: SecuritySettings;
+}
+
+export interface SecuritySettings {
+  /** Consecutive failed logins before an account is locked. */
+  lockoutThreshold: number;
+  lockoutMinutes: number;
+  /** Login attempts allowed per client address per window. */
+  loginRateLimit: number;
+  loginRateWindowSeconds: number;
+  sessionIdleMinutes: number;
+  sessionMaxDays: number;
+}
+
+function int(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number.parseInt(value, 10);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`invalid number in environment: ${value}`);
+  return n;
+}
+
+function bool(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  return ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const host = env.HOST ?? '0.0.0.0';
+  const port = int(env.PORT, 8080);
+  return {
+    dataDir: resolve(env.DATA_DIR ?? 'data'),
+    databaseUrl: env.DATABASE_URL ?? '',
+    host,
+    port,
+    publicUrl: env.PUBLIC_URL ?? '',
+    secureCookies: bool(env.SECURE_COOKIES, false),
+    trustProxy: bool(env.TRUST_PROXY, false),
+    security: {
+      lockoutThreshold: int(env.LOCKOUT_THRESHOLD, 5),
+      lockoutMinutes: int(env.LOCKOUT_MINUTES, 15),
+      loginRateLimit: int(env.LOGIN_RATE_LIMIT, 20),
+      loginRateWindowSeconds: int(env.LOGIN_RATE_WINDOW_SECONDS, 300),
+      sessionIdleMinutes: int(env.SESSION_IDLE_MINUTES, 12 * 60),
+      sessionMaxDays: int(env.SESSION_MAX_DAYS, 30),
+    },
+  };
+}

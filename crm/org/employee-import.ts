@@ -1,0 +1,132 @@
+/**
+ * Importing employees from CSV (员工导入). Every row is checked with the same rules as the
+ * form; good rows are imported, bad rows come back with their line, field and reason.
+ */
+import { recordScope } from '../access/actor.ts';
+import { allRoles } from '../access/roles.ts';
+import { audit } from '../audit/audit-log.ts';
+import { normaliseUsername } from '../auth/login.ts';
+import type { Ctx } from '../shared/context.ts';
+import { readCsv } from '../shared/csv.ts';
+import { DomainError, type ErrorCode } from '../shared/errors.ts';
+import * as check from '../shared/validate.ts';
+import { departmentTree } from './departments.ts';
+import { type CreatedEmployee, type EmployeeInput, employeeProblems, insertEmployee } from './employees.ts';
+
+export const importColumns = ['username', 'name', 'jobNumber', 'department', 'roles', 'phone', 'email', 'canDialOut'] as const;
+type ImportColumn = (typeof importColumns)[number];
+const requiredColumns: ImportColumn[] = ['username', 'name', 'department'];
+
+/** Header names accepted for each column (English and Chinese, case-insensitive). */
+const headerAliases: Record<ImportColumn, string[]> = {
+  username: ['username', 'login', 'account', '用户名', '账号', '登录名'],
+  name: ['name', 'full name', '姓名', '名称'],
+  jobNumber: ['job number', 'job_number', 'agent number', 'employee number', '工号'],
+  department: ['department', 'dept', '部门'],
+  roles: ['roles', 'role', '角色'],
+  phone: ['phone', 'mobile', '手机', '手机号', '电话'],
+  email: ['email', 'e-mail', '邮箱', '电子邮箱'],
+  canDialOut: ['can dial out', 'can_dial_out', 'outbound', '外呼', '外呼权限'],
+};
+
+export const maxImportRows = 5000;
+
+export interface RowError {
+  line: number;
+  field: string;
+  code: ErrorCode;
+  value: string;
+}
+
+export interface ImportResult {
+  total: number;
+  imported: CreatedEmployee[];
+  errors: RowError[];
+}
+
+function mapHeader(header: string[]): Map<ImportColumn, number> {
+  const map = new Map<ImportColumn, number>();
+  header.forEach((h, i) => {
+    const key = h.trim().toLowerCase();
+    for (const col of importColumns) if (headerAliases[col].includes(key) && !map.has(col)) map.set(col, i);
+  });
+  return map;
+}
+
+export async function importEmployees(ctx: Ctx, bytes: Uint8Array): Promise<ImportResult> {
+  const scope = await recordScope(ctx.db, ctx.actor, 'employees:import');
+  await recordScope(ctx.db, ctx.actor, 'employees:create');
+  const csv = readCsv(bytes);
+  if (csv.header.length === 0) throw new DomainError('csv_empty');
+  const columns = mapHeader(csv.header);
+  const missing = requiredColumns.filter((c) => !columns.has(c));
+  if (missing.length > 0) throw new DomainError('csv_missing_column', { columns: missing.join(', ') });
+  if (csv.rows.length > maxImportRows) throw new DomainError('csv_too_many_rows', { max: maxImportRows });
+
+  const tree = await departmentTree(ctx.db);
+  const roleList = await allRoles(ctx.db);
+  const errors: RowError[] = csv.broken.map((b) => ({ line: b.line, field: '', code: 'csv_unreadable', value: b.message }));
+  const seenUsernames = new Set<string>();
+  const seenJobNumbers = new Set<string>();
+  const imported: CreatedEmployee[] = [];
+
+  for (const row of csv.rows) {
+    const cell = (c: ImportColumn) => {
+      const i = columns.get(c);
+      return i === undefined ? '' : (row.cells[i] ?? '').trim();
+    };
+    const rowErrors: RowError[] = [];
+    const fail = (field: string, code: ErrorCode, value: string) => rowErrors.push({ line: row.line, field, code, value });
+
+    const deptText = cell('department');
+    const byPath = tree.filter((d) => d.path.join('/') === deptText.replace(/\s*\/\s*/g, '/'));
+    const byName = tree.filter((d) => d.name === deptText);
+    const dept = byPath[0] ?? (byName.length === 1 ? byName[0] : undefined);
+    const roleNames = cell('roles').split(/[;,|、，；]/).map((r) => r.trim()).filter(Boolean);
+    const roleIds: number[] = [];
+    for (const rn of roleNames) {
+      const role = roleList.find((r) => r.name.toLowerCase() === rn.toLowerCase());
+      if (role) roleIds.push(role.id);
+      else fail('roles', 'role_unknown', rn);
+    }
+    const input: EmployeeInput = {
+      username: normaliseUsername(cell('username')),
+      name: cell('name'),
+      jobNumber: cell('jobNumber') || null,
+      email: cell('email') || null,
+      phone: cell('phone') || null,
+      departmentId: dept?.id ?? null,
+      roleIds,
+      canDialOut: check.toBool(cell('canDialOut')),
+      password: '',
+    };
+    const problems = await employeeProblems(ctx.db, ctx.actor, scope, input, null);
+    if (deptText && !dept) problems.departmentId = 'department_unknown';
+    const valueOf: Record<string, string> = { username: input.username, name: input.name, jobNumber: cell('jobNumber'), email: cell('email'), phone: cell('phone'), departmentId: deptText, roleIds: cell('roles') };
+    for (const [field, code] of Object.entries(problems)) {
+      if (code && field !== 'roleIds') fail(field === 'departmentId' ? 'department' : field, code, valueOf[field] ?? '');
+      else if (code && roleNames.length > 0 && rowErrors.every((e) => e.field !== 'roles')) fail('roles', code, cell('roles'));
+    }
+    if (input.username && seenUsernames.has(input.username)) fail('username', 'csv_duplicate_in_file', input.username);
+    if (input.jobNumber && seenJobNumbers.has(input.jobNumber)) fail('jobNumber', 'csv_duplicate_in_file', input.jobNumber);
+    seenUsernames.add(input.username);
+    if (input.jobNumber) seenJobNumbers.add(input.jobNumber);
+    if (rowErrors.length > 0) {
+      errors.push(...rowErrors);
+      continue;
+    }
+    try {
+      const created = await ctx.db.transaction(async (tx) => {
+        const c = await insertEmployee(tx, input);
+        await audit({ ...ctx, db: tx }, { action: 'employee.created', targetType: 'user', targetId: c.id, targetLabel: c.username, detail: { via: 'import', line: row.line } });
+        return c;
+      });
+      imported.push(created);
+    } catch {
+      errors.push({ line: row.line, field: 'username', code: 'conflict', value: input.username });
+    }
+  }
+  errors.sort((a, b) => a.line - b.line);
+  await audit(ctx, { action: 'employee.imported', detail: { total: csv.rows.length, imported: imported.length, failed: new Set(errors.map((e) => e.line)).size } });
+  return { total: csv.rows.length, imported, errors };
+}

@@ -1,0 +1,52 @@
+/**
+ * Starts the product: opens the database (external PostgreSQL or the embedded one under the
+ * data directory), applies migrations, and serves the web UI.
+ */
+import { serve } from '@hono/node-server';
+import { loadSettings } from './config/settings.ts';
+import { RateLimiter } from './crm/auth/rate-limiter.ts';
+import { purgeExpiredSessions } from './crm/auth/sessions.ts';
+import { openDatabase } from './db/client.ts';
+import { createApp } from './web/app.ts';
+import { join } from 'node:path';
+import { hostname } from 'node:os';
+
+const settings = loadSettings();
+const database = await openDatabase(
+  settings.databaseUrl ? { url: settings.databaseUrl } : { dataDir: join(settings.dataDir, 'db') },
+);
+console.log(
+  database.kind === 'embedded'
+    ? `[db] embedded PostgreSQL in ${join(settings.dataDir, 'db')}`
+    : '[db] PostgreSQL from DATABASE_URL',
+);
+await purgeExpiredSessions(database.db);
+
+const { security } = settings;
+const app = createApp({
+  db: database.db,
+  settings,
+  loginLimiter: new RateLimiter(security.loginRateLimit, security.loginRateWindowSeconds * 1000),
+});
+
+const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings.port }, (info) => {
+  const shownHost = settings.host === '0.0.0.0' || settings.host === '::' ? hostname() : settings.host;
+  const url = settings.publicUrl || `http://${shownHost}:${info.port}/`;
+  console.log(`[web] listening on ${settings.host}:${info.port}`);
+  console.log(`Call center is up: open ${url}`);
+});
+
+const sweep = setInterval(() => void purgeExpiredSessions(database.db).catch(() => {}), 3600_000);
+sweep.unref();
+
+let stopping = false;
+async function stop(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`[main] ${signal}: stopping`);
+  server.close();
+  await database.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,0 +1,52 @@
+/** Builds the web application: middleware pipeline, routes per area, error handling. */
+import { Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import { DomainError, ForbiddenError, NotFoundError } from '../crm/shared/errors.ts';
+import { authRoutes } from './auth/routes.tsx';
+import type { AppDeps, AppEnv } from './env.ts';
+import { errorKey } from './i18n/index.ts';
+import { csrfGuard, requestContext, requireLogin, sessionLoader, setupGate } from './middleware.ts';
+import { staticRoutes } from './static.ts';
+import { auditRoutes } from './system/audit.tsx';
+import { departmentRoutes } from './system/departments.tsx';
+import { employeeRoutes } from './system/employees.tsx';
+import { roleRoutes } from './system/roles.tsx';
+import { errorPage } from './views/error-page.tsx';
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        mediaSrc: ["'self'", 'blob:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+      referrerPolicy: 'same-origin',
+    }),
+  );
+  app.route('/static', staticRoutes);
+  app.use(requestContext(deps), sessionLoader, setupGate(), csrfGuard, requireLogin);
+  app.route('/', authRoutes);
+  app.route('/system/departments', departmentRoutes);
+  app.route('/system/roles', roleRoutes);
+  app.route('/system/employees', employeeRoutes);
+  app.route('/system/audit', auditRoutes);
+
+  app.notFound((c) => errorPage(c, 404, 'err.not_found'));
+  app.onError((err, c) => {
+    if (err instanceof ForbiddenError) return errorPage(c, 403, 'err.forbidden');
+    if (err instanceof NotFoundError) return errorPage(c, 404, 'err.not_found');
+    if (err instanceof DomainError) return errorPage(c, 409, errorKey(err.code), err.params);
+    console.error(`[web] ${c.req.method} ${c.req.path}:`, err);
+    return errorPage(c, 500, 'err.server');
+  });
+  return app;
+}

@@ -1,0 +1,47 @@
+/**
+ * The Hono environment shared by every route: dependencies, the request's origin, the
+ * session and actor, locale and translator, and the CSRF token to embed in forms.
+ */
+import type { HttpBindings } from '@hono/node-server';
+import type { Context } from 'hono';
+import type { Settings } from '../config/settings.ts';
+import type { Actor } from '../crm/access/actor.ts';
+import type { RateLimiter } from '../crm/auth/rate-limiter.ts';
+import type { Session } from '../crm/auth/sessions.ts';
+import type { Ctx } from '../crm/shared/context.ts';
+import type { Db } from '../db/client.ts';
+import type { Locale } from '../db/schema.ts';
+import type { T } from './i18n/index.ts';
+
+export interface AppDeps {
+  db: Db;
+  settings: Settings;
+  loginLimiter: RateLimiter;
+}
+
+export interface AppEnv {
+  Bindings: Partial<HttpBindings>;
+  Variables: {
+    deps: AppDeps;
+    ip: string;
+    userAgent: string;
+    locale: Locale;
+    t: T;
+    csrf: string;
+    session: Session | null;
+    actor: Actor | null;
+  };
+}
+
+export type C = Context<AppEnv>;
+
+/** The domain context for a logged-in request (routes behind requireLogin only). */
+export function ctxOf(c: C): Ctx {
+  const actor = c.get('actor');
+  if (!actor) throw new Error('ctxOf called on a request without a logged-in actor');
+  return { db: c.get('deps').db, actor, ip: c.get('ip'), userAgent: c.get('userAgent') };
+}
+
+export function anonCtxOf(c: C) {
+  return { db: c.get('deps').db, ip: c.get('ip'), userAgent: c.get('userAgent') };
+}

@@ -1,0 +1,49 @@
+/**
+ * Small HTTP helpers used by every route: redirects with a flash message, reading forms
+ * (repeated fields become arrays), and cookie names.
+ */
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { C } from './env.ts';
+import type { MessageKey, Params } from './i18n/index.ts';
+
+export const cookieNames = { session: 'cc_session', csrf: 'cc_csrf', flash: 'cc_flash', lang: 'cc_lang' } as const;
+
+export interface Flash {
+  key: MessageKey;
+  params?: Params;
+  kind: 'ok' | 'error';
+}
+
+export function cookieOptions(c: C) {
+  return { httpOnly: true, sameSite: 'Lax' as const, secure: c.get('deps').settings.secureCookies, path: '/' };
+}
+
+/** Redirects after a POST (303 See Other), optionally leaving a message for the next page. */
+export function see(c: C, url: string, flash?: Flash): Response {
+  if (flash) setCookie(c, cookieNames.flash, Buffer.from(JSON.stringify(flash)).toString('base64url'), { ...cookieOptions(c), maxAge: 60 });
+  return c.redirect(url, 303);
+}
+
+export function takeFlash(c: C): Flash | null {
+  const raw = getCookie(c, cookieNames.flash);
+  if (!raw) return null;
+  deleteCookie(c, cookieNames.flash, { path: '/' });
+  try {
+    const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Flash;
+    return typeof parsed.key === 'string' ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+export type FormData = Record<string, string | string[] | File>;
+
+/** The request's form; fields that repeat (checkbox groups, multi-selects) come back as arrays. */
+export async function readForm(c: C): Promise<Record<string, unknown>> {
+  return (await c.req.parseBody({ all: true })) as Record<string, unknown>;
+}
+
+/** A safe local redirect target from a `next` parameter. */
+export function localPath(value: string | undefined, fallback = '/'): string {
+  return value && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : fallback;
+}

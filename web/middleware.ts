@@ -1,0 +1,135 @@
+/**
+ * Request pipeline: who and where from, the session and actor (re-read on every request so
+ * a disabled user is out at once), CSRF checks on every state-changing request, the
+ * first-run gate, and the login gate.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { getCookie, setCookie } from 'hono/cookie';
+import { createMiddleware } from 'hono/factory';
+import { loadActor } from '../crm/access/actor.ts';
+import { auditAnonymous } from '../crm/audit/audit-log.ts';
+import { isSetupDone } from '../crm/auth/setup.ts';
+import { destroySession, findSession, randomToken } from '../crm/auth/sessions.ts';
+import type { AppDeps, AppEnv } from './env.ts';
+import { cookieNames, cookieOptions, localPath } from './http.ts';
+import { isLocale, negotiateLocale, translator } from './i18n/index.ts';
+import { errorPage } from './views/error-page.tsx';
+
+export const requestContext = (deps: AppDeps) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    c.set('deps', deps);
+    let ip = '';
+    try {
+      ip = getConnInfo(c).remote.address ?? '';
+    } catch {
+      ip = '';
+    }
+    if (deps.settings.trustProxy) ip = c.req.header('x-forwarded-for')?.split(',')[0]?.trim() || ip;
+    c.set('ip', ip);
+    c.set('userAgent', c.req.header('user-agent') ?? '');
+    const lang = getCookie(c, cookieNames.lang);
+    const locale = isLocale(lang) ? lang : negotiateLocale(c.req.header('accept-language'));
+    c.set('locale', locale);
+    c.set('t', translator(locale));
+    c.set('session', null);
+    c.set('actor', null);
+    let anon = getCookie(c, cookieNames.csrf);
+    if (!anon || anon.length < 32) {
+      anon = randomToken();
+      setCookie(c, cookieNames.csrf, anon, { ...cookieOptions(c), sameSite: 'Strict' });
+    }
+    c.set('csrf', anon);
+    await next();
+  });
+
+export const sessionLoader = createMiddleware<AppEnv>(async (c, next) => {
+  const token = getCookie(c, cookieNames.session);
+  if (token) {
+    const { db, settings } = c.get('deps');
+    const session = await findSession(db, token, settings.security);
+    const actor = session ? await loadActor(db, session.userId) : null;
+    if (session && actor) {
+      c.set('session', session);
+      c.set('actor', actor);
+      c.set('csrf', session.csrfToken);
+      c.set('locale', actor.locale);
+      c.set('t', translator(actor.locale));
+    } else if (session) {
+      await destroySession(db, session.id);
+    }
+  }
+  await next();
+});
+
+const unsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Refuses a state-changing request unless it carries this session's token and, when the browser says where it came from, comes from this site. */
+export const csrfGuard = createMiddleware<AppEnv>(async (c, next) => {
+  if (!unsafe.has(c.req.method)) return next();
+  const origin = c.req.header('origin');
+  const fetchSite = c.req.header('sec-fetch-site');
+  const host = c.req.header('host');
+  let crossSite = fetchSite === 'cross-site';
+  if (origin && host) {
+    try {
+      crossSite ||= new URL(origin).host !== host;
+    } catch {
+      crossSite = true;
+    }
+  }
+  let sent = c.req.header('x-csrf-token') ?? '';
+  if (!sent) {
+    const type = c.req.header('content-type') ?? '';
+    if (type.includes('form')) {
+      const body = await c.req.parseBody({ all: true });
+      const field = body._csrf;
+      sent = typeof field === 'string' ? field : '';
+    }
+  }
+  if (crossSite || !sent || !sameToken(sent, c.get('csrf'))) {
+    const actor = c.get('actor');
+    await auditAnonymous(
+      { db: c.get('deps').db, ip: c.get('ip'), userAgent: c.get('userAgent') },
+      actor ? { id: actor.userId, username: actor.username, departmentId: actor.departmentId } : null,
+      { action: 'auth.csrf_rejected', detail: { path: c.req.path, method: c.req.method, crossSite } },
+    );
+    return errorPage(c, 403, 'err.csrf');
+  }
+  return next();
+});
+
+/** Until the owner exists, every page leads to the setup page (the answer is cached once it is yes). */
+export function setupGate() {
+  let done = false;
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (!done) done = await isSetupDone(c.get('deps').db);
+    if (!done && c.req.path !== '/setup' && !c.req.path.startsWith('/static/')) return c.redirect('/setup', 303);
+    return next();
+  });
+}
+
+const openPaths = new Set(['/login', '/setup', '/healthz']);
+/** Everything but login, setup and static files needs a session; a forced password change comes first. */
+export const requireLogin = createMiddleware<AppEnv>(async (c, next) => {
+  if (openPaths.has(c.req.path) || c.req.path.startsWith('/static/')) return next();
+  const actor = c.get('actor');
+  if (!actor) {
+    if (c.req.header('hx-request')) {
+      c.header('HX-Redirect', '/login');
+      return c.body(null, 401);
+    }
+    const next = c.req.method === 'GET' ? `?next=${encodeURIComponent(localPath(c.req.path + (new URL(c.req.url).search || '')))}` : '';
+    return c.redirect(`/login${next}`, 303);
+  }
+  if (actor.mustChangePassword && c.req.path !== '/account/password' && c.req.path !== '/logout') {
+    return c.redirect('/account/password', 303);
+  }
+  return next();
+});

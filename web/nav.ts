@@ -1,0 +1,47 @@
+/**
+ * The navigation: every area of the product and the pages in it, each behind the permission
+ * that opens it. Areas whose pages come with later releases show as inactive entries.
+ */
+import type { Actor } from '../crm/access/actor.ts';
+import type { Permission } from '../crm/access/permissions.ts';
+import type { MessageKey } from './i18n/index.ts';
+
+export interface NavItem {
+  label: MessageKey;
+  href: string;
+  permission: Permission;
+}
+
+export interface NavArea {
+  label: MessageKey;
+  /** Seeing the area at all needs this permission. */
+  permission: Permission | null;
+  items: NavItem[];
+}
+
+export const navigation: readonly NavArea[] = [
+  { label: 'nav.desk', permission: 'desk:use', items: [] },
+  { label: 'nav.callcenter', permission: 'callcenter:view', items: [] },
+  { label: 'nav.supervisor', permission: 'supervisor:view', items: [] },
+  { label: 'nav.reports', permission: 'reports:view', items: [] },
+  { label: 'nav.crm', permission: 'crm:view', items: [] },
+  { label: 'nav.tickets', permission: 'tickets:view', items: [] },
+  { label: 'nav.qa', permission: 'qa:view', items: [] },
+  {
+    label: 'nav.system',
+    permission: null,
+    items: [
+      { label: 'nav.departments', href: '/system/departments', permission: 'departments:view' },
+      { label: 'nav.roles', href: '/system/roles', permission: 'roles:view' },
+      { label: 'nav.employees', href: '/system/employees', permission: 'employees:view' },
+      { label: 'nav.audit', href: '/system/audit', permission: 'audit:view' },
+    ],
+  },
+];
+
+/** The areas and items this actor may open. */
+export function navigationFor(actor: Actor): { area: NavArea; items: NavItem[] }[] {
+  return navigation
+    .map((area) => ({ area, items: area.items.filter((i) => actor.grants.has(i.permission)) }))
+    .filter(({ area, items }) => (area.permission ? actor.grants.has(area.permission) : items.length > 0));
+}

@@ -1,0 +1,34 @@
+/** Static assets: our CSS and scripts, and the pinned htmx build from node_modules. */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Hono } from 'hono';
+import type { AppEnv } from './env.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+const assets: Record<string, { path: string; type: string }> = {
+  'app.css': { path: join(here, 'static', 'app.css'), type: 'text/css; charset=utf-8' },
+  'app.js': { path: join(here, 'static', 'app.js'), type: 'text/javascript; charset=utf-8' },
+  'vendor/htmx.min.js': { path: require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript; charset=utf-8' },
+  'vendor/htmx-ext-sse.js': { path: require.resolve('htmx-ext-sse/dist/sse.min.js'), type: 'text/javascript; charset=utf-8' },
+};
+
+const cache = new Map<string, Buffer>();
+
+export const staticRoutes = new Hono<AppEnv>();
+staticRoutes.get('/*', (c) => {
+  const name = c.req.path.replace(/^\/static\//, '');
+  const asset = assets[name];
+  if (!asset) return c.notFound();
+  let body = cache.get(name);
+  if (!body) {
+    body = readFileSync(asset.path);
+    cache.set(name, body);
+  }
+  c.header('Content-Type', asset.type);
+  c.header('Cache-Control', 'public, max-age=300');
+  return c.body(new Uint8Array(body));
+});

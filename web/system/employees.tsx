@@ -1,0 +1,323 @@
+/** Employees (员工): list with filters and batch actions, create/edit, CSV import and export. */
+import { Hono } from 'hono';
+import { can } from '../../crm/access/actor.ts';
+import { allRoles } from '../../crm/access/roles.ts';
+import { departmentsInScope } from '../../crm/org/departments.ts';
+import { importColumns, importEmployees, type ImportResult } from '../../crm/org/employee-import.ts';
+import {
+  createEmployee,
+  type EmployeeRow,
+  employeeListing,
+  getEmployee,
+  parseEmployeeInput,
+  resetPasswords,
+  setEmployeesEnabled,
+  updateEmployee,
+} from '../../crm/org/employees.ts';
+import { csvLine } from '../../crm/shared/csv.ts';
+import { DomainError, NotFoundError } from '../../crm/shared/errors.ts';
+import { toId, toIds } from '../../crm/shared/validate.ts';
+import { type AppEnv, type C, ctxOf } from '../env.ts';
+import { attempt } from '../forms.ts';
+import { readForm, see } from '../http.ts';
+import { errorKey, type MessageKey } from '../i18n/index.ts';
+import { DataTable, exportCsv, loadTable, type TableSpec } from '../table.tsx';
+import { CheckboxField, emptyForm, Form, type FormState, SelectField, TextField, CheckboxGroup } from '../views/form.tsx';
+import { type PageView, pageView, renderPage } from '../views/page.tsx';
+import { formatTime } from '../views/format.ts';
+
+export const employeeRoutes = new Hono<AppEnv>();
+
+function statusOf(r: EmployeeRow, pv: PageView): string {
+  if (!r.enabled) return pv.t('emp.disabled');
+  if (r.lockedUntil && r.lockedUntil > new Date()) return pv.t('emp.locked');
+  if (r.mustChangePassword) return `${pv.t('emp.enabled')} · ${pv.t('emp.must_change')}`;
+  return pv.t('emp.enabled');
+}
+
+async function tableSpec(c: C): Promise<TableSpec<EmployeeRow>> {
+  const ctx = ctxOf(c);
+  const t = c.get('t');
+  const depts = await departmentsInScope(ctx, 'employees:view');
+  const roles = await allRoles(ctx.db);
+  return {
+    id: 'employees',
+    filters: [
+      { key: 'q', label: 'common.search', kind: 'text', placeholder: 'emp.filter_q' },
+      { key: 'department', label: 'emp.department', kind: 'select', options: depts.map((d) => ({ value: String(d.id), label: `${'\u00a0\u00a0'.repeat(d.depth)}${d.name}` })) },
+      { key: 'role', label: 'emp.roles', kind: 'select', options: roles.map((r) => ({ value: String(r.id), label: r.name })) },
+      { key: 'status', label: 'emp.status', kind: 'select', options: [{ value: 'enabled', label: t('emp.enabled') }, { value: 'disabled', label: t('emp.disabled') }] },
+    ],
+    columns: [
+      { key: 'name', label: 'emp.name', sort: 'name', cell: (r, pv) => (pv.actor && can(pv.actor, 'employees:edit') ? <a href={`/system/employees/${r.id}/edit`}>{r.name}</a> : r.name), csv: (r) => r.name },
+      { key: 'username', label: 'emp.username', sort: 'username', cell: (r) => r.username },
+      { key: 'jobNumber', label: 'emp.job_number', sort: 'jobNumber', cell: (r) => r.jobNumber ?? '' },
+      { key: 'department', label: 'emp.department', sort: 'department', cell: (r) => r.departmentName },
+      { key: 'roles', label: 'emp.roles', cell: (r) => r.roleNames },
+      { key: 'phone', label: 'emp.phone', cell: (r) => r.phone ?? '' },
+      { key: 'email', label: 'emp.email', cell: (r) => r.email ?? '', hiddenByDefault: true },
+      { key: 'canDialOut', label: 'emp.can_dial_out', cell: (r, pv) => (r.canDialOut ? pv.t('common.yes') : pv.t('common.no')) },
+      { key: 'status', label: 'emp.status', cell: statusOf },
+      { key: 'lastLoginAt', label: 'emp.last_login', sort: 'lastLoginAt', cell: (r, pv) => formatTime(r.lastLoginAt, pv.locale), hiddenByDefault: true },
+      { key: 'createdAt', label: 'emp.created_at', sort: 'createdAt', cell: (r, pv) => formatTime(r.createdAt, pv.locale), hiddenByDefault: true },
+    ],
+    rowId: (r) => r.id,
+    batchActions: [
+      { label: 'emp.enable', action: '/system/employees/enable', permission: 'employees:disable' },
+      { label: 'emp.disable', action: '/system/employees/disable', permission: 'employees:disable' },
+      { label: 'emp.reset_password', action: '/system/employees/reset-password', permission: 'employees:reset_password' },
+    ],
+    exportPermission: 'employees:export',
+  };
+}
+
+employeeRoutes.get('/', async (c) => {
+  const ctx = ctxOf(c);
+  const t = c.get('t');
+  const spec = await tableSpec(c);
+  const data = await loadTable(c, spec, '/system/employees', (q) => employeeListing(ctx, q));
+  return renderPage(c, { title: t('emp.title') }, (pv) => (
+    <section class="panel">
+      <div class="panel-head">
+        <h1>{t('emp.title')}</h1>
+        <div>
+          {can(ctx.actor, 'employees:import') ? (
+            <a class="button" href="/system/employees/import">
+              {t('emp.import')}
+            </a>
+          ) : null}{' '}
+          {can(ctx.actor, 'employees:create') ? (
+            <a class="button primary" href="/system/employees/new">
+              {t('emp.new')}
+            </a>
+          ) : null}
+        </div>
+      </div>
+      <DataTable pv={pv} data={data} />
+    </section>
+  ));
+});
+
+employeeRoutes.get('/export.csv', async (c) => {
+  const ctx = ctxOf(c);
+  return exportCsv(c, await tableSpec(c), (q) => employeeListing(ctx, q, 'employees:export'), pageView(c));
+});
+
+async function formPage(c: C, state: FormState, editingId: number | null, status: 200 | 422 = 200) {
+  const ctx = ctxOf(c);
+  const t = c.get('t');
+  const permission = editingId ? 'employees:edit' : 'employees:create';
+  const depts = await departmentsInScope(ctx, permission);
+  const roles = (await allRoles(ctx.db)).filter((r) => ctx.actor.isOwner || r.builtinKey !== 'owner');
+  const title = editingId ? t('emp.edit') : t('emp.new');
+  return renderPage(c, { title, status }, (pv) => (
+    <section class="panel">
+      <h1>{title}</h1>
+      <Form pv={pv} state={state} action={editingId ? `/system/employees/${editingId}/edit` : '/system/employees/new'} submit="common.save" cancelHref="/system/employees" id="employee-form">
+        <div class="grid-2">
+          <TextField pv={pv} state={state} name="name" label="emp.name" required />
+          <TextField pv={pv} state={state} name="username" label="emp.username" required autocomplete="off" />
+          <TextField pv={pv} state={state} name="jobNumber" label="emp.job_number" hint="emp.job_number_hint" />
+          <SelectField pv={pv} state={state} name="departmentId" label="emp.department" required emptyLabel="" options={depts.map((d) => ({ value: d.id, label: d.name, depth: d.depth }))} />
+          <TextField pv={pv} state={state} name="phone" label="emp.phone" type="tel" />
+          <TextField pv={pv} state={state} name="email" label="emp.email" type="email" />
+        </div>
+        <CheckboxGroup pv={pv} state={state} name="roleIds" label="emp.roles" columns options={roles.map((r) => ({ value: r.id, label: r.name }))} />
+        <CheckboxField pv={pv} state={state} name="canDialOut" label="emp.can_dial_out" />
+        {editingId ? null : <TextField pv={pv} state={state} name="password" label="emp.initial_password" type="password" hint="emp.initial_password_hint" autocomplete="new-password" />}
+      </Form>
+    </section>
+  ));
+}
+
+/** Shows generated passwords once, right after they were made. */
+function passwordsPage(c: C, rows: { username: string; name: string; temporaryPassword: string }[], intro?: { key: MessageKey; params?: Record<string, string | number> }) {
+  const t = c.get('t');
+  return renderPage(c, { title: t('emp.temp_passwords_title') }, () => (
+    <section class="panel">
+      <h1>{t('emp.temp_passwords_title')}</h1>
+      {intro ? <p class="flash flash-ok">{t(intro.key, intro.params)}</p> : null}
+      <p>{t('emp.temp_passwords_intro')}</p>
+      <table class="plain" id="temp-passwords">
+        <thead>
+          <tr>
+            <th>{t('emp.name')}</th>
+            <th>{t('emp.username')}</th>
+            <th>{t('auth.password')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr>
+              <td>{r.name}</td>
+              <td>{r.username}</td>
+              <td>
+                <code class="secret">{r.temporaryPassword}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p>
+        <a class="button" href="/system/employees">
+          {t('common.back')}
+        </a>
+      </p>
+    </section>
+  ));
+}
+
+employeeRoutes.get('/new', (c) => formPage(c, emptyForm({ departmentId: c.get('actor')?.departmentId ?? '' }), null));
+
+employeeRoutes.post('/new', async (c) => {
+  const raw = await readForm(c);
+  const result = await attempt(raw, () => createEmployee(ctxOf(c), parseEmployeeInput(raw)));
+  if (!result.ok) return formPage(c, result.state, null, 422);
+  const created = result.value;
+  if (created.temporaryPassword)
+    return passwordsPage(c, [{ username: created.username, name: created.name, temporaryPassword: created.temporaryPassword }], { key: 'emp.created', params: { name: created.name } });
+  return see(c, '/system/employees', { key: 'emp.created', params: { name: created.name }, kind: 'ok' });
+});
+
+function idParam(c: C): number {
+  const id = toId(c.req.param('id'));
+  if (!id) throw new NotFoundError();
+  return id;
+}
+
+employeeRoutes.get('/:id/edit', async (c) => {
+  const id = idParam(c);
+  const ctx = ctxOf(c);
+  const e = await getEmployee(ctx, id);
+  return formPage(
+    c,
+    emptyForm({ name: e.name, username: e.username, jobNumber: e.jobNumber ?? '', email: e.email ?? '', phone: e.phone ?? '', departmentId: e.departmentId, roleIds: e.roleIds.map(String), canDialOut: e.canDialOut ? '1' : '' }),
+    id,
+  );
+});
+
+employeeRoutes.post('/:id/edit', async (c) => {
+  const id = idParam(c);
+  const raw = await readForm(c);
+  const result = await attempt(raw, () => updateEmployee(ctxOf(c), id, parseEmployeeInput(raw)));
+  if (!result.ok) return formPage(c, result.state, id, 422);
+  return see(c, '/system/employees', { key: 'common.saved', kind: 'ok' });
+});
+
+async function batch(c: C, run: (ids: number[]) => Promise<Response>): Promise<Response> {
+  const raw = await readForm(c);
+  try {
+    return await run(toIds(raw.ids));
+  } catch (err) {
+    if (err instanceof DomainError && !(err instanceof NotFoundError) && err.code !== 'forbidden')
+      return see(c, '/system/employees', { key: errorKey(err.code), params: err.params, kind: 'error' });
+    throw err;
+  }
+}
+
+employeeRoutes.post('/enable', (c) =>
+  batch(c, async (ids) => see(c, '/system/employees', { key: 'emp.enabled_n', params: { count: await setEmployeesEnabled(ctxOf(c), ids, true) }, kind: 'ok' })),
+);
+employeeRoutes.post('/disable', (c) =>
+  batch(c, async (ids) => see(c, '/system/employees', { key: 'emp.disabled_n', params: { count: await setEmployeesEnabled(ctxOf(c), ids, false) }, kind: 'ok' })),
+);
+employeeRoutes.post('/reset-password', (c) => batch(c, async (ids) => passwordsPage(c, await resetPasswords(ctxOf(c), ids))));
+
+const maxCsvBytes = 5 * 1024 * 1024;
+
+function importPage(c: C, state: FormState, result: ImportResult | null, status: 200 | 422 = 200) {
+  const t = c.get('t');
+  const failedLines = result ? new Set(result.errors.map((e) => e.line)).size : 0;
+  return renderPage(c, { title: t('emp.import_title'), status }, (pv) => (
+    <section class="panel">
+      <h1>{t('emp.import_title')}</h1>
+      {result ? (
+        <div id="import-result">
+          <p class={failedLines > 0 ? 'flash flash-error' : 'flash flash-ok'}>{t('emp.import_result', { imported: result.imported.length, total: result.total, failed: failedLines })}</p>
+          {result.errors.length > 0 ? (
+            <>
+              <h2>{t('emp.import_errors')}</h2>
+              <table class="plain" id="import-errors">
+                <thead>
+                  <tr>
+                    <th>{t('emp.import_line')}</th>
+                    <th>{t('emp.import_field')}</th>
+                    <th>{t('emp.import_value')}</th>
+                    <th>{t('emp.import_reason')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {result.errors.map((e) => (
+                    <tr>
+                      <td>{e.line}</td>
+                      <td>{e.field}</td>
+                      <td>{e.value}</td>
+                      <td>{t(errorKey(e.code))}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          ) : null}
+          {result.imported.length > 0 ? (
+            <>
+              <h2>{t('emp.temp_passwords_title')}</h2>
+              <p>{t('emp.temp_passwords_intro')}</p>
+              <table class="plain" id="temp-passwords">
+                <tbody>
+                  {result.imported.map((r) => (
+                    <tr>
+                      <td>{r.name}</td>
+                      <td>{r.username}</td>
+                      <td>
+                        <code class="secret">{r.temporaryPassword}</code>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          ) : null}
+        </div>
+      ) : null}
+      <p>{t('emp.import_intro')}</p>
+      <p>
+        <a href="/system/employees/import/template.csv" hx-boost="false" download>
+          {t('emp.import_template')}
+        </a>
+      </p>
+      <Form pv={pv} state={state} action="/system/employees/import" submit="emp.import_submit" multipart cancelHref="/system/employees" id="import-form">
+        <div class={state.errors.file ? 'field has-error' : 'field'} data-field="file">
+          <label for="f-file">{t('emp.import_file')}</label>
+          <input id="f-file" type="file" name="file" accept=".csv,text/csv" />
+          {state.errors.file ? <small class="field-error">{t(errorKey(state.errors.file))}</small> : null}
+        </div>
+      </Form>
+    </section>
+  ));
+}
+
+employeeRoutes.get('/import', (c) => {
+  const ctx = ctxOf(c);
+  if (!can(ctx.actor, 'employees:import')) throw new NotFoundError();
+  return importPage(c, emptyForm(), null);
+});
+
+employeeRoutes.get('/import/template.csv', (c) => {
+  c.header('Content-Type', 'text/csv; charset=utf-8');
+  c.header('Content-Disposition', 'attachment; filename="employees-template.csv"');
+  return c.body(`\uFEFF${csvLine(['username', 'name', 'job number', 'department', 'roles', 'phone', 'email', 'can dial out'])}${csvLine(['zhang.wei', '张伟', '8001', 'Sales', 'Agent', '13800138000', 'zhang.wei@example.com', 'yes'])}`);
+});
+
+employeeRoutes.post('/import', async (c) => {
+  const ctx = ctxOf(c);
+  const raw = await readForm(c);
+  const file = raw.file;
+  if (!(file instanceof File) || file.size === 0) return importPage(c, { values: {}, errors: {}, message: { code: 'csv_empty' } }, null, 422);
+  if (file.size > maxCsvBytes) return importPage(c, { values: {}, errors: {}, message: { code: 'csv_too_many_rows', params: { max: 5000 } } }, null, 422);
+  const result = await attempt({}, async () => importEmployees(ctx, new Uint8Array(await file.arrayBuffer())));
+  if (!result.ok) return importPage(c, result.state, null, 422);
+  return importPage(c, emptyForm(), result.value);
+});
+
+export { importColumns };

@@ -1,0 +1,176 @@
+/** Roles and permissions (角色权限): function permissions per area and action, data scope, members. */
+import { Hono } from 'hono';
+import { can } from '../../crm/access/actor.ts';
+import { dataScopes, defaultRoleKey, permissionCatalog, type Area } from '../../crm/access/permissions.ts';
+import { createRole, deleteRole, getRole, listRoles, parseDeleteTarget, parseRoleInput, type Role, updateRole } from '../../crm/access/roles.ts';
+import { employeeChoices } from '../../crm/org/employees.ts';
+import { NotFoundError } from '../../crm/shared/errors.ts';
+import { arrayListing } from '../../crm/shared/list-query.ts';
+import { toId } from '../../crm/shared/validate.ts';
+import { type AppEnv, type C, ctxOf } from '../env.ts';
+import { attempt } from '../forms.ts';
+import { readForm, see } from '../http.ts';
+import type { MessageKey } from '../i18n/index.ts';
+import { DataTable, loadTable, type TableSpec } from '../table.tsx';
+import { emptyForm, Form, type FormState, SelectField, TextArea, TextField } from '../views/form.tsx';
+import { renderPage } from '../views/page.tsx';
+
+export const roleRoutes = new Hono<AppEnv>();
+
+const scopeLabel = (s: string) => `scope.${s}` as MessageKey;
+
+const table: TableSpec<Role> = {
+  id: 'roles',
+  filters: [{ key: 'q', label: 'common.search', kind: 'text' }],
+  columns: [
+    { key: 'name', label: 'role.name', sort: 'name', cell: (r) => <a href={`/system/roles/${r.id}/edit`}>{r.name}</a>, csv: (r) => r.name },
+    { key: 'scope', label: 'role.scope', cell: (r, pv) => pv.t(scopeLabel(r.dataScope)) },
+    { key: 'members', label: 'role.member_count', sort: 'members', cell: (r) => r.memberCount },
+    { key: 'builtin', label: 'role.builtin', cell: (r, pv) => (r.builtinKey ? pv.t('common.yes') : pv.t('common.no')) },
+    { key: 'description', label: 'role.description', cell: (r) => r.description, hiddenByDefault: true },
+  ],
+  rowActions: (r, pv) =>
+    pv.actor && can(pv.actor, 'roles:delete') && r.builtinKey !== 'owner' ? (
+      <a href={`/system/roles/${r.id}/delete`}>{pv.t('common.delete')}</a>
+    ) : null,
+};
+
+roleRoutes.get('/', async (c) => {
+  const ctx = ctxOf(c);
+  const t = c.get('t');
+  const data = await loadTable(c, table, '/system/roles', async (q) => {
+    const needle = (q.filters.q ?? '').toLowerCase();
+    const rows = (await listRoles(ctx)).filter((r) => !needle || r.name.toLowerCase().includes(needle));
+    if (q.sort === 'name') rows.sort((a, b) => a.name.localeCompare(b.name));
+    if (q.sort === 'members') rows.sort((a, b) => a.memberCount - b.memberCount);
+    if (q.dir === 'desc' && q.sort) rows.reverse();
+    return arrayListing(rows);
+  });
+  return renderPage(c, { title: t('role.title') }, (pv) => (
+    <section class="panel">
+      <div class="panel-head">
+        <h1>{t('role.title')}</h1>
+        {can(ctx.actor, 'roles:create') ? (
+          <a class="button primary" href="/system/roles/new">
+            {t('role.new')}
+          </a>
+        ) : null}
+      </div>
+      <p class="hint">{t('role.union_hint')}</p>
+      <DataTable pv={pv} data={data} />
+    </section>
+  ));
+});
+
+function PermissionMatrix(props: { state: FormState; t: (k: MessageKey) => string; disabled: boolean }) {
+  const raw = props.state.values.permissions;
+  const chosen = new Set((Array.isArray(raw) ? raw : raw ? [raw] : []).map(String));
+  return (
+    <fieldset class="field" data-field="permissions">
+      <legend>{props.t('role.permissions')}</legend>
+      <table class="matrix">
+        <tbody>
+          {(Object.keys(permissionCatalog) as Area[]).map((area) => (
+            <tr>
+              <th>{props.t(`perm.area.${area}`)}</th>
+              <td>
+                {permissionCatalog[area].map((action) => (
+                  <label class="check">
+                    <input type="checkbox" name="permissions" value={`${area}:${action}`} checked={chosen.has(`${area}:${action}`)} disabled={props.disabled} />
+                    {props.t(`perm.action.${action}` as MessageKey)}
+                  </label>
+                ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </fieldset>
+  );
+}
+
+async function formPage(c: C, state: FormState, editing: Role | null, status: 200 | 422 = 200) {
+  const ctx = ctxOf(c);
+  const t = c.get('t');
+  const people = await employeeChoices(ctx, editing ? 'roles:edit' : 'roles:create');
+  const ownerRole = editing?.builtinKey === 'owner';
+  const title = editing ? t('role.edit') : t('role.new');
+  return renderPage(c, { title, status }, (pv) => (
+    <section class="panel">
+      <h1>{title}</h1>
+      <Form pv={pv} state={state} action={editing ? `/system/roles/${editing.id}/edit` : '/system/roles/new'} submit="common.save" cancelHref="/system/roles" id="role-form">
+        <TextField pv={pv} state={state} name="name" label="role.name" required />
+        <TextArea pv={pv} state={state} name="description" label="role.description" />
+        {ownerRole ? <p class="notice">{t('role.owner_fixed')}</p> : null}
+        <SelectField pv={pv} state={state} name="dataScope" label="role.scope" options={dataScopes.map((s) => ({ value: s, label: t(scopeLabel(s)) }))} />
+        <PermissionMatrix state={state} t={t} disabled={ownerRole} />
+        <SelectField pv={pv} state={state} name="memberIds" label="role.members" multiple options={people.map((p) => ({ value: p.id, label: `${p.name} (${p.username})` }))} />
+      </Form>
+    </section>
+  ));
+}
+
+roleRoutes.get('/new', (c) => formPage(c, emptyForm({ dataScope: 'self' }), null));
+
+roleRoutes.post('/new', async (c) => {
+  const raw = await readForm(c);
+  const result = await attempt(raw, () => createRole(ctxOf(c), parseRoleInput(raw)));
+  if (!result.ok) return formPage(c, result.state, null, 422);
+  return see(c, '/system/roles', { key: 'role.created', kind: 'ok' });
+});
+
+async function loadOr404(c: C) {
+  const id = toId(c.req.param('id'));
+  if (!id) throw new NotFoundError();
+  return getRole(ctxOf(c), id);
+}
+
+roleRoutes.get('/:id/edit', async (c) => {
+  const r = await loadOr404(c);
+  return formPage(c, emptyForm({ name: r.name, description: r.description, dataScope: r.dataScope, permissions: r.permissions, memberIds: r.members.map((m) => String(m.id)) }), r);
+});
+
+roleRoutes.post('/:id/edit', async (c) => {
+  const r = await loadOr404(c);
+  const raw = await readForm(c);
+  const result = await attempt(raw, () => updateRole(ctxOf(c), r.id, parseRoleInput(raw)));
+  if (!result.ok) return formPage(c, result.state, r, 422);
+  return see(c, '/system/roles', { key: 'common.saved', kind: 'ok' });
+});
+
+async function deletePage(c: C, state: FormState, status: 200 | 422 = 200) {
+  const ctx = ctxOf(c);
+  const t = c.get('t');
+  const role = await loadOr404(c);
+  const others = (await listRoles(ctx)).filter((r) => r.id !== role.id && r.builtinKey !== 'owner');
+  const title = t('role.delete_title', { name: role.name });
+  return renderPage(c, { title, status }, (pv) => (
+    <section class="panel">
+      <h1>{title}</h1>
+      <Form pv={pv} state={state} action={`/system/roles/${role.id}/delete`} submit="common.delete" cancelHref="/system/roles" id="role-delete-form">
+        {role.memberCount > 0 ? (
+          <>
+            <p>{t('role.delete_members', { count: role.memberCount })}</p>
+            <SelectField pv={pv} state={state} name="moveTo" label="role.name" options={others.map((r) => ({ value: r.id, label: r.name }))} />
+          </>
+        ) : (
+          <p>{t('role.delete_no_members')}</p>
+        )}
+      </Form>
+    </section>
+  ));
+}
+
+roleRoutes.get('/:id/delete', async (c) => {
+  const ctx = ctxOf(c);
+  const fallback = (await listRoles(ctx)).find((r) => r.builtinKey === defaultRoleKey);
+  return deletePage(c, emptyForm({ moveTo: fallback?.id ?? '' }));
+});
+
+roleRoutes.post('/:id/delete', async (c) => {
+  const role = await loadOr404(c);
+  const raw = await readForm(c);
+  const result = await attempt(raw, () => deleteRole(ctxOf(c), role.id, parseDeleteTarget(raw)));
+  if (!result.ok) return deletePage(c, result.state, 422);
+  return see(c, '/system/roles', { key: 'common.deleted', kind: 'ok' });
+});

@@ -1,0 +1,196 @@
+/**
+ * The one form pattern: every field has a label, an optional hint and, after a failed
+ * submit, its own error message; the form keeps what the user typed. Forms post normally
+ * (and through htmx when boosted) with the CSRF token included.
+ */
+import type { Child } from 'hono/jsx';
+import type { ErrorCode, FieldErrors } from '../../crm/shared/errors.ts';
+import { errorKey, type MessageKey } from '../i18n/index.ts';
+import type { PageView } from './page.tsx';
+
+export interface FormState {
+  values: Record<string, unknown>;
+  errors: FieldErrors;
+  /** An error about the whole form (shown above the fields). */
+  message?: { code: ErrorCode; params?: Record<string, string | number> };
+}
+
+export const emptyForm = (values: Record<string, unknown> = {}): FormState => ({ values, errors: {} });
+
+export interface Option {
+  value: string | number;
+  label: string;
+  depth?: number;
+}
+
+function valueOf(state: FormState, name: string): string {
+  const v = state.values[name];
+  if (v === null || v === undefined) return '';
+  return Array.isArray(v) ? String(v[0] ?? '') : String(v);
+}
+
+function valuesOf(state: FormState, name: string): string[] {
+  const v = state.values[name];
+  if (v === null || v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+export function Form(props: {
+  pv: PageView;
+  state: FormState;
+  action: string;
+  submit: MessageKey;
+  cancelHref?: string;
+  multipart?: boolean;
+  id?: string;
+  children?: Child;
+}) {
+  const { t } = props.pv;
+  const hasErrors = Object.keys(props.state.errors).length > 0;
+  return (
+    <form
+      method="post"
+      action={props.action}
+      class="form"
+      id={props.id}
+      enctype={props.multipart ? 'multipart/form-data' : undefined}
+      novalidate
+    >
+      <input type="hidden" name="_csrf" value={props.pv.csrf} />
+      {props.state.message ? (
+        <p class="form-error" role="alert">
+          {t(errorKey(props.state.message.code), props.state.message.params)}
+        </p>
+      ) : hasErrors ? (
+        <p class="form-error" role="alert">
+          {t('common.form_has_errors')}
+        </p>
+      ) : null}
+      {props.children}
+      <div class="form-actions">
+        <button type="submit" class="primary">
+          {t(props.submit)}
+        </button>
+        {props.cancelHref ? (
+          <a class="button" href={props.cancelHref}>
+            {t('common.cancel')}
+          </a>
+        ) : null}
+      </div>
+    </form>
+  );
+}
+
+interface FieldProps {
+  pv: PageView;
+  state: FormState;
+  name: string;
+  label: MessageKey;
+  hint?: MessageKey;
+  required?: boolean;
+}
+
+function Field(props: FieldProps & { children?: Child; group?: boolean }) {
+  const { t } = props.pv;
+  const error = props.state.errors[props.name];
+  const id = `f-${props.name}`;
+  const Label = props.group ? 'legend' : 'label';
+  const Wrapper = props.group ? 'fieldset' : 'div';
+  return (
+    <Wrapper class={error ? 'field has-error' : 'field'} data-field={props.name}>
+      <Label for={props.group ? undefined : id}>
+        {t(props.label)}
+        {props.required ? (
+          <span class="req" title={t('common.required_mark')}>
+            *
+          </span>
+        ) : null}
+      </Label>
+      {props.children}
+      {props.hint ? <small class="hint">{t(props.hint)}</small> : null}
+      {error ? (
+        <small class="field-error" id={`${id}-error`} role="alert">
+          {t(errorKey(error))}
+        </small>
+      ) : null}
+    </Wrapper>
+  );
+}
+
+export function TextField(
+  props: FieldProps & { type?: 'text' | 'password' | 'email' | 'tel' | 'date' | 'search'; autocomplete?: string; keepValue?: boolean },
+) {
+  const type = props.type ?? 'text';
+  const error = props.state.errors[props.name];
+  return (
+    <Field {...props}>
+      <input
+        id={`f-${props.name}`}
+        name={props.name}
+        type={type}
+        value={type === 'password' && !props.keepValue ? '' : valueOf(props.state, props.name)}
+        required={props.required}
+        autocomplete={props.autocomplete}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={error ? `f-${props.name}-error` : undefined}
+      />
+    </Field>
+  );
+}
+
+export function TextArea(props: FieldProps) {
+  return (
+    <Field {...props}>
+      <textarea id={`f-${props.name}`} name={props.name} rows={3}>
+        {valueOf(props.state, props.name)}
+      </textarea>
+    </Field>
+  );
+}
+
+export function SelectField(props: FieldProps & { options: Option[]; emptyLabel?: string; multiple?: boolean }) {
+  const selected = new Set(valuesOf(props.state, props.name));
+  return (
+    <Field {...props}>
+      <select
+        id={`f-${props.name}`}
+        name={props.name}
+        multiple={props.multiple}
+        size={props.multiple ? Math.min(10, Math.max(4, props.options.length)) : undefined}
+        aria-invalid={props.state.errors[props.name] ? 'true' : undefined}
+      >
+        {props.emptyLabel !== undefined && !props.multiple ? <option value="">{props.emptyLabel}</option> : null}
+        {props.options.map((o) => (
+          <option value={String(o.value)} selected={selected.has(String(o.value))}>
+            {`${'\u00a0\u00a0'.repeat(o.depth ?? 0)}${o.label}`}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
+export function CheckboxField(props: Omit<FieldProps, 'required'>) {
+  const checked = ['1', 'true', 'on'].includes(valueOf(props.state, props.name));
+  return (
+    <Field {...props}>
+      <input id={`f-${props.name}`} type="checkbox" name={props.name} value="1" checked={checked} class="checkbox" />
+    </Field>
+  );
+}
+
+export function CheckboxGroup(props: FieldProps & { options: Option[]; columns?: boolean }) {
+  const selected = new Set(valuesOf(props.state, props.name));
+  return (
+    <Field {...props} group>
+      <div class={props.columns ? 'checks columns' : 'checks'}>
+        {props.options.map((o) => (
+          <label class="check">
+            <input type="checkbox" name={props.name} value={String(o.value)} checked={selected.has(String(o.value))} />
+            {o.label}
+          </label>
+        ))}
+      </div>
+    </Field>
+  );
+}
