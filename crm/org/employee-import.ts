@@ -102,13 +102,14 @@ export async function importEmployees(ctx: Ctx, bytes: Uint8Array): Promise<Impo
     };
     const problems = await employeeProblems(ctx.db, ctx.actor, scope, input, null);
     if (deptText && !dept) problems.departmentId = 'department_unknown';
+    // A value seen earlier in this file is reported as such, not as taken by that earlier row.
+    if (input.username && seenUsernames.has(input.username)) problems.username = 'csv_duplicate_in_file';
+    if (input.jobNumber && seenJobNumbers.has(input.jobNumber)) problems.jobNumber = 'csv_duplicate_in_file';
     const valueOf: Record<string, string> = { username: input.username, name: input.name, jobNumber: cell('jobNumber'), email: cell('email'), phone: cell('phone'), departmentId: deptText, roleIds: cell('roles') };
     for (const [field, code] of Object.entries(problems)) {
       if (code && field !== 'roleIds') fail(field === 'departmentId' ? 'department' : field, code, valueOf[field] ?? '');
       else if (code && roleNames.length > 0 && rowErrors.every((e) => e.field !== 'roles')) fail('roles', code, cell('roles'));
     }
-    if (input.username && seenUsernames.has(input.username)) fail('username', 'csv_duplicate_in_file', input.username);
-    if (input.jobNumber && seenJobNumbers.has(input.jobNumber)) fail('jobNumber', 'csv_duplicate_in_file', input.jobNumber);
     seenUsernames.add(input.username);
     if (input.jobNumber) seenJobNumbers.add(input.jobNumber);
     if (rowErrors.length > 0) {

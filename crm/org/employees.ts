@@ -123,8 +123,9 @@ export async function getOwnProfile(ctx: Ctx): Promise<Employee> {
   return me;
 }
 
-export async function getEmployee(ctx: Ctx, id: number): Promise<Employee> {
-  return (await employeeInScope(ctx, id, 'employees:view')).employee;
+/** One employee for viewing, or for an edit form when `permission` is employees:edit. */
+export async function getEmployee(ctx: Ctx, id: number, permission: Permission = 'employees:view'): Promise<Employee> {
+  return (await employeeInScope(ctx, id, permission)).employee;
 }
 
 export interface EmployeeInput {

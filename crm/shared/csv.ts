@@ -28,18 +28,26 @@ export function decodeText(bytes: Uint8Array): string {
 export function readCsv(bytes: Uint8Array): CsvFile {
   const text = decodeText(bytes);
   const broken: CsvFile['broken'] = [];
-  const records = parse(text, {
+  const rows: CsvRow[] = [];
+  // The line where the last good record ended: a broken record starts after it.
+  let lastEnd = 0;
+  parse(text, {
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
     trim: true,
-    info: true,
+    on_record: (record: string[], context) => {
+      lastEnd = Number(context.lines);
+      const innerBreaks = record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
+      rows.push({ line: lastEnd - innerBreaks, cells: record });
+      return null;
+    },
     on_skip: (err) => {
-      broken.push({ line: Number(err?.lines ?? 0), message: String(err?.code ?? 'CSV_INVALID') });
+      broken.push({ line: lastEnd + 1, message: String(err?.code ?? 'CSV_INVALID') });
+      lastEnd = Number(err?.lines ?? lastEnd + 1);
       return undefined;
     },
-  }) as unknown as { record: string[]; info: { lines: number } }[];
-  const rows = records.map((r) => ({ line: r.info.lines, cells: r.record }));
+  });
   const first = rows.shift();
   return { header: first?.cells ?? [], rows, broken };
 }

@@ -188,7 +188,7 @@ function idParam(c: C): number {
 employeeRoutes.get('/:id/edit', async (c) => {
   const id = idParam(c);
   const ctx = ctxOf(c);
-  const e = await getEmployee(ctx, id);
+  const e = await getEmployee(ctx, id, 'employees:edit');
   return formPage(
     c,
     emptyForm({ name: e.name, username: e.username, jobNumber: e.jobNumber ?? '', email: e.email ?? '', phone: e.phone ?? '', departmentId: e.departmentId, roleIds: e.roleIds.map(String), canDialOut: e.canDialOut ? '1' : '' }),

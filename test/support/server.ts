@@ -1,0 +1,34 @@
+/** Starts the real web application on a free loopback port for a test, and stops it. */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { loadSettings, type Settings } from '../../config/settings.ts';
+import { RateLimiter } from '../../crm/auth/rate-limiter.ts';
+import type { Db } from '../../db/client.ts';
+import type { AppDeps } from '../../web/env.ts';
+import { createApp } from '../../web/app.ts';
+
+export interface RunningApp {
+  url: string;
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+export async function startApp(db: Db, change: (s: Settings) => void = () => {}): Promise<RunningApp> {
+  const settings = loadSettings({ HOST: '127.0.0.1', PORT: '0', DATA_DIR: 'test-output/data' });
+  change(settings);
+  const deps: AppDeps = {
+    db,
+    settings,
+    loginLimiter: new RateLimiter(settings.security.loginRateLimit, settings.security.loginRateWindowSeconds * 1000),
+  };
+  const app = createApp(deps);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    deps,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
