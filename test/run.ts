@@ -16,9 +16,20 @@ const total: Tally = { passed: 0, failed: 0, skipped: 0 };
 const failures: string[] = [];
 const only = process.argv.slice(2);
 
+/** A test file that runs longer than this is killed and counted as failed. */
+const fileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 15 * 60_000);
+
 function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const timer = setTimeout(() => {
+      console.log(`\n!! timed out after ${fileTimeoutMs} ms: ${args.join(' ')}`);
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, fileTimeoutMs);
     let out = '';
     const take = (chunk: Buffer) => {
       out += chunk.toString();
@@ -26,7 +37,10 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
     };
     child.stdout.on('data', take);
     child.stderr.on('data', take);
-    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, out });
+    });
   });
 }
 
@@ -76,6 +90,7 @@ for (const f of files('test/unit')) await uvuFile(f, f);
 for (const mode of ['postgres', 'embedded']) {
   for (const f of files('test/integration')) await uvuFile(f, `${f} [${mode}]`, { TEST_DB: mode });
 }
+for (const f of files('test/system')) await uvuFile(f, f);
 for (const f of files('test/browser')) await uvuFile(f, f);
 
 if (failures.length > 0) console.log(`\nFailed:\n  ${failures.join('\n  ')}`);

@@ -2,7 +2,7 @@
  * Paging, sorting and filtering for every list in the product. A domain list declares which
  * columns sort and which filters exist; the table component in web/ renders any of them.
  */
-import { asc, desc, type SQL } from 'drizzle-orm';
+import { asc, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 
 export interface ListQuery {
@@ -64,7 +64,8 @@ export function orderBy(
 ): SQL[] {
   const column = query.sort ? sortable[query.sort] : undefined;
   if (!column) return [fallback, asc(tieBreaker)];
-  return [query.dir === 'desc' ? desc(column) : asc(column), asc(tieBreaker)];
+  // Empty values sort last in both directions, as spreadsheets do.
+  return [query.dir === 'desc' ? sql`${column} desc nulls last` : sql`${column} asc nulls last`, asc(tieBreaker)];
 }
 
 /** Escapes LIKE wildcards in user text. */

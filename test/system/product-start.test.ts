@@ -1,0 +1,101 @@
+/**
+ * The product as an operator starts it: `node main.ts` with no DATABASE_URL uses the
+ * embedded database under the data directory, prints its URL and serves the login flow;
+ * data survives a restart. With DATABASE_URL it uses the PostgreSQL server.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { WebClient } from '../support/client.ts';
+import { adminUrl } from '../support/db.ts';
+
+const test = suite('product start');
+const dataDir = mkdtempSync(join(tmpdir(), 'cc-data-'));
+const running = new Set<ChildProcess>();
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function start(env: Record<string, string>): Promise<{ proc: ChildProcess; url: string; log: () => string }> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
+  let out = '';
+  proc.stdout?.on('data', (d) => (out += d));
+  proc.stderr?.on('data', (d) => (out += d));
+  const deadline = Date.now() + 30_000;
+  while (!/Call center is up: open (\S+)/.test(out)) {
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { proc, url: /Call center is up: open (\S+)/.exec(out)![1]!.replace(/\/$/, ''), log: () => out };
+}
+
+async function stop(proc: ChildProcess) {
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await exited;
+}
+
+test.after(() => {
+  for (const proc of running) proc.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('with no DATABASE_URL it runs on the embedded database, and data survives a restart', async () => {
+  const first = await start({});
+  assert.match(first.log(), `[db] embedded PostgreSQL in ${join(dataDir, 'db')}`);
+  const web = new WebClient(first.url);
+  const setup = await web.get('/setup');
+  assert.is(setup.status, 200);
+  const done = await web.post('/setup', { company: 'Acme', name: 'Olivia', username: 'owner', password: 'Correct-horse-42', confirm: 'Correct-horse-42' });
+  assert.is(done.status, 303);
+  await stop(first.proc);
+
+  const second = await start({});
+  const again = new WebClient(second.url);
+  assert.match((await again.get('/')).location ?? '', /^\/login/, 'setup is not offered again');
+  const login = await again.login('owner', 'Correct-horse-42');
+  assert.is(login.status, 303);
+  assert.match((await again.get('/')).text, 'Welcome, Olivia');
+  await stop(second.proc);
+});
+
+test('with DATABASE_URL it uses the PostgreSQL server and applies the migrations', async () => {
+  const name = `cc_start_${process.pid}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  try {
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    const app = await start({ DATABASE_URL: url.toString() });
+    assert.match(app.log(), '[db] PostgreSQL from DATABASE_URL');
+    assert.is((await new WebClient(app.url).get('/setup')).status, 200);
+    await stop(app.proc);
+    const db = postgres(url.toString(), { max: 1 });
+    const tables = await db`select table_name from information_schema.tables where table_schema = 'public'`;
+    await db.end();
+    assert.ok(tables.some((t) => t.table_name === 'users'));
+  } finally {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+});
+
+test.run();

@@ -1,0 +1,37 @@
+/** Password hashing and policy, temporary passwords, the login rate limiter. */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { hashPassword, passwordProblem, temporaryPassword, verifyPassword } from '../../crm/auth/passwords.ts';
+import { RateLimiter } from '../../crm/auth/rate-limiter.ts';
+
+const test = suite('security');
+
+test('scrypt hashes verify only the right password and differ per salt', async () => {
+  const a = await hashPassword('Correct-horse-42');
+  const b = await hashPassword('Correct-horse-42');
+  assert.is.not(a, b);
+  assert.ok(await verifyPassword('Correct-horse-42', a));
+  assert.not.ok(await verifyPassword('correct-horse-42', a));
+  assert.not.ok(await verifyPassword('x', 'md5$abc'));
+});
+
+test('the policy wants length, letters and digits, and not the username', () => {
+  assert.is(passwordProblem('short1', 'u'), 'password_too_short');
+  assert.is(passwordProblem('onlyletterslong', 'u'), 'password_too_weak');
+  assert.is(passwordProblem('1234567890123', 'u'), 'password_too_weak');
+  assert.is(passwordProblem('zhangwei-2024x', 'zhangwei'), 'password_same_as_username');
+  assert.is(passwordProblem('密码很长很长的密码123', 'u'), null);
+  for (let i = 0; i < 50; i++) assert.is(passwordProblem(temporaryPassword(), 'someone'), null);
+});
+
+test('the rate limiter refuses past the limit and forgets after the window', () => {
+  const limiter = new RateLimiter(3, 1000);
+  assert.ok(limiter.attempt('1.2.3.4', 0));
+  assert.ok(limiter.attempt('1.2.3.4', 10));
+  assert.ok(limiter.attempt('1.2.3.4', 20));
+  assert.not.ok(limiter.attempt('1.2.3.4', 30));
+  assert.ok(limiter.attempt('5.6.7.8', 30), 'other addresses are not affected');
+  assert.ok(limiter.attempt('1.2.3.4', 1011));
+});
+
+test.run();
