@@ -19,9 +19,17 @@ const only = process.argv.slice(2);
 /** A test file that runs longer than this is killed and counted as failed. */
 const fileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 15 * 60_000);
 
-function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(cmd, args, {
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const timer = setTimeout(() => {
       console.log(`\n!! timed out after ${fileTimeoutMs} ms: ${args.join(' ')}`);
       try {
@@ -60,7 +68,11 @@ async function uvuFile(file: string, label: string, env: Record<string, string> 
   console.log(`\n── ${label}`);
   const dir = join(file, '..');
   const name = file.split('/').pop()!.replace(/\./g, '\\.');
-  const { code, out } = await run(process.execPath, ['node_modules/uvu/bin.js', '-r', 'tsx', dir, `^${name}$`, '--no-color'], env);
+  const { code, out } = await run(
+    process.execPath,
+    ['node_modules/uvu/bin.js', '-r', 'tsx', dir, `^${name}$`, '--no-color'],
+    env,
+  );
   const num = (label: string) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(out)?.[1] ?? 'NaN');
   const t = num('Total');
   const p = num('Passed');
@@ -85,7 +97,11 @@ const files = (dir: string) =>
     .map((f) => join(dir, f));
 
 await check('typecheck (tsc --noEmit)', process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit']);
-await check('lint and format (biome check)', process.execPath, ['node_modules/@biomejs/biome/bin/biome', 'check', '.']);
+await check('lint and format (biome check)', process.execPath, [
+  'node_modules/@biomejs/biome/bin/biome',
+  'check',
+  '.',
+]);
 for (const f of files('test/unit')) await uvuFile(f, f);
 for (const mode of ['postgres', 'embedded']) {
   for (const f of files('test/integration')) await uvuFile(f, `${f} [${mode}]`, { TEST_DB: mode });

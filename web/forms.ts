@@ -8,7 +8,10 @@ import type { FormState } from './views/form.tsx';
 
 export type Outcome<R> = { ok: true; value: R } | { ok: false; state: FormState };
 
-export async function attempt<R>(values: Record<string, unknown>, action: () => Promise<R>): Promise<Outcome<R>> {
+export async function attempt<R>(
+  values: Record<string, unknown>,
+  action: () => Promise<R>,
+): Promise<Outcome<R>> {
   try {
     return { ok: true, value: await action() };
   } catch (err) {

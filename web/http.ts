@@ -6,7 +6,12 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { C } from './env.ts';
 import type { MessageKey, Params } from './i18n/index.ts';
 
-export const cookieNames = { session: 'cc_session', csrf: 'cc_csrf', flash: 'cc_flash', lang: 'cc_lang' } as const;
+export const cookieNames = {
+  session: 'cc_session',
+  csrf: 'cc_csrf',
+  flash: 'cc_flash',
+  lang: 'cc_lang',
+} as const;
 
 export interface Flash {
   key: MessageKey;
@@ -15,12 +20,21 @@ export interface Flash {
 }
 
 export function cookieOptions(c: C) {
-  return { httpOnly: true, sameSite: 'Lax' as const, secure: c.get('deps').settings.secureCookies, path: '/' };
+  return {
+    httpOnly: true,
+    sameSite: 'Lax' as const,
+    secure: c.get('deps').settings.secureCookies,
+    path: '/',
+  };
 }
 
 /** Redirects after a POST (303 See Other), optionally leaving a message for the next page. */
 export function see(c: C, url: string, flash?: Flash): Response {
-  if (flash) setCookie(c, cookieNames.flash, Buffer.from(JSON.stringify(flash)).toString('base64url'), { ...cookieOptions(c), maxAge: 60 });
+  if (flash)
+    setCookie(c, cookieNames.flash, Buffer.from(JSON.stringify(flash)).toString('base64url'), {
+      ...cookieOptions(c),
+      maxAge: 60,
+    });
   return c.redirect(url, 303);
 }
 
@@ -45,5 +59,5 @@ export async function readForm(c: C): Promise<Record<string, unknown>> {
 
 /** A safe local redirect target from a `next` parameter. */
 export function localPath(value: string | undefined, fallback = '/'): string {
-  return value && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : fallback;
+  return value?.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : fallback;
 }

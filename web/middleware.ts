@@ -84,15 +84,14 @@ export const csrfGuard = createMiddleware<AppEnv>(async (c, next) => {
       crossSite = true;
     }
   }
-  let sent = c.req.header('x-csrf-token') ?? '';
-  if (!sent) {
-    const type = c.req.header('content-type') ?? '';
-    if (type.includes('form')) {
-      const body = await c.req.parseBody({ all: true });
-      const field = body._csrf;
-      sent = typeof field === 'string' ? field : '';
-    }
+  // The form field comes from the page the user submitted; the header from htmx requests.
+  let sent = '';
+  const type = c.req.header('content-type') ?? '';
+  if (type.includes('form')) {
+    const field = (await c.req.parseBody({ all: true }))._csrf;
+    sent = typeof field === 'string' ? field : '';
   }
+  if (!sent) sent = c.req.header('x-csrf-token') ?? '';
   if (crossSite || !sent || !sameToken(sent, c.get('csrf'))) {
     const actor = c.get('actor');
     await auditAnonymous(
@@ -110,7 +109,8 @@ export function setupGate() {
   let done = false;
   return createMiddleware<AppEnv>(async (c, next) => {
     if (!done) done = await isSetupDone(c.get('deps').db);
-    if (!done && c.req.path !== '/setup' && !c.req.path.startsWith('/static/')) return c.redirect('/setup', 303);
+    if (!done && c.req.path !== '/setup' && !c.req.path.startsWith('/static/'))
+      return c.redirect('/setup', 303);
     return next();
   });
 }
@@ -125,7 +125,10 @@ export const requireLogin = createMiddleware<AppEnv>(async (c, next) => {
       c.header('HX-Redirect', '/login');
       return c.body(null, 401);
     }
-    const next = c.req.method === 'GET' ? `?next=${encodeURIComponent(localPath(c.req.path + (new URL(c.req.url).search || '')))}` : '';
+    const next =
+      c.req.method === 'GET'
+        ? `?next=${encodeURIComponent(localPath(c.req.path + (new URL(c.req.url).search || '')))}`
+        : '';
     return c.redirect(`/login${next}`, 303);
   }
   if (actor.mustChangePassword && c.req.path !== '/account/password' && c.req.path !== '/logout') {

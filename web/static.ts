@@ -12,8 +12,14 @@ const require = createRequire(import.meta.url);
 const assets: Record<string, { path: string; type: string }> = {
   'app.css': { path: join(here, 'static', 'app.css'), type: 'text/css; charset=utf-8' },
   'app.js': { path: join(here, 'static', 'app.js'), type: 'text/javascript; charset=utf-8' },
-  'vendor/htmx.min.js': { path: require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript; charset=utf-8' },
-  'vendor/htmx-ext-sse.js': { path: require.resolve('htmx-ext-sse/dist/sse.min.js'), type: 'text/javascript; charset=utf-8' },
+  'vendor/htmx.min.js': {
+    path: require.resolve('htmx.org/dist/htmx.min.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  'vendor/htmx-ext-sse.js': {
+    path: require.resolve('htmx-ext-sse/dist/sse.min.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
 };
 
 const cache = new Map<string, Buffer>();

@@ -12,7 +12,14 @@ import { requirePermission } from '../crm/access/actor.ts';
 import { audit } from '../crm/audit/audit-log.ts';
 import { csvLine } from '../crm/shared/csv.ts';
 import { ForbiddenError } from '../crm/shared/errors.ts';
-import { everyRow, type ListQuery, type Listing, type Page, pageOf, pageSizes } from '../crm/shared/list-query.ts';
+import {
+  everyRow,
+  type ListQuery,
+  type Listing,
+  type Page,
+  pageOf,
+  pageSizes,
+} from '../crm/shared/list-query.ts';
 import { userTablePrefs } from '../db/schema.ts';
 import { type C, ctxOf } from './env.ts';
 import type { MessageKey } from './i18n/index.ts';
@@ -116,23 +123,41 @@ export interface TableData<R> {
 }
 
 /** Reads the page of rows and the user's columns for rendering. */
-export async function loadTable<R>(c: C, spec: TableSpec<R>, base: string, listing: (q: ListQuery) => Promise<Listing<R>>): Promise<TableData<R>> {
+export async function loadTable<R>(
+  c: C,
+  spec: TableSpec<R>,
+  base: string,
+  listing: (q: ListQuery) => Promise<Listing<R>>,
+): Promise<TableData<R>> {
   const query = parseListQuery(c, spec as TableSpec<unknown>);
   const page = await pageOf(await listing(query), query);
   return { spec, base, query, page, columns: await visibleColumns(c, spec) };
 }
 
 /** Streams every filtered row as CSV (visible columns), after checking the export permission. */
-export async function exportCsv<R>(c: C, spec: TableSpec<R>, listing: (q: ListQuery) => Promise<Listing<R>>, pv: PageView): Promise<Response> {
+export async function exportCsv<R>(
+  c: C,
+  spec: TableSpec<R>,
+  listing: (q: ListQuery) => Promise<Listing<R>>,
+  pv: PageView,
+): Promise<Response> {
   const ctx = ctxOf(c);
   if (!spec.exportPermission) throw new ForbiddenError('export');
   requirePermission(ctx.actor, spec.exportPermission);
   const query = parseListQuery(c, spec as TableSpec<unknown>);
   const rows = await listing(query);
   const columns = await visibleColumns(c, spec);
-  await audit(ctx, { action: 'data.exported', targetType: 'table', targetId: spec.id, detail: { filters: query.filters } });
+  await audit(ctx, {
+    action: 'data.exported',
+    targetType: 'table',
+    targetId: spec.id,
+    detail: { filters: query.filters },
+  });
   c.header('Content-Type', 'text/csv; charset=utf-8');
-  c.header('Content-Disposition', `attachment; filename="${spec.id}-${new Date().toISOString().slice(0, 10)}.csv"`);
+  c.header(
+    'Content-Disposition',
+    `attachment; filename="${spec.id}-${new Date().toISOString().slice(0, 10)}.csv"`,
+  );
   return stream(c, async (out) => {
     await out.write(`\uFEFF${csvLine(columns.map((col) => pv.t(col.label)))}`);
     let chunk = '';
@@ -158,7 +183,12 @@ export function DataTable<R>(props: { pv: PageView; data: TableData<R>; toolbar?
   const { t, actor } = pv;
   const { spec, query, page, base, columns } = data;
   const domId = `dt-${spec.id}`;
-  const swap = { 'hx-target': `#${domId}`, 'hx-select': `#${domId}`, 'hx-swap': 'outerHTML', 'hx-push-url': 'true' };
+  const swap = {
+    'hx-target': `#${domId}`,
+    'hx-select': `#${domId}`,
+    'hx-swap': 'outerHTML',
+    'hx-push-url': 'true',
+  };
   const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
   const canExport = spec.exportPermission && actor?.grants.has(spec.exportPermission);
   const batch = (spec.batchActions ?? []).filter((b) => actor?.grants.has(b.permission));
@@ -167,7 +197,14 @@ export function DataTable<R>(props: { pv: PageView; data: TableData<R>; toolbar?
   return (
     <section id={domId} class="data-table">
       <div class="dt-toolbar">
-        <form class="dt-filters" method="get" action={base} hx-get={base} hx-trigger="input changed delay:400ms from:find input, change from:find select, submit" {...swap}>
+        <form
+          class="dt-filters"
+          method="get"
+          action={base}
+          hx-get={base}
+          hx-trigger="input changed delay:400ms from:find input, change from:find select, submit"
+          {...swap}
+        >
           {spec.filters.map((f) => (
             <label class="dt-filter">
               <span>{t(f.label)}</span>
@@ -203,7 +240,12 @@ export function DataTable<R>(props: { pv: PageView; data: TableData<R>; toolbar?
           {props.toolbar}
           <details class="dt-columns">
             <summary>{t('table.columns')}</summary>
-            <form method="post" action={`/prefs/tables/${spec.id}`} hx-post={`/prefs/tables/${spec.id}`} {...swap}>
+            <form
+              method="post"
+              action={`/prefs/tables/${spec.id}`}
+              hx-post={`/prefs/tables/${spec.id}`}
+              {...swap}
+            >
               <input type="hidden" name="_csrf" value={pv.csrf} />
               <input type="hidden" name="next" value={listHref(base, query)} />
               {spec.columns.map((col) => (
@@ -239,11 +281,20 @@ export function DataTable<R>(props: { pv: PageView; data: TableData<R>; toolbar?
             <tr>
               {selectable ? (
                 <th class="dt-select">
-                  <input type="checkbox" class="dt-select-all" aria-label={t('table.select_all')} data-form={batchFormId} />
+                  <input
+                    type="checkbox"
+                    class="dt-select-all"
+                    aria-label={t('table.select_all')}
+                    data-form={batchFormId}
+                  />
                 </th>
               ) : null}
               {columns.map((col) => (
-                <th>
+                <th
+                  aria-sort={
+                    query.sort === col.sort ? (query.dir === 'asc' ? 'ascending' : 'descending') : undefined
+                  }
+                >
                   {col.sort ? (
                     <a
                       href={listHref(base, query, {
@@ -253,7 +304,6 @@ export function DataTable<R>(props: { pv: PageView; data: TableData<R>; toolbar?
                       })}
                       {...swap}
                       class={query.sort === col.sort ? `sorted ${query.dir}` : undefined}
-                      aria-sort={query.sort === col.sort ? (query.dir === 'asc' ? 'ascending' : 'descending') : undefined}
                     >
                       {t(col.label)}
                     </a>

@@ -27,7 +27,7 @@ export interface Actor {
 /** Loads the actor for an enabled user; null when the user is missing or disabled. */
 export async function loadActor(db: Db, userId: number): Promise<Actor | null> {
   const [user] = await db.select().from(users).where(eq(users.id, userId));
-  if (!user || !user.enabled) return null;
+  if (!user?.enabled) return null;
   const held = await db
     .select({ key: roles.builtinKey, scope: roles.dataScope, permissions: roles.permissions })
     .from(userRoles)
@@ -41,7 +41,10 @@ export async function loadActor(db: Db, userId: number): Promise<Actor | null> {
       grants.set(p, current ? widerScope(current, role.scope) : role.scope);
     }
   }
-  const led = await db.select({ id: departments.id }).from(departments).where(eq(departments.leaderId, userId));
+  const led = await db
+    .select({ id: departments.id })
+    .from(departments)
+    .where(eq(departments.leaderId, userId));
   return {
     userId: user.id,
     username: user.username,
@@ -95,7 +98,8 @@ export async function departmentSubtrees(db: Db, rootIds: readonly number[]): Pr
 export async function recordScope(db: Db, actor: Actor, permission: Permission): Promise<RecordScope> {
   const scope = requirePermission(actor, permission);
   if (scope === 'all') return { all: true };
-  const roots = scope === 'department' ? [actor.departmentId, ...actor.ledDepartmentIds] : actor.ledDepartmentIds;
+  const roots =
+    scope === 'department' ? [actor.departmentId, ...actor.ledDepartmentIds] : actor.ledDepartmentIds;
   return { all: false, userId: actor.userId, departmentIds: await departmentSubtrees(db, roots) };
 }
 

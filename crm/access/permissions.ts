@@ -41,7 +41,14 @@ export function isDataScope(value: string): value is DataScope {
   return value in scopeRank;
 }
 
-export type BuiltinRoleKey = 'owner' | 'admin' | 'supervisor' | 'agent' | 'qa' | 'sales_manager' | 'sales_rep';
+export type BuiltinRoleKey =
+  | 'owner'
+  | 'admin'
+  | 'supervisor'
+  | 'agent'
+  | 'qa'
+  | 'sales_manager'
+  | 'sales_rep';
 
 export interface BuiltinRole {
   key: BuiltinRoleKey;
@@ -76,7 +83,15 @@ export const builtinRoles: readonly BuiltinRole[] = [
     key: 'agent',
     name: 'Agent',
     dataScope: 'self',
-    permissions: ['desk:use', 'crm:view', 'crm:create', 'crm:edit', 'tickets:view', 'tickets:create', 'tickets:edit'],
+    permissions: [
+      'desk:use',
+      'crm:view',
+      'crm:create',
+      'crm:edit',
+      'tickets:view',
+      'tickets:create',
+      'tickets:edit',
+    ],
   },
   {
     key: 'qa',

@@ -11,13 +11,7 @@ import type { Ctx } from '../shared/context.ts';
 import { DomainError, NotFoundError } from '../shared/errors.ts';
 import { collect, requiredText, text, toId, toIds } from '../shared/validate.ts';
 import { type Actor, requirePermission } from './actor.ts';
-import {
-  builtinRoles,
-  defaultRoleKey,
-  isDataScope,
-  isPermission,
-  type Permission,
-} from './permissions.ts';
+import { builtinRoles, defaultRoleKey, isDataScope, isPermission, type Permission } from './permissions.ts';
 
 export type Role = typeof roles.$inferSelect & { memberCount: number };
 
@@ -29,12 +23,18 @@ export async function listRoles(ctx: Ctx): Promise<Role[]> {
 /** Every role with its member count (also used to fill role pickers). */
 export async function allRoles(db: Db): Promise<Role[]> {
   const rows = await db.select().from(roles).orderBy(asc(roles.id));
-  const counts = await db.select({ roleId: userRoles.roleId, n: count() }).from(userRoles).groupBy(userRoles.roleId);
+  const counts = await db
+    .select({ roleId: userRoles.roleId, n: count() })
+    .from(userRoles)
+    .groupBy(userRoles.roleId);
   const byRole = new Map(counts.map((c) => [c.roleId, Number(c.n)]));
   return rows.map((r) => ({ ...r, memberCount: byRole.get(r.id) ?? 0 }));
 }
 
-export async function getRole(ctx: Ctx, id: number): Promise<Role & { members: { id: number; name: string; username: string }[] }> {
+export async function getRole(
+  ctx: Ctx,
+  id: number,
+): Promise<Role & { members: { id: number; name: string; username: string }[] }> {
   requirePermission(ctx.actor, 'roles:view');
   const role = (await allRoles(ctx.db)).find((r) => r.id === id);
   if (!role) throw new NotFoundError();
@@ -106,43 +106,77 @@ export async function createRole(ctx: Ctx, input: RoleInput & { invalidScope: bo
   return ctx.db.transaction(async (tx) => {
     const [row] = await tx
       .insert(roles)
-      .values({ name: input.name, description: input.description, dataScope: input.dataScope, permissions: input.permissions })
+      .values({
+        name: input.name,
+        description: input.description,
+        dataScope: input.dataScope,
+        permissions: input.permissions,
+      })
       .returning({ id: roles.id });
     const id = row!.id;
     if (input.memberIds.length > 0)
       await tx.insert(userRoles).values(input.memberIds.map((userId) => ({ userId, roleId: id })));
-    await audit({ ...ctx, db: tx }, { action: 'role.created', targetType: 'role', targetId: id, targetLabel: input.name, detail: { dataScope: input.dataScope, permissions: input.permissions, memberIds: input.memberIds } });
+    await audit(
+      { ...ctx, db: tx },
+      {
+        action: 'role.created',
+        targetType: 'role',
+        targetId: id,
+        targetLabel: input.name,
+        detail: { dataScope: input.dataScope, permissions: input.permissions, memberIds: input.memberIds },
+      },
+    );
     return id;
   });
 }
 
-export async function updateRole(ctx: Ctx, id: number, input: RoleInput & { invalidScope: boolean }): Promise<void> {
+export async function updateRole(
+  ctx: Ctx,
+  id: number,
+  input: RoleInput & { invalidScope: boolean },
+): Promise<void> {
   requirePermission(ctx.actor, 'roles:edit');
   const [before] = await ctx.db.select().from(roles).where(eq(roles.id, id));
   if (!before) throw new NotFoundError();
   const isOwnerRole = before.builtinKey === 'owner';
   if (isOwnerRole && !ctx.actor.isOwner) throw new DomainError('role_owner_only');
-  const effective = isOwnerRole ? { ...input, dataScope: before.dataScope, permissions: before.permissions.filter(isPermission) } : input;
+  const effective = isOwnerRole
+    ? { ...input, dataScope: before.dataScope, permissions: before.permissions.filter(isPermission) }
+    : input;
   await validate(ctx, effective, id);
   if (isOwnerRole && input.memberIds.length === 0) throw new DomainError('last_owner');
   await ctx.db.transaction(async (tx) => {
     await tx
       .update(roles)
-      .set({ name: effective.name, description: effective.description, dataScope: effective.dataScope, permissions: effective.permissions, updatedAt: new Date() })
+      .set({
+        name: effective.name,
+        description: effective.description,
+        dataScope: effective.dataScope,
+        permissions: effective.permissions,
+        updatedAt: new Date(),
+      })
       .where(eq(roles.id, id));
     await tx.delete(userRoles).where(eq(userRoles.roleId, id));
     if (effective.memberIds.length > 0)
       await tx.insert(userRoles).values(effective.memberIds.map((userId) => ({ userId, roleId: id })));
-    await audit({ ...ctx, db: tx }, {
-      action: 'role.updated',
-      targetType: 'role',
-      targetId: id,
-      targetLabel: effective.name,
-      detail: {
-        before: { name: before.name, dataScope: before.dataScope, permissions: before.permissions },
-        after: { name: effective.name, dataScope: effective.dataScope, permissions: effective.permissions, memberIds: effective.memberIds },
+    await audit(
+      { ...ctx, db: tx },
+      {
+        action: 'role.updated',
+        targetType: 'role',
+        targetId: id,
+        targetLabel: effective.name,
+        detail: {
+          before: { name: before.name, dataScope: before.dataScope, permissions: before.permissions },
+          after: {
+            name: effective.name,
+            dataScope: effective.dataScope,
+            permissions: effective.permissions,
+            memberIds: effective.memberIds,
+          },
+        },
       },
-    });
+    );
   });
 }
 
@@ -154,11 +188,16 @@ export async function deleteRole(ctx: Ctx, id: number, moveToRoleId: number | nu
   if (!role) throw new NotFoundError();
   if (role.builtinKey === 'owner') throw new DomainError('role_builtin');
   const target =
-    moveToRoleId === null ? all.find((r) => r.builtinKey === defaultRoleKey) : all.find((r) => r.id === moveToRoleId);
+    moveToRoleId === null
+      ? all.find((r) => r.builtinKey === defaultRoleKey)
+      : all.find((r) => r.id === moveToRoleId);
   if (role.memberCount > 0 && (!target || target.id === id || target.builtinKey === 'owner'))
     throw new DomainError('role_target_invalid');
   await ctx.db.transaction(async (tx) => {
-    const members = await tx.select({ userId: userRoles.userId }).from(userRoles).where(eq(userRoles.roleId, id));
+    const members = await tx
+      .select({ userId: userRoles.userId })
+      .from(userRoles)
+      .where(eq(userRoles.roleId, id));
     if (target && members.length > 0) {
       await tx
         .insert(userRoles)
@@ -167,27 +206,41 @@ export async function deleteRole(ctx: Ctx, id: number, moveToRoleId: number | nu
     }
     await tx.delete(userRoles).where(eq(userRoles.roleId, id));
     await tx.delete(roles).where(eq(roles.id, id));
-    await audit({ ...ctx, db: tx }, {
-      action: 'role.deleted',
-      targetType: 'role',
-      targetId: id,
-      targetLabel: role.name,
-      detail: { movedTo: target?.id ?? null, members: members.map((m) => m.userId) },
-    });
+    await audit(
+      { ...ctx, db: tx },
+      {
+        action: 'role.deleted',
+        targetType: 'role',
+        targetId: id,
+        targetLabel: role.name,
+        detail: { movedTo: target?.id ?? null, members: members.map((m) => m.userId) },
+      },
+    );
   });
 }
 
 /** Creates the built-in roles that are missing (names in the installer's language). */
-export async function ensureBuiltinRoles(db: Db, names: (key: string, fallback: string) => string): Promise<void> {
+export async function ensureBuiltinRoles(
+  db: Db,
+  names: (key: string, fallback: string) => string,
+): Promise<void> {
   for (const r of builtinRoles) {
     await db
       .insert(roles)
-      .values({ builtinKey: r.key, name: names(r.key, r.name), dataScope: r.dataScope, permissions: [...r.permissions] })
+      .values({
+        builtinKey: r.key,
+        name: names(r.key, r.name),
+        dataScope: r.dataScope,
+        permissions: [...r.permissions],
+      })
       .onConflictDoNothing();
   }
   // The owner role always holds every permission, including ones added by later versions.
   const owner = builtinRoles.find((r) => r.key === 'owner')!;
-  await db.update(roles).set({ permissions: [...owner.permissions] }).where(eq(roles.builtinKey, 'owner'));
+  await db
+    .update(roles)
+    .set({ permissions: [...owner.permissions] })
+    .where(eq(roles.builtinKey, 'owner'));
 }
 
 export function parseDeleteTarget(raw: Record<string, unknown>): number | null {

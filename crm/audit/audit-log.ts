@@ -66,7 +66,9 @@ export type AuditRow = typeof auditLog.$inferSelect;
 export async function auditListing(ctx: Ctx, query: ListQuery): Promise<Listing<AuditRow>> {
   const scope = await recordScope(ctx.db, ctx.actor, 'audit:view');
   const f = query.filters;
-  const conditions: (SQL | undefined)[] = [scopeCondition(scope, auditLog.actorId, auditLog.actorDepartmentId)];
+  const conditions: (SQL | undefined)[] = [
+    scopeCondition(scope, auditLog.actorId, auditLog.actorDepartmentId),
+  ];
   if (f.actor) conditions.push(ilike(auditLog.actorName, likePattern(f.actor)));
   if (f.action) conditions.push(ilike(auditLog.action, `${f.action.replace(/[\\%_]/g, '')}%`));
   if (f.target)

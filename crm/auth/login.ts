@@ -35,7 +35,11 @@ export async function login(
   const [user] = await ctx.db.select().from(users).where(eq(users.username, username));
   if (!user) {
     await verifyPassword(input.password, await timingDummyHash());
-    await auditAnonymous(ctx, { username }, { action: 'auth.login_failed', detail: { reason: 'unknown_user' } });
+    await auditAnonymous(
+      ctx,
+      { username },
+      { action: 'auth.login_failed', detail: { reason: 'unknown_user' } },
+    );
     throw new DomainError('login_failed');
   }
   const who = { id: user.id, username: user.username, departmentId: user.departmentId };
@@ -97,8 +101,17 @@ export async function changeOwnPassword(
   if (Object.keys(fields).length > 0) throw new ValidationError(fields);
   await ctx.db
     .update(users)
-    .set({ passwordHash: await hashPassword(input.password), mustChangePassword: false, updatedAt: new Date() })
+    .set({
+      passwordHash: await hashPassword(input.password),
+      mustChangePassword: false,
+      updatedAt: new Date(),
+    })
     .where(eq(users.id, user.id));
   await destroyUserSessions(ctx.db, user.id, sessionId);
-  await audit(ctx, { action: 'auth.password_changed', targetType: 'user', targetId: user.id, targetLabel: user.username });
+  await audit(ctx, {
+    action: 'auth.password_changed',
+    targetType: 'user',
+    targetId: user.id,
+    targetLabel: user.username,
+  });
 }

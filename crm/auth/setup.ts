@@ -58,21 +58,34 @@ export async function setupOwner(
     await tx.execute(sql`select pg_advisory_xact_lock(7001)`);
     if (await isSetupDone(tx)) throw new DomainError('setup_done');
     await ensureBuiltinRoles(tx, roleName);
-    const [root] = await tx.insert(departments).values({ name: input.company }).returning({ id: departments.id });
+    const [root] = await tx
+      .insert(departments)
+      .values({ name: input.company })
+      .returning({ id: departments.id });
     const [owner] = await tx
       .insert(users)
-      .values({ username: input.username, name: input.name, departmentId: root!.id, passwordHash, locale: input.locale })
+      .values({
+        username: input.username,
+        name: input.name,
+        departmentId: root!.id,
+        passwordHash,
+        locale: input.locale,
+      })
       .returning({ id: users.id });
     const [ownerRole] = await tx.select({ id: roles.id }).from(roles).where(eq(roles.builtinKey, 'owner'));
     await tx.insert(userRoles).values({ userId: owner!.id, roleId: ownerRole!.id });
     await tx.update(departments).set({ leaderId: owner!.id }).where(eq(departments.id, root!.id));
-    await auditAnonymous({ ...ctx, db: tx }, { id: owner!.id, username: input.username, departmentId: root!.id }, {
-      action: 'setup.owner_created',
-      targetType: 'user',
-      targetId: owner!.id,
-      targetLabel: input.username,
-      detail: { company: input.company },
-    });
+    await auditAnonymous(
+      { ...ctx, db: tx },
+      { id: owner!.id, username: input.username, departmentId: root!.id },
+      {
+        action: 'setup.owner_created',
+        targetType: 'user',
+        targetId: owner!.id,
+        targetLabel: input.username,
+        detail: { company: input.company },
+      },
+    );
     return owner!.id;
   });
 }

@@ -68,7 +68,9 @@ export async function departmentTree(db: Db): Promise<Department[]> {
 export async function departmentsInScope(ctx: Ctx, permission: Permission): Promise<Department[]> {
   const scope = await recordScope(ctx.db, ctx.actor, permission);
   const tree = await departmentTree(ctx.db);
-  return tree.filter((d) => scope.all || scope.departmentIds.includes(d.id) || d.id === ctx.actor.departmentId);
+  return tree.filter(
+    (d) => scope.all || scope.departmentIds.includes(d.id) || d.id === ctx.actor.departmentId,
+  );
 }
 
 export async function listDepartments(ctx: Ctx): Promise<Department[]> {
@@ -163,7 +165,16 @@ export async function createDepartment(ctx: Ctx, input: DepartmentInput): Promis
       await tx
         .insert(departmentCollaborators)
         .values(input.collaboratorIds.map((userId) => ({ departmentId: id, userId })));
-    await audit({ ...ctx, db: tx }, { action: 'department.created', targetType: 'department', targetId: id, targetLabel: input.name, detail: { ...input } });
+    await audit(
+      { ...ctx, db: tx },
+      {
+        action: 'department.created',
+        targetType: 'department',
+        targetId: id,
+        targetLabel: input.name,
+        detail: { ...input },
+      },
+    );
     return id;
   });
 }
@@ -189,13 +200,19 @@ export async function updateDepartment(ctx: Ctx, id: number, input: DepartmentIn
       await tx
         .insert(departmentCollaborators)
         .values(input.collaboratorIds.map((userId) => ({ departmentId: id, userId })));
-    await audit({ ...ctx, db: tx }, {
-      action: 'department.updated',
-      targetType: 'department',
-      targetId: id,
-      targetLabel: input.name,
-      detail: { before: { name: before.name, parentId: before.parentId, leaderId: before.leaderId }, after: { ...input } },
-    });
+    await audit(
+      { ...ctx, db: tx },
+      {
+        action: 'department.updated',
+        targetType: 'department',
+        targetId: id,
+        targetLabel: input.name,
+        detail: {
+          before: { name: before.name, parentId: before.parentId, leaderId: before.leaderId },
+          after: { ...input },
+        },
+      },
+    );
   });
 }
 
@@ -211,6 +228,9 @@ export async function deleteDepartment(ctx: Ctx, id: number): Promise<void> {
   if (dept.memberCount > 0) throw new DomainError('department_has_members', { count: dept.memberCount });
   await ctx.db.transaction(async (tx) => {
     await tx.delete(departments).where(eq(departments.id, id));
-    await audit({ ...ctx, db: tx }, { action: 'department.deleted', targetType: 'department', targetId: id, targetLabel: dept.name });
+    await audit(
+      { ...ctx, db: tx },
+      { action: 'department.deleted', targetType: 'department', targetId: id, targetLabel: dept.name },
+    );
   });
 }

@@ -13,7 +13,16 @@ import * as check from '../shared/validate.ts';
 import { departmentTree } from './departments.ts';
 import { type CreatedEmployee, type EmployeeInput, employeeProblems, insertEmployee } from './employees.ts';
 
-export const importColumns = ['username', 'name', 'jobNumber', 'department', 'roles', 'phone', 'email', 'canDialOut'] as const;
+export const importColumns = [
+  'username',
+  'name',
+  'jobNumber',
+  'department',
+  'roles',
+  'phone',
+  'email',
+  'canDialOut',
+] as const;
 type ImportColumn = (typeof importColumns)[number];
 const requiredColumns: ImportColumn[] = ['username', 'name', 'department'];
 
@@ -65,7 +74,12 @@ export async function importEmployees(ctx: Ctx, bytes: Uint8Array): Promise<Impo
 
   const tree = await departmentTree(ctx.db);
   const roleList = await allRoles(ctx.db);
-  const errors: RowError[] = csv.broken.map((b) => ({ line: b.line, field: '', code: 'csv_unreadable', value: b.message }));
+  const errors: RowError[] = csv.broken.map((b) => ({
+    line: b.line,
+    field: '',
+    code: 'csv_unreadable',
+    value: b.message,
+  }));
   const seenUsernames = new Set<string>();
   const seenJobNumbers = new Set<string>();
   const imported: CreatedEmployee[] = [];
@@ -76,13 +90,17 @@ export async function importEmployees(ctx: Ctx, bytes: Uint8Array): Promise<Impo
       return i === undefined ? '' : (row.cells[i] ?? '').trim();
     };
     const rowErrors: RowError[] = [];
-    const fail = (field: string, code: ErrorCode, value: string) => rowErrors.push({ line: row.line, field, code, value });
+    const fail = (field: string, code: ErrorCode, value: string) =>
+      rowErrors.push({ line: row.line, field, code, value });
 
     const deptText = cell('department');
     const byPath = tree.filter((d) => d.path.join('/') === deptText.replace(/\s*\/\s*/g, '/'));
     const byName = tree.filter((d) => d.name === deptText);
     const dept = byPath[0] ?? (byName.length === 1 ? byName[0] : undefined);
-    const roleNames = cell('roles').split(/[;,|、，；]/).map((r) => r.trim()).filter(Boolean);
+    const roleNames = cell('roles')
+      .split(/[;,|、，；]/)
+      .map((r) => r.trim())
+      .filter(Boolean);
     const roleIds: number[] = [];
     for (const rn of roleNames) {
       const role = roleList.find((r) => r.name.toLowerCase() === rn.toLowerCase());
@@ -105,10 +123,20 @@ export async function importEmployees(ctx: Ctx, bytes: Uint8Array): Promise<Impo
     // A value seen earlier in this file is reported as such, not as taken by that earlier row.
     if (input.username && seenUsernames.has(input.username)) problems.username = 'csv_duplicate_in_file';
     if (input.jobNumber && seenJobNumbers.has(input.jobNumber)) problems.jobNumber = 'csv_duplicate_in_file';
-    const valueOf: Record<string, string> = { username: input.username, name: input.name, jobNumber: cell('jobNumber'), email: cell('email'), phone: cell('phone'), departmentId: deptText, roleIds: cell('roles') };
+    const typed: Record<string, string> = {
+      username: input.username,
+      name: input.name,
+      jobNumber: cell('jobNumber'),
+      email: cell('email'),
+      phone: cell('phone'),
+      departmentId: deptText,
+      roleIds: cell('roles'),
+    };
     for (const [field, code] of Object.entries(problems)) {
-      if (code && field !== 'roleIds') fail(field === 'departmentId' ? 'department' : field, code, valueOf[field] ?? '');
-      else if (code && roleNames.length > 0 && rowErrors.every((e) => e.field !== 'roles')) fail('roles', code, cell('roles'));
+      if (code && field !== 'roleIds')
+        fail(field === 'departmentId' ? 'department' : field, code, typed[field] ?? '');
+      else if (code && roleNames.length > 0 && rowErrors.every((e) => e.field !== 'roles'))
+        fail('roles', code, cell('roles'));
     }
     seenUsernames.add(input.username);
     if (input.jobNumber) seenJobNumbers.add(input.jobNumber);
@@ -119,7 +147,16 @@ export async function importEmployees(ctx: Ctx, bytes: Uint8Array): Promise<Impo
     try {
       const created = await ctx.db.transaction(async (tx) => {
         const c = await insertEmployee(tx, input);
-        await audit({ ...ctx, db: tx }, { action: 'employee.created', targetType: 'user', targetId: c.id, targetLabel: c.username, detail: { via: 'import', line: row.line } });
+        await audit(
+          { ...ctx, db: tx },
+          {
+            action: 'employee.created',
+            targetType: 'user',
+            targetId: c.id,
+            targetLabel: c.username,
+            detail: { via: 'import', line: row.line },
+          },
+        );
         return c;
       });
       imported.push(created);
@@ -128,6 +165,13 @@ export async function importEmployees(ctx: Ctx, bytes: Uint8Array): Promise<Impo
     }
   }
   errors.sort((a, b) => a.line - b.line);
-  await audit(ctx, { action: 'employee.imported', detail: { total: csv.rows.length, imported: imported.length, failed: new Set(errors.map((e) => e.line)).size } });
+  await audit(ctx, {
+    action: 'employee.imported',
+    detail: {
+      total: csv.rows.length,
+      imported: imported.length,
+      failed: new Set(errors.map((e) => e.line)).size,
+    },
+  });
   return { total: csv.rows.length, imported, errors };
 }

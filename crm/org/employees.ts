@@ -6,7 +6,14 @@
 import { and, asc, count, eq, ilike, inArray, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { departments, roles, userRoles, users } from '../../db/schema.ts';
-import { type Actor, departmentSubtrees, inScope, recordScope, type RecordScope, scopeCondition } from '../access/actor.ts';
+import {
+  type Actor,
+  departmentSubtrees,
+  inScope,
+  recordScope,
+  type RecordScope,
+  scopeCondition,
+} from '../access/actor.ts';
 import type { Permission } from '../access/permissions.ts';
 import { audit } from '../audit/audit-log.ts';
 import { hashPassword, passwordProblem, temporaryPassword } from '../auth/passwords.ts';
@@ -56,33 +63,61 @@ const columns = {
 };
 
 /** Filters: q (name, username, job number, phone, e-mail), department (id, with sub-departments), role (id), status (enabled|disabled). */
-export async function employeeListing(ctx: Ctx, query: ListQuery, permission: Permission = 'employees:view'): Promise<Listing<EmployeeRow>> {
+export async function employeeListing(
+  ctx: Ctx,
+  query: ListQuery,
+  permission: Permission = 'employees:view',
+): Promise<Listing<EmployeeRow>> {
   const scope = await recordScope(ctx.db, ctx.actor, permission);
   const f = query.filters;
   const conditions: (SQL | undefined)[] = [scopeCondition(scope, users.id, users.departmentId)];
   if (f.q) {
     const p = likePattern(f.q.trim());
-    conditions.push(or(ilike(users.name, p), ilike(users.username, p), ilike(users.jobNumber, p), ilike(users.phone, p), ilike(users.email, p)));
+    conditions.push(
+      or(
+        ilike(users.name, p),
+        ilike(users.username, p),
+        ilike(users.jobNumber, p),
+        ilike(users.phone, p),
+        ilike(users.email, p),
+      ),
+    );
   }
   const dept = check.toId(f.department);
   if (dept) conditions.push(inArray(users.departmentId, await departmentSubtrees(ctx.db, [dept])));
   const role = check.toId(f.role);
   if (role)
     conditions.push(
-      inArray(users.id, ctx.db.select({ id: userRoles.userId }).from(userRoles).where(eq(userRoles.roleId, role))),
+      inArray(
+        users.id,
+        ctx.db.select({ id: userRoles.userId }).from(userRoles).where(eq(userRoles.roleId, role)),
+      ),
     );
   if (f.status === 'enabled') conditions.push(eq(users.enabled, true));
   if (f.status === 'disabled') conditions.push(eq(users.enabled, false));
   const where = and(...conditions);
   const order = orderBy(
     query,
-    { name: users.name, username: users.username, jobNumber: users.jobNumber, department: departments.name, lastLoginAt: users.lastLoginAt, createdAt: users.createdAt },
+    {
+      name: users.name,
+      username: users.username,
+      jobNumber: users.jobNumber,
+      department: departments.name,
+      lastLoginAt: users.lastLoginAt,
+      createdAt: users.createdAt,
+    },
     asc(users.name),
     users.id,
   );
   return {
     count: async () =>
-      (await ctx.db.select({ n: count() }).from(users).innerJoin(departments, eq(departments.id, users.departmentId)).where(where))[0]?.n ?? 0,
+      (
+        await ctx.db
+          .select({ n: count() })
+          .from(users)
+          .innerJoin(departments, eq(departments.id, users.departmentId))
+          .where(where)
+      )[0]?.n ?? 0,
     fetch: (limit, offset) =>
       ctx.db
         .select(columns)
@@ -101,15 +136,26 @@ export interface Employee extends EmployeeRow {
 }
 
 async function loadEmployee(db: Db, id: number): Promise<Employee | null> {
-  const [row] = await db.select(columns).from(users).innerJoin(departments, eq(departments.id, users.departmentId)).where(eq(users.id, id));
+  const [row] = await db
+    .select(columns)
+    .from(users)
+    .innerJoin(departments, eq(departments.id, users.departmentId))
+    .where(eq(users.id, id));
   if (!row) return null;
   const held = await db.select({ roleId: userRoles.roleId }).from(userRoles).where(eq(userRoles.userId, id));
-  const [{ locale } = { locale: 'en' }] = await db.select({ locale: users.locale }).from(users).where(eq(users.id, id));
+  const [{ locale } = { locale: 'en' }] = await db
+    .select({ locale: users.locale })
+    .from(users)
+    .where(eq(users.id, id));
   return { ...row, roleIds: held.map((r) => r.roleId), locale };
 }
 
 /** One employee, if the permission's data scope reaches them; NotFound otherwise (no existence leak). */
-async function employeeInScope(ctx: Ctx, id: number, permission: Permission): Promise<{ employee: Employee; scope: RecordScope }> {
+async function employeeInScope(
+  ctx: Ctx,
+  id: number,
+  permission: Permission,
+): Promise<{ employee: Employee; scope: RecordScope }> {
   const scope = await recordScope(ctx.db, ctx.actor, permission);
   const employee = await loadEmployee(ctx.db, id);
   if (!employee || !inScope(scope, employee.id, employee.departmentId)) throw new NotFoundError();
@@ -124,7 +170,11 @@ export async function getOwnProfile(ctx: Ctx): Promise<Employee> {
 }
 
 /** One employee for viewing, or for an edit form when `permission` is employees:edit. */
-export async function getEmployee(ctx: Ctx, id: number, permission: Permission = 'employees:view'): Promise<Employee> {
+export async function getEmployee(
+  ctx: Ctx,
+  id: number,
+  permission: Permission = 'employees:view',
+): Promise<Employee> {
   return (await employeeInScope(ctx, id, permission)).employee;
 }
 
@@ -164,20 +214,31 @@ export async function employeeProblems(
   selfId: number | null,
 ): Promise<Record<string, ErrorCode | null>> {
   const [taken] = input.username
-    ? await db.select({ id: users.id }).from(users).where(and(eq(users.username, input.username), selfId ? ne(users.id, selfId) : undefined))
+    ? await db
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.username, input.username), selfId ? ne(users.id, selfId) : undefined))
     : [];
   const [jobTaken] = input.jobNumber
-    ? await db.select({ id: users.id }).from(users).where(and(eq(users.jobNumber, input.jobNumber), selfId ? ne(users.id, selfId) : undefined))
+    ? await db
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.jobNumber, input.jobNumber), selfId ? ne(users.id, selfId) : undefined))
     : [];
-  const [dept] = input.departmentId ? await db.select({ id: departments.id }).from(departments).where(eq(departments.id, input.departmentId)) : [];
-  const knownRoles = input.roleIds.length ? await db.select().from(roles).where(inArray(roles.id, input.roleIds)) : [];
+  const [dept] = input.departmentId
+    ? await db.select({ id: departments.id }).from(departments).where(eq(departments.id, input.departmentId))
+    : [];
+  const knownRoles = input.roleIds.length
+    ? await db.select().from(roles).where(inArray(roles.id, input.roleIds))
+    : [];
   let departmentProblem: ErrorCode | null = null;
   if (!input.departmentId) departmentProblem = 'required';
   else if (!dept) departmentProblem = 'department_unknown';
   else if (!inScope(scope, null, input.departmentId)) departmentProblem = 'scope_outside';
   let rolesProblem: ErrorCode | null = null;
   if (knownRoles.length !== input.roleIds.length) rolesProblem = 'role_unknown';
-  else if (!actor.isOwner && knownRoles.some((r) => r.builtinKey === 'owner')) rolesProblem = 'role_owner_only';
+  else if (!actor.isOwner && knownRoles.some((r) => r.builtinKey === 'owner'))
+    rolesProblem = 'role_owner_only';
   return {
     username: check.username(input.username) ?? (taken ? 'username_taken' : null),
     name: check.requiredText(input.name, 100),
@@ -216,7 +277,8 @@ export async function insertEmployee(db: Db, input: EmployeeInput): Promise<Crea
     })
     .returning({ id: users.id });
   const id = row!.id;
-  if (input.roleIds.length > 0) await db.insert(userRoles).values(input.roleIds.map((roleId) => ({ userId: id, roleId })));
+  if (input.roleIds.length > 0)
+    await db.insert(userRoles).values(input.roleIds.map((roleId) => ({ userId: id, roleId })));
   return { id, username: input.username, name: input.name, temporaryPassword: generated };
 }
 
@@ -225,13 +287,21 @@ export async function createEmployee(ctx: Ctx, input: EmployeeInput): Promise<Cr
   check.collect(await employeeProblems(ctx.db, ctx.actor, scope, input, null));
   return ctx.db.transaction(async (tx) => {
     const created = await insertEmployee(tx, input);
-    await audit({ ...ctx, db: tx }, {
-      action: 'employee.created',
-      targetType: 'user',
-      targetId: created.id,
-      targetLabel: input.username,
-      detail: { name: input.name, departmentId: input.departmentId, roleIds: input.roleIds, canDialOut: input.canDialOut },
-    });
+    await audit(
+      { ...ctx, db: tx },
+      {
+        action: 'employee.created',
+        targetType: 'user',
+        targetId: created.id,
+        targetLabel: input.username,
+        detail: {
+          name: input.name,
+          departmentId: input.departmentId,
+          roleIds: input.roleIds,
+          canDialOut: input.canDialOut,
+        },
+      },
+    );
     return created;
   });
 }
@@ -241,7 +311,8 @@ export async function updateEmployee(ctx: Ctx, id: number, input: EmployeeInput)
   if (!ctx.actor.isOwner && (await holdsOwnerRole(ctx.db, id))) throw new DomainError('role_owner_only');
   check.collect(await employeeProblems(ctx.db, ctx.actor, scope, input, id));
   const ownerRole = await ownerRoleId(ctx.db);
-  if (before.roleIds.includes(ownerRole) && !input.roleIds.includes(ownerRole)) await ensureAnotherOwner(ctx.db, id);
+  if (before.roleIds.includes(ownerRole) && !input.roleIds.includes(ownerRole))
+    await ensureAnotherOwner(ctx.db, id);
   await ctx.db.transaction(async (tx) => {
     await tx
       .update(users)
@@ -257,17 +328,33 @@ export async function updateEmployee(ctx: Ctx, id: number, input: EmployeeInput)
       })
       .where(eq(users.id, id));
     await tx.delete(userRoles).where(eq(userRoles.userId, id));
-    if (input.roleIds.length > 0) await tx.insert(userRoles).values(input.roleIds.map((roleId) => ({ userId: id, roleId })));
-    await audit({ ...ctx, db: tx }, {
-      action: 'employee.updated',
-      targetType: 'user',
-      targetId: id,
-      targetLabel: input.username,
-      detail: {
-        before: { username: before.username, name: before.name, departmentId: before.departmentId, roleIds: before.roleIds, canDialOut: before.canDialOut },
-        after: { username: input.username, name: input.name, departmentId: input.departmentId, roleIds: input.roleIds, canDialOut: input.canDialOut },
+    if (input.roleIds.length > 0)
+      await tx.insert(userRoles).values(input.roleIds.map((roleId) => ({ userId: id, roleId })));
+    await audit(
+      { ...ctx, db: tx },
+      {
+        action: 'employee.updated',
+        targetType: 'user',
+        targetId: id,
+        targetLabel: input.username,
+        detail: {
+          before: {
+            username: before.username,
+            name: before.name,
+            departmentId: before.departmentId,
+            roleIds: before.roleIds,
+            canDialOut: before.canDialOut,
+          },
+          after: {
+            username: input.username,
+            name: input.name,
+            departmentId: input.departmentId,
+            roleIds: input.roleIds,
+            canDialOut: input.canDialOut,
+          },
+        },
       },
-    });
+    );
   });
 }
 
@@ -278,7 +365,10 @@ async function ownerRoleId(db: Db): Promise<number> {
 
 async function holdsOwnerRole(db: Db, userId: number): Promise<boolean> {
   const id = await ownerRoleId(db);
-  const [row] = await db.select().from(userRoles).where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, id)));
+  const [row] = await db
+    .select()
+    .from(userRoles)
+    .where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, id)));
   return row !== undefined;
 }
 
@@ -316,17 +406,31 @@ export async function setEmployeesEnabled(ctx: Ctx, ids: number[], enabled: bool
     await ensureAnotherOwner(ctx.db, ids);
   }
   await ctx.db.transaction(async (tx) => {
-    await tx.update(users).set({ enabled, updatedAt: new Date(), failedLogins: 0, lockedUntil: null }).where(inArray(users.id, ids));
+    await tx
+      .update(users)
+      .set({ enabled, updatedAt: new Date(), failedLogins: 0, lockedUntil: null })
+      .where(inArray(users.id, ids));
     for (const e of selected) {
       if (!enabled) await destroyUserSessions(tx, e.id);
-      await audit({ ...ctx, db: tx }, { action: enabled ? 'employee.enabled' : 'employee.disabled', targetType: 'user', targetId: e.id, targetLabel: e.username });
+      await audit(
+        { ...ctx, db: tx },
+        {
+          action: enabled ? 'employee.enabled' : 'employee.disabled',
+          targetType: 'user',
+          targetId: e.id,
+          targetLabel: e.username,
+        },
+      );
     }
   });
   return selected.length;
 }
 
 /** Resets passwords to generated temporary ones that must be changed at next login. */
-export async function resetPasswords(ctx: Ctx, ids: number[]): Promise<{ id: number; username: string; name: string; temporaryPassword: string }[]> {
+export async function resetPasswords(
+  ctx: Ctx,
+  ids: number[],
+): Promise<{ id: number; username: string; name: string; temporaryPassword: string }[]> {
   const selected = await selectionInScope(ctx, ids, 'employees:reset_password');
   const out: { id: number; username: string; name: string; temporaryPassword: string }[] = [];
   await ctx.db.transaction(async (tx) => {
@@ -334,10 +438,19 @@ export async function resetPasswords(ctx: Ctx, ids: number[]): Promise<{ id: num
       const password = temporaryPassword();
       await tx
         .update(users)
-        .set({ passwordHash: await hashPassword(password), mustChangePassword: true, failedLogins: 0, lockedUntil: null, updatedAt: new Date() })
+        .set({
+          passwordHash: await hashPassword(password),
+          mustChangePassword: true,
+          failedLogins: 0,
+          lockedUntil: null,
+          updatedAt: new Date(),
+        })
         .where(eq(users.id, e.id));
       await destroyUserSessions(tx, e.id);
-      await audit({ ...ctx, db: tx }, { action: 'employee.password_reset', targetType: 'user', targetId: e.id, targetLabel: e.username });
+      await audit(
+        { ...ctx, db: tx },
+        { action: 'employee.password_reset', targetType: 'user', targetId: e.id, targetLabel: e.username },
+      );
       out.push({ id: e.id, username: e.username, name: e.name, temporaryPassword: password });
     }
   });
@@ -345,7 +458,10 @@ export async function resetPasswords(ctx: Ctx, ids: number[]): Promise<{ id: num
 }
 
 /** Enabled employees offered in pickers (leader, collaborators, role members), within the permission's scope. */
-export async function employeeChoices(ctx: Ctx, permission: Permission): Promise<{ id: number; name: string; username: string }[]> {
+export async function employeeChoices(
+  ctx: Ctx,
+  permission: Permission,
+): Promise<{ id: number; name: string; username: string }[]> {
   const scope = await recordScope(ctx.db, ctx.actor, permission);
   return ctx.db
     .select({ id: users.id, name: users.name, username: users.username })

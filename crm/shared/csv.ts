@@ -54,7 +54,8 @@ export function readCsv(bytes: Uint8Array): CsvFile {
 
 /** Quotes one CSV cell; cells that spreadsheets would run as formulas are prefixed with a quote. */
 export function csvCell(value: unknown): string {
-  let s = value === null || value === undefined ? '' : value instanceof Date ? value.toISOString() : String(value);
+  let s =
+    value === null || value === undefined ? '' : value instanceof Date ? value.toISOString() : String(value);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -28,7 +28,9 @@ export interface Listing<T> {
 
 export const pageSizes = [10, 20, 50, 100] as const;
 
-export function listQuery(params: Partial<Omit<ListQuery, 'filters'>> & { filters?: Record<string, string> } = {}) {
+export function listQuery(
+  params: Partial<Omit<ListQuery, 'filters'>> & { filters?: Record<string, string> } = {},
+) {
   return {
     page: params.page && params.page > 0 ? params.page : 1,
     pageSize: params.pageSize ?? 20,
@@ -65,7 +67,10 @@ export function orderBy(
   const column = query.sort ? sortable[query.sort] : undefined;
   if (!column) return [fallback, asc(tieBreaker)];
   // Empty values sort last in both directions, as spreadsheets do.
-  return [query.dir === 'desc' ? sql`${column} desc nulls last` : sql`${column} asc nulls last`, asc(tieBreaker)];
+  return [
+    query.dir === 'desc' ? sql`${column} desc nulls last` : sql`${column} asc nulls last`,
+    asc(tieBreaker),
+  ];
 }
 
 /** Escapes LIKE wildcards in user text. */

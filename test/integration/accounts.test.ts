@@ -37,7 +37,13 @@ fresh('every page leads to setup until the owner exists; no default account can 
 fresh('setup checks its fields and keeps what was typed', async () => {
   const web = new WebClient(app.url);
   await web.get('/setup');
-  const bad = await web.post('/setup', { company: 'Acme', name: 'Olivia', username: 'Owner Name', password: 'short', confirm: 'short' });
+  const bad = await web.post('/setup', {
+    company: 'Acme',
+    name: 'Olivia',
+    username: 'Owner Name',
+    password: 'short',
+    confirm: 'short',
+  });
   assert.is(bad.status, 422);
   assert.match(bad.text, 'Use 2–40 lower-case letters');
   assert.match(bad.text, 'At least 10 characters.');
@@ -48,7 +54,14 @@ fresh('setup checks its fields and keeps what was typed', async () => {
 fresh('setup creates the owner once; a second setup is refused', async () => {
   const web = new WebClient(app.url);
   await web.get('/setup');
-  const ok = await web.post('/setup', { company: 'Acme', name: 'Olivia', username: 'owner', password, confirm: password, locale: 'zh-CN' });
+  const ok = await web.post('/setup', {
+    company: 'Acme',
+    name: 'Olivia',
+    username: 'owner',
+    password,
+    confirm: password,
+    locale: 'zh-CN',
+  });
   assert.is(ok.status, 303);
   assert.is(ok.location, '/login');
   const [owner] = await db.db.select().from(users);
@@ -56,7 +69,13 @@ fresh('setup creates the owner once; a second setup is refused', async () => {
   assert.is(owner?.locale, 'zh-CN');
   assert.not.match(owner?.passwordHash ?? '', password);
   assert.match(owner?.passwordHash ?? '', /^scrypt\$32768\$8\$1\$/);
-  const again = await new WebClient(app.url).post('/setup', { company: 'Evil', name: 'X', username: 'evil', password, confirm: password });
+  const again = await new WebClient(app.url).post('/setup', {
+    company: 'Evil',
+    name: 'X',
+    username: 'evil',
+    password,
+    confirm: password,
+  });
   assert.is(again.status, 303);
   assert.is(again.location, '/login');
   assert.is((await db.db.select().from(users)).length, 1);
@@ -112,7 +131,9 @@ auth('wrong passwords lock the account after the threshold, and the audit log sa
   const evenRight = await web.post('/login', { username: 'rep.b', password });
   assert.is(evenRight.status, 422);
   assert.match(evenRight.text, 'locked');
-  const actions = (await db.db.select().from(auditLog).where(eq(auditLog.actorId, company.people.repB))).map((a) => a.action);
+  const actions = (await db.db.select().from(auditLog).where(eq(auditLog.actorId, company.people.repB))).map(
+    (a) => a.action,
+  );
   assert.ok(actions.includes('auth.locked'));
   assert.ok(actions.filter((a) => a === 'auth.login_failed').length >= 3);
   const [entry] = await db.db.select().from(auditLog).where(eq(auditLog.action, 'auth.locked'));
@@ -123,7 +144,8 @@ auth('too many attempts from one address are refused with 429', async () => {
   const web = new WebClient(app.url);
   await web.get('/login');
   let last = 0;
-  for (let i = 0; i < 6; i++) last = (await web.post('/login', { username: 'nobody', password: 'whatever-123' })).status;
+  for (let i = 0; i < 6; i++)
+    last = (await web.post('/login', { username: 'nobody', password: 'whatever-123' })).status;
   assert.is(last, 429);
 });
 
@@ -152,9 +174,17 @@ reset('a reset password must be changed at next login, and the old sessions end'
   const blocked = await again.get('/system/employees');
   assert.is(blocked.location, '/account/password');
   assert.match((await again.get('/account/password')).text, 'Choose your own before you continue');
-  const weak = await again.post('/account/password', { current: result!.temporaryPassword, password: 'abc', confirm: 'abc' });
+  const weak = await again.post('/account/password', {
+    current: result!.temporaryPassword,
+    password: 'abc',
+    confirm: 'abc',
+  });
   assert.is(weak.status, 422);
-  const changed = await again.post('/account/password', { current: result!.temporaryPassword, password: 'My-own-secret-77', confirm: 'My-own-secret-77' });
+  const changed = await again.post('/account/password', {
+    current: result!.temporaryPassword,
+    password: 'My-own-secret-77',
+    confirm: 'My-own-secret-77',
+  });
   assert.is(changed.status, 303);
   assert.is((await again.get('/')).status, 200);
   const [u] = await db.db.select().from(users).where(eq(users.id, company.people.repA));

@@ -31,7 +31,11 @@ test('a POST without a token is refused and changes nothing', async () => {
   await web.login('admin', password);
   await web.get('/system/departments/new');
   const before = await countDepartments();
-  const r = await web.post('/system/departments/new', { name: 'Forged', parentId: String(company.rootId) }, { csrf: false });
+  const r = await web.post(
+    '/system/departments/new',
+    { name: 'Forged', parentId: String(company.rootId) },
+    { csrf: false },
+  );
   assert.is(r.status, 403);
   assert.match(r.text, 'The form expired or came from another site');
   assert.is(await countDepartments(), before);
@@ -45,7 +49,11 @@ test('a token from another session is refused', async () => {
   await other.get('/');
   const web = new WebClient(app.url);
   await web.login('admin', password);
-  const r = await web.post('/system/departments/new', { name: 'Forged', parentId: String(company.rootId) }, { csrf: other.csrf });
+  const r = await web.post(
+    '/system/departments/new',
+    { name: 'Forged', parentId: String(company.rootId) },
+    { csrf: other.csrf },
+  );
   assert.is(r.status, 403);
 });
 
@@ -53,9 +61,17 @@ test('a request from another origin is refused even with a token', async () => {
   const web = new WebClient(app.url);
   await web.login('admin', password);
   await web.get('/system/departments/new');
-  const r = await web.post('/system/departments/new', { name: 'Forged', parentId: String(company.rootId) }, { headers: { origin: 'http://evil.example' } });
+  const r = await web.post(
+    '/system/departments/new',
+    { name: 'Forged', parentId: String(company.rootId) },
+    { headers: { origin: 'http://evil.example' } },
+  );
   assert.is(r.status, 403);
-  const site = await web.post('/system/departments/new', { name: 'Forged', parentId: String(company.rootId) }, { headers: { 'sec-fetch-site': 'cross-site' } });
+  const site = await web.post(
+    '/system/departments/new',
+    { name: 'Forged', parentId: String(company.rootId) },
+    { headers: { 'sec-fetch-site': 'cross-site' } },
+  );
   assert.is(site.status, 403);
 });
 
@@ -63,10 +79,17 @@ test('the htmx header form of the token works, and so does the form field', asyn
   const web = new WebClient(app.url);
   await web.login('admin', password);
   await web.get('/system/departments/new');
-  const viaField = await web.post('/system/departments/new', { name: 'Support', parentId: String(company.rootId) });
+  const viaField = await web.post('/system/departments/new', {
+    name: 'Support',
+    parentId: String(company.rootId),
+  });
   assert.is(viaField.status, 303);
   const body = new URLSearchParams({ name: 'Quality', parentId: String(company.rootId) });
-  const viaHeader = await web.request('POST', '/system/departments/new', body, { 'content-type': 'application/x-www-form-urlencoded', 'x-csrf-token': web.csrf, 'hx-request': 'true' });
+  const viaHeader = await web.request('POST', '/system/departments/new', body, {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-csrf-token': web.csrf,
+    'hx-request': 'true',
+  });
   assert.is(viaHeader.status, 303);
 });
 

@@ -8,7 +8,13 @@ import * as assert from 'uvu/assert';
 import { loadActor, recordScope } from '../../crm/access/actor.ts';
 import { auditListing } from '../../crm/audit/audit-log.ts';
 import { listDepartments } from '../../crm/org/departments.ts';
-import { employeeListing, getEmployee, setEmployeesEnabled, updateEmployee, parseEmployeeInput } from '../../crm/org/employees.ts';
+import {
+  employeeListing,
+  getEmployee,
+  setEmployeesEnabled,
+  updateEmployee,
+  parseEmployeeInput,
+} from '../../crm/org/employees.ts';
 import { DomainError, ForbiddenError, NotFoundError } from '../../crm/shared/errors.ts';
 import { listQuery, pageOf } from '../../crm/shared/list-query.ts';
 import { departments, userRoles } from '../../db/schema.ts';
@@ -74,44 +80,82 @@ test('a sales manager sees their own department and below, never the other one â
     assert.not.ok(r.text.includes('Bob RepB'), `${path} shows Bob`);
     assert.not.ok(r.text.includes('Sue SupervisorB'), `${path} shows Sue`);
   }
-  assert.is((await web.get(`/system/employees/${company.people.repB}/edit`)).status, 403, 'a sales manager holds no employees:edit');
+  assert.is(
+    (await web.get(`/system/employees/${company.people.repB}/edit`)).status,
+    403,
+    'a sales manager holds no employees:edit',
+  );
 });
 
 test('domain calls refuse records outside the scope even when called directly', async () => {
   const manager = await company.ctx(company.people.managerA);
-  await rejects(() => getEmployee(manager, company.people.repB), (e: unknown) => e instanceof NotFoundError);
-  const page = await pageOf(await employeeListing(manager, listQuery({ pageSize: 100 })), listQuery({ pageSize: 100 }));
+  await rejects(
+    () => getEmployee(manager, company.people.repB),
+    (e: unknown) => e instanceof NotFoundError,
+  );
+  const page = await pageOf(
+    await employeeListing(manager, listQuery({ pageSize: 100 })),
+    listQuery({ pageSize: 100 }),
+  );
   assert.equal(page.rows.map((r) => r.username).sort(), ['manager.a', 'rep.a', 'rep.a1']);
   const rep = await company.ctx(company.people.repA);
-  await rejects(() => employeeListing(rep, listQuery()), (e: unknown) => e instanceof ForbiddenError);
-  await rejects(() => setEmployeesEnabled(manager, [company.people.repA], false), (e: unknown) => e instanceof ForbiddenError);
+  await rejects(
+    () => employeeListing(rep, listQuery()),
+    (e: unknown) => e instanceof ForbiddenError,
+  );
+  await rejects(
+    () => setEmployeesEnabled(manager, [company.people.repA], false),
+    (e: unknown) => e instanceof ForbiddenError,
+  );
   const supervisor = await company.ctx(company.people.supervisorB);
   await rejects(
-    () => updateEmployee(supervisor, company.people.repB, parseEmployeeInput({ username: 'rep.b', name: 'Bob', departmentId: String(company.salesB) })),
+    () =>
+      updateEmployee(
+        supervisor,
+        company.people.repB,
+        parseEmployeeInput({ username: 'rep.b', name: 'Bob', departmentId: String(company.salesB) }),
+      ),
     (e: unknown) => e instanceof ForbiddenError,
   );
   const depts = (await listDepartments(manager)).map((d) => d.name).sort();
   assert.equal(depts, ['Sales A', 'Team A1']);
-  const audit = await pageOf(await auditListing(await company.ctx(company.people.admin), listQuery({ pageSize: 100 })), listQuery({ pageSize: 100 }));
+  const audit = await pageOf(
+    await auditListing(await company.ctx(company.people.admin), listQuery({ pageSize: 100 })),
+    listQuery({ pageSize: 100 }),
+  );
   assert.ok(audit.total > 0);
-  await rejects(() => auditListing(manager, listQuery()), (e: unknown) => e instanceof ForbiddenError);
+  await rejects(
+    () => auditListing(manager, listQuery()),
+    (e: unknown) => e instanceof ForbiddenError,
+  );
 });
 
 test('several roles give the union of permissions with the widest scope per permission', async () => {
-  await db.db.insert(userRoles).values({ userId: company.people.repB, roleId: await roleId(db.db, 'supervisor') });
+  await db.db
+    .insert(userRoles)
+    .values({ userId: company.people.repB, roleId: await roleId(db.db, 'supervisor') });
   const actor = (await loadActor(db.db, company.people.repB))!;
   assert.is(actor.grants.get('crm:create'), 'self', 'crm:create comes only from Sales representative');
   assert.is(actor.grants.get('crm:view'), 'department', 'crm:view is in both; the wider scope wins');
   assert.is(actor.grants.get('supervisor:monitor'), 'department');
   const scope = await recordScope(db.db, actor, 'employees:view');
-  assert.ok(!scope.all && scope.departmentIds.includes(company.salesB) && !scope.departmentIds.includes(company.salesA));
+  assert.ok(
+    !scope.all &&
+      scope.departmentIds.includes(company.salesB) &&
+      !scope.departmentIds.includes(company.salesA),
+  );
 });
 
 test('a department leader sees the departments they lead, whatever their role scope', async () => {
-  await db.db.update(departments).set({ leaderId: company.people.repA }).where(eq(departments.id, company.teamA1));
+  await db.db
+    .update(departments)
+    .set({ leaderId: company.people.repA })
+    .where(eq(departments.id, company.teamA1));
   await db.db.insert(userRoles).values({ userId: company.people.repA, roleId: await roleId(db.db, 'qa') });
   const rep = await company.ctx(company.people.repA);
-  const rows = (await pageOf(await employeeListing(rep, listQuery({ pageSize: 100 })), listQuery({ pageSize: 100 }))).rows.map((r) => r.username);
+  const rows = (
+    await pageOf(await employeeListing(rep, listQuery({ pageSize: 100 })), listQuery({ pageSize: 100 }))
+  ).rows.map((r) => r.username);
   assert.ok(rows.includes('rep.a1'));
   assert.not.ok(rows.includes('rep.b'));
 });
@@ -120,11 +164,31 @@ test('a non-owner cannot grant the Owner role nor edit an owner', async () => {
   const admin = await company.ctx(company.people.admin);
   const ownerRole = await roleId(db.db, 'owner');
   await rejects(
-    () => updateEmployee(admin, company.people.repA, parseEmployeeInput({ username: 'rep.a', name: 'Ray RepA', departmentId: String(company.salesA), roleIds: [String(ownerRole)] })),
+    () =>
+      updateEmployee(
+        admin,
+        company.people.repA,
+        parseEmployeeInput({
+          username: 'rep.a',
+          name: 'Ray RepA',
+          departmentId: String(company.salesA),
+          roleIds: [String(ownerRole)],
+        }),
+      ),
     (e: unknown) => e instanceof DomainError && e.fields.roleIds === 'role_owner_only',
   );
   await rejects(
-    () => updateEmployee(admin, company.ownerId, parseEmployeeInput({ username: 'owner', name: 'Hijacked', departmentId: String(company.rootId), roleIds: [] })),
+    () =>
+      updateEmployee(
+        admin,
+        company.ownerId,
+        parseEmployeeInput({
+          username: 'owner',
+          name: 'Hijacked',
+          departmentId: String(company.rootId),
+          roleIds: [],
+        }),
+      ),
     (e: unknown) => e instanceof DomainError && e.code === 'role_owner_only',
   );
 });

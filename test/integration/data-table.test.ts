@@ -17,7 +17,16 @@ test.before(async () => {
   company = await buildCompany(db.db);
   for (let i = 1; i <= 25; i++) {
     const n = String(i).padStart(2, '0');
-    await createEmployee(company.owner, parseEmployeeInput({ username: `agent${n}`, name: `Agent ${n}`, jobNumber: `9${n}`, departmentId: String(company.salesB), password: 'Temporary-pass-1' }));
+    await createEmployee(
+      company.owner,
+      parseEmployeeInput({
+        username: `agent${n}`,
+        name: `Agent ${n}`,
+        jobNumber: `9${n}`,
+        departmentId: String(company.salesB),
+        password: 'Temporary-pass-1',
+      }),
+    );
   }
   app = await startApp(db.db);
 });
@@ -26,21 +35,43 @@ test.after(async () => {
   await db.close();
 });
 
-const namesIn = (html: string) => [...html.matchAll(/<td data-col="name">(?:<a [^>]*>)?([^<]+)/g)].map((m) => m[1]);
+const namesIn = (html: string) =>
+  [...html.matchAll(/<td data-col="name">(?:<a [^>]*>)?([^<]+)/g)].map((m) => m[1]);
 
 test('pages, sorts and filters on the server', async () => {
   const web = new WebClient(app.url);
   await web.login('admin', password);
-  const first = await web.get('/system/employees?f_department=' + company.salesB + '&sort=name&dir=asc&size=10');
+  const first = await web.get(`/system/employees?f_department=${company.salesB}&sort=name&dir=asc&size=10`);
   assert.equal(namesIn(first.text).slice(0, 3), ['Agent 01', 'Agent 02', 'Agent 03']);
   assert.match(first.text, '27 in total');
   assert.match(first.text, 'Page 1 of 3');
-  const third = await web.get('/system/employees?f_department=' + company.salesB + '&sort=name&dir=asc&size=10&page=3');
-  assert.equal(namesIn(third.text), ['Agent 21', 'Agent 22', 'Agent 23', 'Agent 24', 'Agent 25', 'Bob RepB', 'Sue SupervisorB']);
+  const third = await web.get(
+    `/system/employees?f_department=${company.salesB}&sort=name&dir=asc&size=10&page=3`,
+  );
+  assert.equal(namesIn(third.text), [
+    'Agent 21',
+    'Agent 22',
+    'Agent 23',
+    'Agent 24',
+    'Agent 25',
+    'Bob RepB',
+    'Sue SupervisorB',
+  ]);
   const desc = await web.get('/system/employees?sort=jobNumber&dir=desc&size=10');
   assert.is(namesIn(desc.text)[0], 'Agent 25');
-  const search = await web.get('/system/employees?f_q=' + encodeURIComponent('agent1'));
-  assert.equal(namesIn(search.text).sort(), ['Agent 10', 'Agent 11', 'Agent 12', 'Agent 13', 'Agent 14', 'Agent 15', 'Agent 16', 'Agent 17', 'Agent 18', 'Agent 19']);
+  const search = await web.get(`/system/employees?f_q=${encodeURIComponent('agent1')}`);
+  assert.equal(namesIn(search.text).sort(), [
+    'Agent 10',
+    'Agent 11',
+    'Agent 12',
+    'Agent 13',
+    'Agent 14',
+    'Agent 15',
+    'Agent 16',
+    'Agent 17',
+    'Agent 18',
+    'Agent 19',
+  ]);
   const bogus = await web.get('/system/employees?sort=password_hash&page=999&size=7');
   assert.is(bogus.status, 200, 'unknown sort keys and sizes fall back to defaults');
 });
@@ -49,7 +80,10 @@ test('the column chooser is remembered per user', async () => {
   const web = new WebClient(app.url);
   await web.login('admin', password);
   await web.get('/system/employees');
-  const saved = await web.post('/prefs/tables/employees', { columns: ['name', 'email'], next: '/system/employees' });
+  const saved = await web.post('/prefs/tables/employees', {
+    columns: ['name', 'email'],
+    next: '/system/employees',
+  });
   assert.is(saved.status, 303);
   const page = await web.get('/system/employees');
   assert.match(page.text, 'data-col="email"');
@@ -63,11 +97,19 @@ test('CSV export streams what is filtered, with the chosen columns, and is audit
   const web = new WebClient(app.url);
   await web.login('owner', password);
   await web.get('/system/employees');
-  await web.post('/prefs/tables/employees', { columns: ['name', 'username', 'jobNumber'], next: '/system/employees' });
-  const r = await web.get(`/system/employees/export.csv?f_department=${company.salesB}&sort=jobNumber&dir=asc`);
+  await web.post('/prefs/tables/employees', {
+    columns: ['name', 'username', 'jobNumber'],
+    next: '/system/employees',
+  });
+  const r = await web.get(
+    `/system/employees/export.csv?f_department=${company.salesB}&sort=jobNumber&dir=asc`,
+  );
   assert.is(r.status, 200);
   assert.match(r.headers.get('content-type') ?? '', 'text/csv');
-  const lines = r.text.replace(/^\uFEFF/, '').trim().split('\r\n');
+  const lines = r.text
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .split('\r\n');
   assert.is(lines[0], 'Name,Username,Job number');
   assert.is(lines.length, 1 + 27);
   assert.is(lines[1], 'Bob RepB,rep.b,3001');
@@ -94,7 +136,10 @@ test('the audit log shows who did what from where, filterable by action and date
   assert.match(all.text, 'agent25');
   const today = new Date();
   const day = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
-  assert.match((await web.get(`/system/audit?f_from=${day}&f_to=${day}&f_action=auth.login`)).text, 'Logged in');
+  assert.match(
+    (await web.get(`/system/audit?f_from=${day}&f_to=${day}&f_action=auth.login`)).text,
+    'Logged in',
+  );
   assert.match((await web.get('/system/audit?f_from=2001-01-01&f_to=2001-01-02')).text, 'Nothing matches.');
   await web.post('/locale', { locale: 'zh-CN', next: '/system/audit' });
   const zh = await web.get('/system/audit?f_action=employee.created');

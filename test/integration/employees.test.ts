@@ -32,11 +32,33 @@ test('the form reports each bad field and keeps the input; a good one shows the 
   const web = new WebClient(app.url);
   await web.login('admin', password);
   await web.get('/system/employees/new');
-  const bad = await web.post('/system/employees/new', { name: 'Zhang Wei', username: 'rep.a', jobNumber: '2001', email: 'not-an-email', phone: 'abc', departmentId: '' });
+  const bad = await web.post('/system/employees/new', {
+    name: 'Zhang Wei',
+    username: 'rep.a',
+    jobNumber: '2001',
+    email: 'not-an-email',
+    phone: 'abc',
+    departmentId: '',
+  });
   assert.is(bad.status, 422);
-  for (const msg of ['This username is already in use.', 'This job number is already in use.', 'Not a valid e-mail address.', 'Not a valid phone number.', 'Required.']) assert.match(bad.text, msg);
+  for (const msg of [
+    'This username is already in use.',
+    'This job number is already in use.',
+    'Not a valid e-mail address.',
+    'Not a valid phone number.',
+    'Required.',
+  ])
+    assert.match(bad.text, msg);
   assert.match(bad.text, 'value="Zhang Wei"');
-  const ok = await web.post('/system/employees/new', { name: 'Zhang Wei', username: 'zhang.wei', jobNumber: '8001', email: 'zw@example.com', phone: '13800138000', departmentId: String(company.salesA), canDialOut: '1' });
+  const ok = await web.post('/system/employees/new', {
+    name: 'Zhang Wei',
+    username: 'zhang.wei',
+    jobNumber: '8001',
+    email: 'zw@example.com',
+    phone: '13800138000',
+    departmentId: String(company.salesA),
+    canDialOut: '1',
+  });
   assert.is(ok.status, 200);
   const temp = /<code class="secret">([^<]+)<\/code>/.exec(ok.text)?.[1];
   assert.ok(temp, 'temporary password shown');
@@ -55,7 +77,10 @@ test('batch disable and enable; nobody disables themselves or the last owner', a
   assert.is((await byUsername('rep.a1'))?.enabled, true);
   await rejects(() => setEmployeesEnabled(admin, [company.people.admin], false), domainError('self_disable'));
   await rejects(() => setEmployeesEnabled(admin, [company.ownerId], false), domainError('role_owner_only'));
-  await rejects(() => setEmployeesEnabled(company.owner, [company.ownerId], false), domainError('self_disable'));
+  await rejects(
+    () => setEmployeesEnabled(company.owner, [company.ownerId], false),
+    domainError('self_disable'),
+  );
   await rejects(() => setEmployeesEnabled(admin, [], false), domainError('no_selection'));
 });
 
@@ -63,7 +88,9 @@ test('batch password reset over the web shows one temporary password per employe
   const web = new WebClient(app.url);
   await web.login('admin', password);
   await web.get('/system/employees');
-  const r = await web.post('/system/employees/reset-password', { ids: [String(company.people.repA), String(company.people.repB)] });
+  const r = await web.post('/system/employees/reset-password', {
+    ids: [String(company.people.repA), String(company.people.repB)],
+  });
   assert.is(r.status, 200);
   const codes = [...r.text.matchAll(/<code class="secret">([^<]+)<\/code>/g)].map((m) => m[1]);
   assert.is(codes.length, 2);
@@ -87,14 +114,30 @@ test('CSV import: good rows are imported, bad rows are reported by line, field a
       'sun.li,Sun Li,5011,"Sales B,,,',
     ]),
   );
-  assert.equal(result.imported.map((r) => r.username), ['li.na', 'wang.fang']);
+  assert.equal(
+    result.imported.map((r) => r.username),
+    ['li.na', 'wang.fang'],
+  );
   assert.ok(result.imported.every((r) => r.temporaryPassword && r.temporaryPassword.length >= 10));
-  const errs = (line: number) => result.errors.filter((e) => e.line === line).map((e) => `${e.field}:${e.code}`).sort();
+  const errs = (line: number) =>
+    result.errors
+      .filter((e) => e.line === line)
+      .map((e) => `${e.field}:${e.code}`)
+      .sort();
   assert.equal(errs(4), ['username:invalid_username']);
-  assert.equal(errs(5), ['department:department_unknown', 'email:invalid_email', 'jobNumber:csv_duplicate_in_file', 'phone:invalid_phone', 'roles:role_unknown']);
+  assert.equal(errs(5), [
+    'department:department_unknown',
+    'email:invalid_email',
+    'jobNumber:csv_duplicate_in_file',
+    'phone:invalid_phone',
+    'roles:role_unknown',
+  ]);
   assert.equal(errs(6), ['username:csv_duplicate_in_file']);
   assert.equal(errs(7), ['name:required']);
-  assert.equal(errs(8).map((e) => e.split(':')[1]), ['csv_unreadable']);
+  assert.equal(
+    errs(8).map((e) => e.split(':')[1]),
+    ['csv_unreadable'],
+  );
   const wang = await byUsername('wang.fang');
   assert.is(wang?.departmentId, company.teamA1);
   assert.is((await byUsername('li.na'))?.canDialOut, true);

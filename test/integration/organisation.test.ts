@@ -3,7 +3,12 @@ import { eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRole, deleteRole, parseRoleInput, updateRole } from '../../crm/access/roles.ts';
-import { createDepartment, deleteDepartment, departmentTree, updateDepartment } from '../../crm/org/departments.ts';
+import {
+  createDepartment,
+  deleteDepartment,
+  departmentTree,
+  updateDepartment,
+} from '../../crm/org/departments.ts';
 import { roles, userRoles } from '../../db/schema.ts';
 import { WebClient } from '../support/client.ts';
 import { domainError, rejects } from '../support/assert.ts';
@@ -38,7 +43,10 @@ test('the tree lists parents before children with paths', async () => {
 });
 
 test('a department with sub-departments or members cannot be deleted, with a clear message', async () => {
-  await rejects(() => deleteDepartment(company.owner, company.salesA), domainError('department_has_children'));
+  await rejects(
+    () => deleteDepartment(company.owner, company.salesA),
+    domainError('department_has_children'),
+  );
   await rejects(() => deleteDepartment(company.owner, company.teamA1), domainError('department_has_members'));
   await rejects(() => deleteDepartment(company.owner, company.rootId), domainError('department_is_root'));
   const web = new WebClient(app.url);
@@ -46,18 +54,35 @@ test('a department with sub-departments or members cannot be deleted, with a cle
   await web.get('/system/departments');
   const r = await web.follow(await web.post(`/system/departments/${company.salesA}/delete`, {}));
   assert.match(r.text, 'This department has 1 sub-department(s). Move or delete them first.');
-  const empty = await createDepartment(company.owner, { name: 'Temp', parentId: company.rootId, leaderId: null, collaboratorIds: [] });
+  const empty = await createDepartment(company.owner, {
+    name: 'Temp',
+    parentId: company.rootId,
+    leaderId: null,
+    collaboratorIds: [],
+  });
   await deleteDepartment(company.owner, empty);
   assert.not.ok((await departmentTree(db.db)).some((d) => d.name === 'Temp'));
 });
 
 test('a department cannot move below itself; sibling names are unique; leader and collaborators are kept', async () => {
   await rejects(
-    () => updateDepartment(company.owner, company.salesA, { name: 'Sales A', parentId: company.teamA1, leaderId: null, collaboratorIds: [] }),
+    () =>
+      updateDepartment(company.owner, company.salesA, {
+        name: 'Sales A',
+        parentId: company.teamA1,
+        leaderId: null,
+        collaboratorIds: [],
+      }),
     domainError('department_cycle', 'parentId'),
   );
   await rejects(
-    () => createDepartment(company.owner, { name: 'Sales B', parentId: company.rootId, leaderId: null, collaboratorIds: [] }),
+    () =>
+      createDepartment(company.owner, {
+        name: 'Sales B',
+        parentId: company.rootId,
+        leaderId: null,
+        collaboratorIds: [],
+      }),
     domainError('name_taken', 'name'),
   );
   await updateDepartment(company.owner, company.salesB, {
@@ -81,16 +106,36 @@ test('the department form shows field errors and keeps input', async () => {
 });
 
 test('deleting a role with members moves them to the chosen role (or the default one)', async () => {
-  const id = await createRole(company.owner, parseRoleInput({ name: 'Night shift', dataScope: 'self', permissions: ['desk:use'], memberIds: [String(company.people.repA), String(company.people.repB)] }));
+  const id = await createRole(
+    company.owner,
+    parseRoleInput({
+      name: 'Night shift',
+      dataScope: 'self',
+      permissions: ['desk:use'],
+      memberIds: [String(company.people.repA), String(company.people.repB)],
+    }),
+  );
   const supervisor = await roleId(db.db, 'supervisor');
   await deleteRole(company.owner, id, supervisor);
   const moved = await db.db.select().from(userRoles).where(eq(userRoles.roleId, supervisor));
   assert.ok(moved.some((m) => m.userId === company.people.repA));
   assert.ok(moved.some((m) => m.userId === company.people.repB));
-  const second = await createRole(company.owner, parseRoleInput({ name: 'Temp role', dataScope: 'self', permissions: [], memberIds: [String(company.people.repA1)] }));
+  const second = await createRole(
+    company.owner,
+    parseRoleInput({
+      name: 'Temp role',
+      dataScope: 'self',
+      permissions: [],
+      memberIds: [String(company.people.repA1)],
+    }),
+  );
   await deleteRole(company.owner, second, null);
   const agent = await roleId(db.db, 'agent');
-  assert.ok((await db.db.select().from(userRoles).where(eq(userRoles.roleId, agent))).some((m) => m.userId === company.people.repA1));
+  assert.ok(
+    (await db.db.select().from(userRoles).where(eq(userRoles.roleId, agent))).some(
+      (m) => m.userId === company.people.repA1,
+    ),
+  );
   const ownerRole = await roleId(db.db, 'owner');
   await rejects(() => deleteRole(company.owner, ownerRole, null), domainError('role_builtin'));
 });
@@ -104,19 +149,64 @@ test('the delete page asks where members go', async () => {
 });
 
 test('a non-owner cannot create a role wider than their own permissions; the owner role stays complete', async () => {
-  await createRole(company.owner, parseRoleInput({ name: 'Role editors', dataScope: 'department', permissions: ['roles:view', 'roles:create', 'crm:view'], memberIds: [String(company.people.managerA)] }));
+  await createRole(
+    company.owner,
+    parseRoleInput({
+      name: 'Role editors',
+      dataScope: 'department',
+      permissions: ['roles:view', 'roles:create', 'crm:view'],
+      memberIds: [String(company.people.managerA)],
+    }),
+  );
   const manager = await company.ctx(company.people.managerA);
-  await rejects(() => createRole(manager, parseRoleInput({ name: 'Wide', dataScope: 'all', permissions: ['crm:view'] })), domainError('scope_outside'));
-  await rejects(() => createRole(manager, parseRoleInput({ name: 'Wide', dataScope: 'self', permissions: ['audit:view'] })), domainError('scope_outside'));
+  await rejects(
+    () => createRole(manager, parseRoleInput({ name: 'Wide', dataScope: 'all', permissions: ['crm:view'] })),
+    domainError('scope_outside'),
+  );
+  await rejects(
+    () =>
+      createRole(manager, parseRoleInput({ name: 'Wide', dataScope: 'self', permissions: ['audit:view'] })),
+    domainError('scope_outside'),
+  );
   await createRole(manager, parseRoleInput({ name: 'Narrow', dataScope: 'self', permissions: ['crm:view'] }));
   const owner = await roleId(db.db, 'owner');
   const admin = await company.ctx(company.people.admin);
-  await rejects(() => updateRole(admin, owner, parseRoleInput({ name: 'Owner', dataScope: 'self', permissions: [], memberIds: [String(company.ownerId)] })), domainError('role_owner_only'));
-  await updateRole(company.owner, owner, parseRoleInput({ name: 'Owner', dataScope: 'self', permissions: [], memberIds: [String(company.ownerId)] }));
+  await rejects(
+    () =>
+      updateRole(
+        admin,
+        owner,
+        parseRoleInput({
+          name: 'Owner',
+          dataScope: 'self',
+          permissions: [],
+          memberIds: [String(company.ownerId)],
+        }),
+      ),
+    domainError('role_owner_only'),
+  );
+  await updateRole(
+    company.owner,
+    owner,
+    parseRoleInput({
+      name: 'Owner',
+      dataScope: 'self',
+      permissions: [],
+      memberIds: [String(company.ownerId)],
+    }),
+  );
   const [r] = await db.db.select().from(roles).where(eq(roles.id, owner));
   assert.is(r?.dataScope, 'all');
   assert.ok((r?.permissions.length ?? 0) > 40);
-  await rejects(() => updateRole(company.owner, owner, parseRoleInput({ name: 'Owner', dataScope: 'all', permissions: [], memberIds: [] })), domainError('last_owner'));
+  await rejects(
+    () =>
+      updateRole(
+        company.owner,
+        owner,
+        parseRoleInput({ name: 'Owner', dataScope: 'all', permissions: [], memberIds: [] }),
+      ),
+    domainError('last_owner'),
+  );
 });
 
 test.run();

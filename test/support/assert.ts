@@ -3,7 +3,11 @@ import * as assert from 'uvu/assert';
 import { DomainError } from '../../crm/shared/errors.ts';
 
 /** Awaits `run` and checks that it threw an error matching `expected`. */
-export async function rejects(run: () => Promise<unknown>, expected: (err: unknown) => boolean, message?: string): Promise<void> {
+export async function rejects(
+  run: () => Promise<unknown>,
+  expected: (err: unknown) => boolean,
+  message?: string,
+): Promise<void> {
   let thrown: unknown = null;
   try {
     await run();
@@ -11,7 +15,10 @@ export async function rejects(run: () => Promise<unknown>, expected: (err: unkno
     thrown = err;
   }
   assert.ok(thrown !== null, message ?? 'expected a rejection, got success');
-  assert.ok(expected(thrown), `${message ?? 'unexpected error'}: ${String(thrown)} ${thrown instanceof DomainError ? JSON.stringify(thrown.fields) : ''}`);
+  assert.ok(
+    expected(thrown),
+    `${message ?? 'unexpected error'}: ${String(thrown)} ${thrown instanceof DomainError ? JSON.stringify(thrown.fields) : ''}`,
+  );
 }
 
 export const domainError = (code: string, field?: string) => (err: unknown) =>

@@ -26,7 +26,8 @@ export class WebClient {
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
-      if (/max-age=0/i.test(line) || /expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.cookies.delete(name);
+      if (/max-age=0/i.test(line) || /expires=Thu, 01 Jan 1970/i.test(line) || value === '')
+        this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
   }
@@ -35,7 +36,12 @@ export class WebClient {
     return this.cookies.get(name);
   }
 
-  async request(method: string, path: string, body?: BodyInit, headers: Record<string, string> = {}): Promise<Reply> {
+  async request(
+    method: string,
+    path: string,
+    body?: BodyInit,
+    headers: Record<string, string> = {},
+  ): Promise<Reply> {
     const res = await fetch(this.base + path, {
       method,
       body,
@@ -61,12 +67,20 @@ export class WebClient {
   }
 
   /** Posts a form; the CSRF token is added unless `csrf: false` (or another token) is given. */
-  async post(path: string, form: Record<string, string | string[]>, opts: { csrf?: string | false; headers?: Record<string, string> } = {}): Promise<Reply> {
+  async post(
+    path: string,
+    form: Record<string, string | string[]>,
+    opts: { csrf?: string | false; headers?: Record<string, string> } = {},
+  ): Promise<Reply> {
     if (!this.csrf && opts.csrf === undefined) await this.get('/login');
     const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(form)) for (const item of Array.isArray(v) ? v : [v]) params.append(k, item);
+    for (const [k, v] of Object.entries(form))
+      for (const item of Array.isArray(v) ? v : [v]) params.append(k, item);
     if (opts.csrf !== false) params.set('_csrf', opts.csrf ?? this.csrf);
-    return this.request('POST', path, params, { 'content-type': 'application/x-www-form-urlencoded', ...opts.headers });
+    return this.request('POST', path, params, {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...opts.headers,
+    });
   }
 
   async postMultipart(path: string, form: FormData): Promise<Reply> {

@@ -43,14 +43,28 @@ export async function buildCompany(db: Db): Promise<Company> {
   );
   const owner = await actorCtx(db, ownerId);
   const rootId = (await departmentTree(db))[0]!.id;
-  const dept = (name: string, parentId: number) => createDepartment(owner, { name, parentId, leaderId: null, collaboratorIds: [] });
+  const dept = (name: string, parentId: number) =>
+    createDepartment(owner, { name, parentId, leaderId: null, collaboratorIds: [] });
   const salesA = await dept('Sales A', rootId);
   const salesB = await dept('Sales B', rootId);
   const teamA1 = await dept('Team A1', salesA);
-  const person = async (username: string, name: string, departmentId: number, role: string, jobNumber: string) => {
+  const person = async (
+    username: string,
+    name: string,
+    departmentId: number,
+    role: string,
+    jobNumber: string,
+  ) => {
     const created = await createEmployee(
       owner,
-      parseEmployeeInput({ username, name, departmentId: String(departmentId), roleIds: [String(await roleId(db, role))], jobNumber, password }),
+      parseEmployeeInput({
+        username,
+        name,
+        departmentId: String(departmentId),
+        roleIds: [String(await roleId(db, role))],
+        jobNumber,
+        password,
+      }),
     );
     await db.update(users).set({ mustChangePassword: false }).where(eq(users.id, created.id));
     return created.id;

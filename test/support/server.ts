@@ -19,7 +19,10 @@ export async function startApp(db: Db, change: (s: Settings) => void = () => {})
   const deps: AppDeps = {
     db,
     settings,
-    loginLimiter: new RateLimiter(settings.security.loginRateLimit, settings.security.loginRateWindowSeconds * 1000),
+    loginLimiter: new RateLimiter(
+      settings.security.loginRateLimit,
+      settings.security.loginRateWindowSeconds * 1000,
+    ),
   };
   const app = createApp(deps);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {

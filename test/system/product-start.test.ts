@@ -28,10 +28,19 @@ function freePort(): Promise<number> {
   });
 }
 
-async function start(env: Record<string, string>): Promise<{ proc: ChildProcess; url: string; log: () => string }> {
+async function start(
+  env: Record<string, string>,
+): Promise<{ proc: ChildProcess; url: string; log: () => string }> {
   const port = await freePort();
   const proc = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: '', ...env },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(proc);
@@ -64,7 +73,13 @@ test('with no DATABASE_URL it runs on the embedded database, and data survives a
   const web = new WebClient(first.url);
   const setup = await web.get('/setup');
   assert.is(setup.status, 200);
-  const done = await web.post('/setup', { company: 'Acme', name: 'Olivia', username: 'owner', password: 'Correct-horse-42', confirm: 'Correct-horse-42' });
+  const done = await web.post('/setup', {
+    company: 'Acme',
+    name: 'Olivia',
+    username: 'owner',
+    password: 'Correct-horse-42',
+    confirm: 'Correct-horse-42',
+  });
   assert.is(done.status, 303);
   await stop(first.proc);
 

@@ -1,7 +1,12 @@
 /** Password hashing and policy, temporary passwords, the login rate limiter. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hashPassword, passwordProblem, temporaryPassword, verifyPassword } from '../../crm/auth/passwords.ts';
+import {
+  hashPassword,
+  passwordProblem,
+  temporaryPassword,
+  verifyPassword,
+} from '../../crm/auth/passwords.ts';
 import { RateLimiter } from '../../crm/auth/rate-limiter.ts';
 
 const test = suite('security');

@@ -29,10 +29,40 @@ function setupPage(c: C, state: FormState, status: 200 | 422 = 200) {
       <Form pv={pv} state={state} action="/setup" submit="setup.submit" id="setup-form">
         <TextField pv={pv} state={state} name="company" label="setup.company" required />
         <TextField pv={pv} state={state} name="name" label="emp.name" required />
-        <TextField pv={pv} state={state} name="username" label="auth.username" required autocomplete="username" />
-        <TextField pv={pv} state={state} name="password" label="auth.password" type="password" required hint="auth.password_hint" autocomplete="new-password" />
-        <TextField pv={pv} state={state} name="confirm" label="auth.confirm_password" type="password" required autocomplete="new-password" />
-        <SelectField pv={pv} state={state} name="locale" label="common.language" options={locales.map((l) => ({ value: l, label: localeNames[l] }))} />
+        <TextField
+          pv={pv}
+          state={state}
+          name="username"
+          label="auth.username"
+          required
+          autocomplete="username"
+        />
+        <TextField
+          pv={pv}
+          state={state}
+          name="password"
+          label="auth.password"
+          type="password"
+          required
+          hint="auth.password_hint"
+          autocomplete="new-password"
+        />
+        <TextField
+          pv={pv}
+          state={state}
+          name="confirm"
+          label="auth.confirm_password"
+          type="password"
+          required
+          autocomplete="new-password"
+        />
+        <SelectField
+          pv={pv}
+          state={state}
+          name="locale"
+          label="common.language"
+          options={locales.map((l) => ({ value: l, label: localeNames[l] }))}
+        />
       </Form>
     </section>
   ));
@@ -47,10 +77,12 @@ authRoutes.post('/setup', async (c) => {
   const raw = await readForm(c);
   const input = parseSetupInput(raw);
   const names = translator(input.locale);
-  const roleName = (key: string, fallback: string) => (isBuiltinRoleKey(key) ? names(`role.builtin.${key}`) : fallback);
+  const roleName = (key: string, fallback: string) =>
+    isBuiltinRoleKey(key) ? names(`role.builtin.${key}`) : fallback;
   const result = await attempt(raw, () => setupOwner(anonCtxOf(c), input, roleName));
   if (!result.ok) {
-    if (result.state.message?.code === 'setup_done') return see(c, '/login', { key: 'setup.done', kind: 'error' });
+    if (result.state.message?.code === 'setup_done')
+      return see(c, '/login', { key: 'setup.done', kind: 'error' });
     return setupPage(c, result.state, 422);
   }
   setCookie(c, cookieNames.lang, input.locale, { ...cookieOptions(c), maxAge: 365 * 86400 });
@@ -62,9 +94,30 @@ function loginPage(c: C, state: FormState, status: 200 | 422 | 429 = 200) {
   return renderPage(c, { title: t('auth.login'), bare: true, status }, (pv) => (
     <section class="panel narrow">
       <h1>{t('auth.login_title', { app: t('app.name') })}</h1>
-      <Form pv={pv} state={state} action={`/login${state.values.next ? `?next=${encodeURIComponent(String(state.values.next))}` : ''}`} submit="auth.login" id="login-form">
-        <TextField pv={pv} state={state} name="username" label="auth.username" required autocomplete="username" />
-        <TextField pv={pv} state={state} name="password" label="auth.password" type="password" required autocomplete="current-password" />
+      <Form
+        pv={pv}
+        state={state}
+        action={`/login${state.values.next ? `?next=${encodeURIComponent(String(state.values.next))}` : ''}`}
+        submit="auth.login"
+        id="login-form"
+      >
+        <TextField
+          pv={pv}
+          state={state}
+          name="username"
+          label="auth.username"
+          required
+          autocomplete="username"
+        />
+        <TextField
+          pv={pv}
+          state={state}
+          name="password"
+          label="auth.password"
+          type="password"
+          required
+          autocomplete="current-password"
+        />
       </Form>
     </section>
   ));
@@ -88,7 +141,11 @@ authRoutes.post('/login', async (c) => {
     return see(c, result.mustChangePassword ? '/account/password' : next);
   } catch (err) {
     if (!(err instanceof DomainError)) throw err;
-    const state: FormState = { values: { username: raw.username, next: c.req.query('next') ?? '' }, errors: {}, message: { code: err.code, params: err.params } };
+    const state: FormState = {
+      values: { username: raw.username, next: c.req.query('next') ?? '' },
+      errors: {},
+      message: { code: err.code, params: err.params },
+    };
     return loginPage(c, state, err.code === 'rate_limited' ? 429 : 422);
   }
 });
@@ -116,10 +173,42 @@ function passwordPage(c: C, state: FormState, status: 200 | 422 = 200) {
     <section class="panel narrow">
       <h1>{t('auth.change_title')}</h1>
       {forced ? <p class="notice">{t('auth.must_change')}</p> : null}
-      <Form pv={pv} state={state} action="/account/password" submit="common.save" id="password-form" cancelHref={forced ? undefined : '/account'}>
-        <TextField pv={pv} state={state} name="current" label="auth.current_password" type="password" required autocomplete="current-password" />
-        <TextField pv={pv} state={state} name="password" label="auth.new_password" type="password" required hint="auth.password_hint" autocomplete="new-password" />
-        <TextField pv={pv} state={state} name="confirm" label="auth.confirm_password" type="password" required autocomplete="new-password" />
+      <Form
+        pv={pv}
+        state={state}
+        action="/account/password"
+        submit="common.save"
+        id="password-form"
+        cancelHref={forced ? undefined : '/account'}
+      >
+        <TextField
+          pv={pv}
+          state={state}
+          name="current"
+          label="auth.current_password"
+          type="password"
+          required
+          autocomplete="current-password"
+        />
+        <TextField
+          pv={pv}
+          state={state}
+          name="password"
+          label="auth.new_password"
+          type="password"
+          required
+          hint="auth.password_hint"
+          autocomplete="new-password"
+        />
+        <TextField
+          pv={pv}
+          state={state}
+          name="confirm"
+          label="auth.confirm_password"
+          type="password"
+          required
+          autocomplete="new-password"
+        />
       </Form>
     </section>
   ));
@@ -131,7 +220,11 @@ authRoutes.post('/account/password', async (c) => {
   const raw = await readForm(c);
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
   const result = await attempt({}, () =>
-    changeOwnPassword(ctxOf(c), c.get('session')!.id, { current: str(raw.current), password: str(raw.password), confirm: str(raw.confirm) }),
+    changeOwnPassword(ctxOf(c), c.get('session')!.id, {
+      current: str(raw.current),
+      password: str(raw.password),
+      confirm: str(raw.confirm),
+    }),
   );
   if (!result.ok) return passwordPage(c, result.state, 422);
   return see(c, '/', { key: 'auth.changed', kind: 'ok' });
@@ -171,7 +264,11 @@ authRoutes.get('/account', async (c) => {
 
 authRoutes.post('/prefs/tables/:id', async (c) => {
   const raw = await readForm(c);
-  const cols = Array.isArray(raw.columns) ? raw.columns.map(String) : typeof raw.columns === 'string' ? [raw.columns] : [];
+  const cols = Array.isArray(raw.columns)
+    ? raw.columns.map(String)
+    : typeof raw.columns === 'string'
+      ? [raw.columns]
+      : [];
   await saveColumnChoice(c, c.req.param('id'), cols);
   return see(c, localPath(typeof raw.next === 'string' ? raw.next : '/'));
 });

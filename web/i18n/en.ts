@@ -58,7 +58,8 @@ export const en = {
   'table.select_all': 'Select all on this page',
 
   'setup.title': 'Set up your call center',
-  'setup.intro': 'No account exists yet. Create the owner account; it holds every permission and cannot be deleted.',
+  'setup.intro':
+    'No account exists yet. Create the owner account; it holds every permission and cannot be deleted.',
   'setup.company': 'Company name',
   'setup.submit': 'Create owner account',
   'setup.done': 'Setup is complete. Log in with the owner account.',
@@ -113,7 +114,8 @@ export const en = {
   'role.delete_members': 'This role has {count} member(s). Move them to:',
   'role.delete_no_members': 'This role has no members.',
   'role.created': 'Role created.',
-  'role.union_hint': 'A user with several roles gets every permission of each; the widest data scope granting a permission applies.',
+  'role.union_hint':
+    'A user with several roles gets every permission of each; the widest data scope granting a permission applies.',
 
   'role.builtin.owner': 'Owner',
   'role.builtin.admin': 'Administrator',
@@ -178,12 +180,14 @@ export const en = {
   'emp.reset_password': 'Reset password',
   'emp.created': 'Employee {name} created.',
   'emp.temp_passwords_title': 'Temporary passwords',
-  'emp.temp_passwords_intro': 'Hand these over in person. They are shown only now; each must be changed at first login.',
+  'emp.temp_passwords_intro':
+    'Hand these over in person. They are shown only now; each must be changed at first login.',
   'emp.enabled_n': '{count} employee(s) enabled.',
   'emp.disabled_n': '{count} employee(s) disabled and logged out.',
   'emp.import': 'Import from CSV',
   'emp.import_title': 'Import employees',
-  'emp.import_intro': 'Upload a CSV file (UTF-8 or GBK) with a header row. Columns: username, name, department (name or path such as Company/Sales), and optionally job number, roles (separated by ;), phone, e-mail, can dial out (yes/no). Chinese headers (用户名, 姓名, 部门, 工号, 角色, 手机, 邮箱, 外呼) work too.',
+  'emp.import_intro':
+    'Upload a CSV file (UTF-8 or GBK) with a header row. Columns: username, name, department (name or path such as Company/Sales), and optionally job number, roles (separated by ;), phone, e-mail, can dial out (yes/no). Chinese headers (用户名, 姓名, 部门, 工号, 角色, 手机, 邮箱, 外呼) work too.',
   'emp.import_file': 'CSV file',
   'emp.import_submit': 'Import',
   'emp.import_template': 'Download a template',
@@ -229,7 +233,8 @@ export const en = {
   'err.rate_limited': 'Too many login attempts from your address. Wait a few minutes.',
   'err.setup_done': 'Setup has already been completed.',
   'err.department_has_children': 'This department has {count} sub-department(s). Move or delete them first.',
-  'err.department_has_members': 'This department has {count} member(s). Move them to another department first.',
+  'err.department_has_members':
+    'This department has {count} member(s). Move them to another department first.',
   'err.department_is_root': 'The top department cannot be deleted.',
   'err.department_cycle': 'A department cannot be placed below itself.',
   'err.department_unknown': 'No such department.',

@@ -17,7 +17,9 @@ export function translator(locale: Locale): T {
   const dict = dictionaries[locale];
   return (key, params) => {
     const text = dict[key] ?? en[key] ?? key;
-    return params ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)) : text;
+    return params
+      ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m))
+      : text;
   };
 }
 

@@ -182,7 +182,8 @@ export const zhCN: Record<MessageKey, string> = {
   'emp.disabled_n': '已禁用 {count} 名员工并使其退出登录。',
   'emp.import': '从 CSV 导入',
   'emp.import_title': '导入员工',
-  'emp.import_intro': '上传带表头的 CSV 文件（UTF-8 或 GBK）。列：用户名、姓名、部门（名称或路径，如 公司/销售部），可选：工号、角色（用 ; 分隔）、手机、邮箱、外呼（是/否）。英文表头（username, name, department …）同样可用。',
+  'emp.import_intro':
+    '上传带表头的 CSV 文件（UTF-8 或 GBK）。列：用户名、姓名、部门（名称或路径，如 公司/销售部），可选：工号、角色（用 ; 分隔）、手机、邮箱、外呼（是/否）。英文表头（username, name, department …）同样可用。',
   'emp.import_file': 'CSV 文件',
   'emp.import_submit': '导入',
   'emp.import_template': '下载模板',

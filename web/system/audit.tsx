@@ -20,12 +20,34 @@ const table: TableSpec<AuditRow> = {
     { key: 'to', label: 'audit.to', kind: 'date' },
   ],
   columns: [
-    { key: 'at', label: 'audit.at', sort: 'at', cell: (r, pv) => formatTime(r.at, pv.locale), csv: (r) => r.at.toISOString() },
+    {
+      key: 'at',
+      label: 'audit.at',
+      sort: 'at',
+      cell: (r, pv) => formatTime(r.at, pv.locale),
+      csv: (r) => r.at.toISOString(),
+    },
     { key: 'actor', label: 'audit.actor', sort: 'actor', cell: (r) => r.actorName },
-    { key: 'action', label: 'audit.action', sort: 'action', cell: (r, pv) => <span title={r.action}>{auditActionLabel(pv.t, r.action)}</span>, csv: (r) => r.action },
-    { key: 'target', label: 'audit.target', cell: (r) => (r.targetLabel || r.targetId ? `${r.targetType} ${r.targetLabel || r.targetId}` : '') },
+    {
+      key: 'action',
+      label: 'audit.action',
+      sort: 'action',
+      cell: (r, pv) => <span title={r.action}>{auditActionLabel(pv.t, r.action)}</span>,
+      csv: (r) => r.action,
+    },
+    {
+      key: 'target',
+      label: 'audit.target',
+      cell: (r) => (r.targetLabel || r.targetId ? `${r.targetType} ${r.targetLabel || r.targetId}` : ''),
+    },
     { key: 'ip', label: 'audit.ip', sort: 'ip', cell: (r) => r.ip },
-    { key: 'detail', label: 'audit.detail', cell: (r) => <code class="detail">{JSON.stringify(r.detail)}</code>, csv: (r) => JSON.stringify(r.detail), hiddenByDefault: true },
+    {
+      key: 'detail',
+      label: 'audit.detail',
+      cell: (r) => <code class="detail">{JSON.stringify(r.detail)}</code>,
+      csv: (r) => JSON.stringify(r.detail),
+      hiddenByDefault: true,
+    },
   ],
   exportPermission: 'audit:export',
 };

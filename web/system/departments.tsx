@@ -54,7 +54,9 @@ departmentRoutes.get('/', async (c) => {
               <td>{d.leaderName ?? t('common.none')}</td>
               <td>{d.memberCount}</td>
               <td class="dt-actions">
-                {can(ctx.actor, 'departments:edit') ? <a href={`/system/departments/${d.id}/edit`}>{t('common.edit')}</a> : null}
+                {can(ctx.actor, 'departments:edit') ? (
+                  <a href={`/system/departments/${d.id}/edit`}>{t('common.edit')}</a>
+                ) : null}
                 {can(ctx.actor, 'departments:delete') && d.parentId !== null ? (
                   <form method="post" action={`/system/departments/${d.id}/delete`} class="inline">
                     <input type="hidden" name="_csrf" value={pv.csrf} />
@@ -84,8 +86,22 @@ async function formPage(c: C, state: FormState, editing: Department | null, stat
   return renderPage(c, { title, status }, (pv) => (
     <section class="panel">
       <h1>{title}</h1>
-      <Form pv={pv} state={state} action={editing ? `/system/departments/${editing.id}/edit` : '/system/departments/new'} submit="common.save" cancelHref="/system/departments" id="department-form">
-        <TextField pv={pv} state={state} name="name" label="dept.name" required hint={isRoot ? 'dept.root_hint' : undefined} />
+      <Form
+        pv={pv}
+        state={state}
+        action={editing ? `/system/departments/${editing.id}/edit` : '/system/departments/new'}
+        submit="common.save"
+        cancelHref="/system/departments"
+        id="department-form"
+      >
+        <TextField
+          pv={pv}
+          state={state}
+          name="name"
+          label="dept.name"
+          required
+          hint={isRoot ? 'dept.root_hint' : undefined}
+        />
         {isRoot ? null : (
           <SelectField
             pv={pv}
@@ -97,8 +113,23 @@ async function formPage(c: C, state: FormState, editing: Department | null, stat
             options={parents.map((d) => ({ value: d.id, label: d.name, depth: d.depth }))}
           />
         )}
-        <SelectField pv={pv} state={state} name="leaderId" label="dept.leader" hint="dept.leader_hint" emptyLabel={t('common.none')} options={people.map((p) => ({ value: p.id, label: `${p.name} (${p.username})` }))} />
-        <CheckboxGroup pv={pv} state={state} name="collaboratorIds" label="dept.collaborators" columns options={people.map((p) => ({ value: p.id, label: p.name }))} />
+        <SelectField
+          pv={pv}
+          state={state}
+          name="leaderId"
+          label="dept.leader"
+          hint="dept.leader_hint"
+          emptyLabel={t('common.none')}
+          options={people.map((p) => ({ value: p.id, label: `${p.name} (${p.username})` }))}
+        />
+        <CheckboxGroup
+          pv={pv}
+          state={state}
+          name="collaboratorIds"
+          label="dept.collaborators"
+          columns
+          options={people.map((p) => ({ value: p.id, label: p.name }))}
+        />
       </Form>
     </section>
   ));
@@ -124,7 +155,16 @@ async function loadOr404(c: C): Promise<Department> {
 
 departmentRoutes.get('/:id/edit', async (c) => {
   const d = await loadOr404(c);
-  return formPage(c, emptyForm({ name: d.name, parentId: d.parentId ?? '', leaderId: d.leaderId ?? '', collaboratorIds: d.collaboratorIds.map(String) }), d);
+  return formPage(
+    c,
+    emptyForm({
+      name: d.name,
+      parentId: d.parentId ?? '',
+      leaderId: d.leaderId ?? '',
+      collaboratorIds: d.collaboratorIds.map(String),
+    }),
+    d,
+  );
 });
 
 departmentRoutes.post('/:id/edit', async (c) => {

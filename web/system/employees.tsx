@@ -22,7 +22,15 @@ import { attempt } from '../forms.ts';
 import { readForm, see } from '../http.ts';
 import { errorKey, type MessageKey } from '../i18n/index.ts';
 import { DataTable, exportCsv, loadTable, type TableSpec } from '../table.tsx';
-import { CheckboxField, emptyForm, Form, type FormState, SelectField, TextField, CheckboxGroup } from '../views/form.tsx';
+import {
+  CheckboxField,
+  emptyForm,
+  Form,
+  type FormState,
+  SelectField,
+  TextField,
+  CheckboxGroup,
+} from '../views/form.tsx';
 import { type PageView, pageView, renderPage } from '../views/page.tsx';
 import { formatTime } from '../views/format.ts';
 
@@ -44,28 +52,80 @@ async function tableSpec(c: C): Promise<TableSpec<EmployeeRow>> {
     id: 'employees',
     filters: [
       { key: 'q', label: 'common.search', kind: 'text', placeholder: 'emp.filter_q' },
-      { key: 'department', label: 'emp.department', kind: 'select', options: depts.map((d) => ({ value: String(d.id), label: `${'\u00a0\u00a0'.repeat(d.depth)}${d.name}` })) },
-      { key: 'role', label: 'emp.roles', kind: 'select', options: roles.map((r) => ({ value: String(r.id), label: r.name })) },
-      { key: 'status', label: 'emp.status', kind: 'select', options: [{ value: 'enabled', label: t('emp.enabled') }, { value: 'disabled', label: t('emp.disabled') }] },
+      {
+        key: 'department',
+        label: 'emp.department',
+        kind: 'select',
+        options: depts.map((d) => ({
+          value: String(d.id),
+          label: `${'\u00a0\u00a0'.repeat(d.depth)}${d.name}`,
+        })),
+      },
+      {
+        key: 'role',
+        label: 'emp.roles',
+        kind: 'select',
+        options: roles.map((r) => ({ value: String(r.id), label: r.name })),
+      },
+      {
+        key: 'status',
+        label: 'emp.status',
+        kind: 'select',
+        options: [
+          { value: 'enabled', label: t('emp.enabled') },
+          { value: 'disabled', label: t('emp.disabled') },
+        ],
+      },
     ],
     columns: [
-      { key: 'name', label: 'emp.name', sort: 'name', cell: (r, pv) => (pv.actor && can(pv.actor, 'employees:edit') ? <a href={`/system/employees/${r.id}/edit`}>{r.name}</a> : r.name), csv: (r) => r.name },
+      {
+        key: 'name',
+        label: 'emp.name',
+        sort: 'name',
+        cell: (r, pv) =>
+          pv.actor && can(pv.actor, 'employees:edit') ? (
+            <a href={`/system/employees/${r.id}/edit`}>{r.name}</a>
+          ) : (
+            r.name
+          ),
+        csv: (r) => r.name,
+      },
       { key: 'username', label: 'emp.username', sort: 'username', cell: (r) => r.username },
       { key: 'jobNumber', label: 'emp.job_number', sort: 'jobNumber', cell: (r) => r.jobNumber ?? '' },
       { key: 'department', label: 'emp.department', sort: 'department', cell: (r) => r.departmentName },
       { key: 'roles', label: 'emp.roles', cell: (r) => r.roleNames },
       { key: 'phone', label: 'emp.phone', cell: (r) => r.phone ?? '' },
       { key: 'email', label: 'emp.email', cell: (r) => r.email ?? '', hiddenByDefault: true },
-      { key: 'canDialOut', label: 'emp.can_dial_out', cell: (r, pv) => (r.canDialOut ? pv.t('common.yes') : pv.t('common.no')) },
+      {
+        key: 'canDialOut',
+        label: 'emp.can_dial_out',
+        cell: (r, pv) => (r.canDialOut ? pv.t('common.yes') : pv.t('common.no')),
+      },
       { key: 'status', label: 'emp.status', cell: statusOf },
-      { key: 'lastLoginAt', label: 'emp.last_login', sort: 'lastLoginAt', cell: (r, pv) => formatTime(r.lastLoginAt, pv.locale), hiddenByDefault: true },
-      { key: 'createdAt', label: 'emp.created_at', sort: 'createdAt', cell: (r, pv) => formatTime(r.createdAt, pv.locale), hiddenByDefault: true },
+      {
+        key: 'lastLoginAt',
+        label: 'emp.last_login',
+        sort: 'lastLoginAt',
+        cell: (r, pv) => formatTime(r.lastLoginAt, pv.locale),
+        hiddenByDefault: true,
+      },
+      {
+        key: 'createdAt',
+        label: 'emp.created_at',
+        sort: 'createdAt',
+        cell: (r, pv) => formatTime(r.createdAt, pv.locale),
+        hiddenByDefault: true,
+      },
     ],
     rowId: (r) => r.id,
     batchActions: [
       { label: 'emp.enable', action: '/system/employees/enable', permission: 'employees:disable' },
       { label: 'emp.disable', action: '/system/employees/disable', permission: 'employees:disable' },
-      { label: 'emp.reset_password', action: '/system/employees/reset-password', permission: 'employees:reset_password' },
+      {
+        label: 'emp.reset_password',
+        action: '/system/employees/reset-password',
+        permission: 'employees:reset_password',
+      },
     ],
     exportPermission: 'employees:export',
   };
@@ -113,25 +173,67 @@ async function formPage(c: C, state: FormState, editingId: number | null, status
   return renderPage(c, { title, status }, (pv) => (
     <section class="panel">
       <h1>{title}</h1>
-      <Form pv={pv} state={state} action={editingId ? `/system/employees/${editingId}/edit` : '/system/employees/new'} submit="common.save" cancelHref="/system/employees" id="employee-form">
+      <Form
+        pv={pv}
+        state={state}
+        action={editingId ? `/system/employees/${editingId}/edit` : '/system/employees/new'}
+        submit="common.save"
+        cancelHref="/system/employees"
+        id="employee-form"
+      >
         <div class="grid-2">
           <TextField pv={pv} state={state} name="name" label="emp.name" required />
           <TextField pv={pv} state={state} name="username" label="emp.username" required autocomplete="off" />
-          <TextField pv={pv} state={state} name="jobNumber" label="emp.job_number" hint="emp.job_number_hint" />
-          <SelectField pv={pv} state={state} name="departmentId" label="emp.department" required emptyLabel="" options={depts.map((d) => ({ value: d.id, label: d.name, depth: d.depth }))} />
+          <TextField
+            pv={pv}
+            state={state}
+            name="jobNumber"
+            label="emp.job_number"
+            hint="emp.job_number_hint"
+          />
+          <SelectField
+            pv={pv}
+            state={state}
+            name="departmentId"
+            label="emp.department"
+            required
+            emptyLabel=""
+            options={depts.map((d) => ({ value: d.id, label: d.name, depth: d.depth }))}
+          />
           <TextField pv={pv} state={state} name="phone" label="emp.phone" type="tel" />
           <TextField pv={pv} state={state} name="email" label="emp.email" type="email" />
         </div>
-        <CheckboxGroup pv={pv} state={state} name="roleIds" label="emp.roles" columns options={roles.map((r) => ({ value: r.id, label: r.name }))} />
+        <CheckboxGroup
+          pv={pv}
+          state={state}
+          name="roleIds"
+          label="emp.roles"
+          columns
+          options={roles.map((r) => ({ value: r.id, label: r.name }))}
+        />
         <CheckboxField pv={pv} state={state} name="canDialOut" label="emp.can_dial_out" />
-        {editingId ? null : <TextField pv={pv} state={state} name="password" label="emp.initial_password" type="password" hint="emp.initial_password_hint" autocomplete="new-password" />}
+        {editingId ? null : (
+          <TextField
+            pv={pv}
+            state={state}
+            name="password"
+            label="emp.initial_password"
+            type="password"
+            hint="emp.initial_password_hint"
+            autocomplete="new-password"
+          />
+        )}
       </Form>
     </section>
   ));
 }
 
 /** Shows generated passwords once, right after they were made. */
-function passwordsPage(c: C, rows: { username: string; name: string; temporaryPassword: string }[], intro?: { key: MessageKey; params?: Record<string, string | number> }) {
+function passwordsPage(
+  c: C,
+  rows: { username: string; name: string; temporaryPassword: string }[],
+  intro?: { key: MessageKey; params?: Record<string, string | number> },
+) {
   const t = c.get('t');
   return renderPage(c, { title: t('emp.temp_passwords_title') }, () => (
     <section class="panel">
@@ -167,7 +269,9 @@ function passwordsPage(c: C, rows: { username: string; name: string; temporaryPa
   ));
 }
 
-employeeRoutes.get('/new', (c) => formPage(c, emptyForm({ departmentId: c.get('actor')?.departmentId ?? '' }), null));
+employeeRoutes.get('/new', (c) =>
+  formPage(c, emptyForm({ departmentId: c.get('actor')?.departmentId ?? '' }), null),
+);
 
 employeeRoutes.post('/new', async (c) => {
   const raw = await readForm(c);
@@ -175,7 +279,11 @@ employeeRoutes.post('/new', async (c) => {
   if (!result.ok) return formPage(c, result.state, null, 422);
   const created = result.value;
   if (created.temporaryPassword)
-    return passwordsPage(c, [{ username: created.username, name: created.name, temporaryPassword: created.temporaryPassword }], { key: 'emp.created', params: { name: created.name } });
+    return passwordsPage(
+      c,
+      [{ username: created.username, name: created.name, temporaryPassword: created.temporaryPassword }],
+      { key: 'emp.created', params: { name: created.name } },
+    );
   return see(c, '/system/employees', { key: 'emp.created', params: { name: created.name }, kind: 'ok' });
 });
 
@@ -191,7 +299,16 @@ employeeRoutes.get('/:id/edit', async (c) => {
   const e = await getEmployee(ctx, id, 'employees:edit');
   return formPage(
     c,
-    emptyForm({ name: e.name, username: e.username, jobNumber: e.jobNumber ?? '', email: e.email ?? '', phone: e.phone ?? '', departmentId: e.departmentId, roleIds: e.roleIds.map(String), canDialOut: e.canDialOut ? '1' : '' }),
+    emptyForm({
+      name: e.name,
+      username: e.username,
+      jobNumber: e.jobNumber ?? '',
+      email: e.email ?? '',
+      phone: e.phone ?? '',
+      departmentId: e.departmentId,
+      roleIds: e.roleIds.map(String),
+      canDialOut: e.canDialOut ? '1' : '',
+    }),
     id,
   );
 });
@@ -216,12 +333,26 @@ async function batch(c: C, run: (ids: number[]) => Promise<Response>): Promise<R
 }
 
 employeeRoutes.post('/enable', (c) =>
-  batch(c, async (ids) => see(c, '/system/employees', { key: 'emp.enabled_n', params: { count: await setEmployeesEnabled(ctxOf(c), ids, true) }, kind: 'ok' })),
+  batch(c, async (ids) =>
+    see(c, '/system/employees', {
+      key: 'emp.enabled_n',
+      params: { count: await setEmployeesEnabled(ctxOf(c), ids, true) },
+      kind: 'ok',
+    }),
+  ),
 );
 employeeRoutes.post('/disable', (c) =>
-  batch(c, async (ids) => see(c, '/system/employees', { key: 'emp.disabled_n', params: { count: await setEmployeesEnabled(ctxOf(c), ids, false) }, kind: 'ok' })),
+  batch(c, async (ids) =>
+    see(c, '/system/employees', {
+      key: 'emp.disabled_n',
+      params: { count: await setEmployeesEnabled(ctxOf(c), ids, false) },
+      kind: 'ok',
+    }),
+  ),
 );
-employeeRoutes.post('/reset-password', (c) => batch(c, async (ids) => passwordsPage(c, await resetPasswords(ctxOf(c), ids))));
+employeeRoutes.post('/reset-password', (c) =>
+  batch(c, async (ids) => passwordsPage(c, await resetPasswords(ctxOf(c), ids))),
+);
 
 const maxCsvBytes = 5 * 1024 * 1024;
 
@@ -233,7 +364,13 @@ function importPage(c: C, state: FormState, result: ImportResult | null, status:
       <h1>{t('emp.import_title')}</h1>
       {result ? (
         <div id="import-result">
-          <p class={failedLines > 0 ? 'flash flash-error' : 'flash flash-ok'}>{t('emp.import_result', { imported: result.imported.length, total: result.total, failed: failedLines })}</p>
+          <p class={failedLines > 0 ? 'flash flash-error' : 'flash flash-ok'}>
+            {t('emp.import_result', {
+              imported: result.imported.length,
+              total: result.total,
+              failed: failedLines,
+            })}
+          </p>
           {result.errors.length > 0 ? (
             <>
               <h2>{t('emp.import_errors')}</h2>
@@ -286,7 +423,15 @@ function importPage(c: C, state: FormState, result: ImportResult | null, status:
           {t('emp.import_template')}
         </a>
       </p>
-      <Form pv={pv} state={state} action="/system/employees/import" submit="emp.import_submit" multipart cancelHref="/system/employees" id="import-form">
+      <Form
+        pv={pv}
+        state={state}
+        action="/system/employees/import"
+        submit="emp.import_submit"
+        multipart
+        cancelHref="/system/employees"
+        id="import-form"
+      >
         <div class={state.errors.file ? 'field has-error' : 'field'} data-field="file">
           <label for="f-file">{t('emp.import_file')}</label>
           <input id="f-file" type="file" name="file" accept=".csv,text/csv" />
@@ -306,16 +451,27 @@ employeeRoutes.get('/import', (c) => {
 employeeRoutes.get('/import/template.csv', (c) => {
   c.header('Content-Type', 'text/csv; charset=utf-8');
   c.header('Content-Disposition', 'attachment; filename="employees-template.csv"');
-  return c.body(`\uFEFF${csvLine(['username', 'name', 'job number', 'department', 'roles', 'phone', 'email', 'can dial out'])}${csvLine(['zhang.wei', '张伟', '8001', 'Sales', 'Agent', '13800138000', 'zhang.wei@example.com', 'yes'])}`);
+  return c.body(
+    `\uFEFF${csvLine(['username', 'name', 'job number', 'department', 'roles', 'phone', 'email', 'can dial out'])}${csvLine(['zhang.wei', '张伟', '8001', 'Sales', 'Agent', '13800138000', 'zhang.wei@example.com', 'yes'])}`,
+  );
 });
 
 employeeRoutes.post('/import', async (c) => {
   const ctx = ctxOf(c);
   const raw = await readForm(c);
   const file = raw.file;
-  if (!(file instanceof File) || file.size === 0) return importPage(c, { values: {}, errors: {}, message: { code: 'csv_empty' } }, null, 422);
-  if (file.size > maxCsvBytes) return importPage(c, { values: {}, errors: {}, message: { code: 'csv_too_many_rows', params: { max: 5000 } } }, null, 422);
-  const result = await attempt({}, async () => importEmployees(ctx, new Uint8Array(await file.arrayBuffer())));
+  if (!(file instanceof File) || file.size === 0)
+    return importPage(c, { values: {}, errors: {}, message: { code: 'csv_empty' } }, null, 422);
+  if (file.size > maxCsvBytes)
+    return importPage(
+      c,
+      { values: {}, errors: {}, message: { code: 'csv_too_many_rows', params: { max: 5000 } } },
+      null,
+      422,
+    );
+  const result = await attempt({}, async () =>
+    importEmployees(ctx, new Uint8Array(await file.arrayBuffer())),
+  );
   if (!result.ok) return importPage(c, result.state, null, 422);
   return importPage(c, emptyForm(), result.value);
 });

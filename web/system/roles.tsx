@@ -2,7 +2,16 @@
 import { Hono } from 'hono';
 import { can } from '../../crm/access/actor.ts';
 import { dataScopes, defaultRoleKey, permissionCatalog, type Area } from '../../crm/access/permissions.ts';
-import { createRole, deleteRole, getRole, listRoles, parseDeleteTarget, parseRoleInput, type Role, updateRole } from '../../crm/access/roles.ts';
+import {
+  createRole,
+  deleteRole,
+  getRole,
+  listRoles,
+  parseDeleteTarget,
+  parseRoleInput,
+  type Role,
+  updateRole,
+} from '../../crm/access/roles.ts';
 import { employeeChoices } from '../../crm/org/employees.ts';
 import { NotFoundError } from '../../crm/shared/errors.ts';
 import { arrayListing } from '../../crm/shared/list-query.ts';
@@ -23,10 +32,20 @@ const table: TableSpec<Role> = {
   id: 'roles',
   filters: [{ key: 'q', label: 'common.search', kind: 'text' }],
   columns: [
-    { key: 'name', label: 'role.name', sort: 'name', cell: (r) => <a href={`/system/roles/${r.id}/edit`}>{r.name}</a>, csv: (r) => r.name },
+    {
+      key: 'name',
+      label: 'role.name',
+      sort: 'name',
+      cell: (r) => <a href={`/system/roles/${r.id}/edit`}>{r.name}</a>,
+      csv: (r) => r.name,
+    },
     { key: 'scope', label: 'role.scope', cell: (r, pv) => pv.t(scopeLabel(r.dataScope)) },
     { key: 'members', label: 'role.member_count', sort: 'members', cell: (r) => r.memberCount },
-    { key: 'builtin', label: 'role.builtin', cell: (r, pv) => (r.builtinKey ? pv.t('common.yes') : pv.t('common.no')) },
+    {
+      key: 'builtin',
+      label: 'role.builtin',
+      cell: (r, pv) => (r.builtinKey ? pv.t('common.yes') : pv.t('common.no')),
+    },
     { key: 'description', label: 'role.description', cell: (r) => r.description, hiddenByDefault: true },
   ],
   rowActions: (r, pv) =>
@@ -76,7 +95,13 @@ function PermissionMatrix(props: { state: FormState; t: (k: MessageKey) => strin
               <td>
                 {permissionCatalog[area].map((action) => (
                   <label class="check">
-                    <input type="checkbox" name="permissions" value={`${area}:${action}`} checked={chosen.has(`${area}:${action}`)} disabled={props.disabled} />
+                    <input
+                      type="checkbox"
+                      name="permissions"
+                      value={`${area}:${action}`}
+                      checked={chosen.has(`${area}:${action}`)}
+                      disabled={props.disabled}
+                    />
                     {props.t(`perm.action.${action}` as MessageKey)}
                   </label>
                 ))}
@@ -98,13 +123,33 @@ async function formPage(c: C, state: FormState, editing: Role | null, status: 20
   return renderPage(c, { title, status }, (pv) => (
     <section class="panel">
       <h1>{title}</h1>
-      <Form pv={pv} state={state} action={editing ? `/system/roles/${editing.id}/edit` : '/system/roles/new'} submit="common.save" cancelHref="/system/roles" id="role-form">
+      <Form
+        pv={pv}
+        state={state}
+        action={editing ? `/system/roles/${editing.id}/edit` : '/system/roles/new'}
+        submit="common.save"
+        cancelHref="/system/roles"
+        id="role-form"
+      >
         <TextField pv={pv} state={state} name="name" label="role.name" required />
         <TextArea pv={pv} state={state} name="description" label="role.description" />
         {ownerRole ? <p class="notice">{t('role.owner_fixed')}</p> : null}
-        <SelectField pv={pv} state={state} name="dataScope" label="role.scope" options={dataScopes.map((s) => ({ value: s, label: t(scopeLabel(s)) }))} />
+        <SelectField
+          pv={pv}
+          state={state}
+          name="dataScope"
+          label="role.scope"
+          options={dataScopes.map((s) => ({ value: s, label: t(scopeLabel(s)) }))}
+        />
         <PermissionMatrix state={state} t={t} disabled={ownerRole} />
-        <SelectField pv={pv} state={state} name="memberIds" label="role.members" multiple options={people.map((p) => ({ value: p.id, label: `${p.name} (${p.username})` }))} />
+        <SelectField
+          pv={pv}
+          state={state}
+          name="memberIds"
+          label="role.members"
+          multiple
+          options={people.map((p) => ({ value: p.id, label: `${p.name} (${p.username})` }))}
+        />
       </Form>
     </section>
   ));
@@ -127,7 +172,17 @@ async function loadOr404(c: C) {
 
 roleRoutes.get('/:id/edit', async (c) => {
   const r = await loadOr404(c);
-  return formPage(c, emptyForm({ name: r.name, description: r.description, dataScope: r.dataScope, permissions: r.permissions, memberIds: r.members.map((m) => String(m.id)) }), r);
+  return formPage(
+    c,
+    emptyForm({
+      name: r.name,
+      description: r.description,
+      dataScope: r.dataScope,
+      permissions: r.permissions,
+      memberIds: r.members.map((m) => String(m.id)),
+    }),
+    r,
+  );
 });
 
 roleRoutes.post('/:id/edit', async (c) => {
@@ -147,11 +202,24 @@ async function deletePage(c: C, state: FormState, status: 200 | 422 = 200) {
   return renderPage(c, { title, status }, (pv) => (
     <section class="panel">
       <h1>{title}</h1>
-      <Form pv={pv} state={state} action={`/system/roles/${role.id}/delete`} submit="common.delete" cancelHref="/system/roles" id="role-delete-form">
+      <Form
+        pv={pv}
+        state={state}
+        action={`/system/roles/${role.id}/delete`}
+        submit="common.delete"
+        cancelHref="/system/roles"
+        id="role-delete-form"
+      >
         {role.memberCount > 0 ? (
           <>
             <p>{t('role.delete_members', { count: role.memberCount })}</p>
-            <SelectField pv={pv} state={state} name="moveTo" label="role.name" options={others.map((r) => ({ value: r.id, label: r.name }))} />
+            <SelectField
+              pv={pv}
+              state={state}
+              name="moveTo"
+              label="role.name"
+              options={others.map((r) => ({ value: r.id, label: r.name }))}
+            />
           </>
         ) : (
           <p>{t('role.delete_no_members')}</p>

@@ -23,13 +23,13 @@ export interface Option {
   depth?: number;
 }
 
-function valueOf(state: FormState, name: string): string {
+function fieldValue(state: FormState, name: string): string {
   const v = state.values[name];
   if (v === null || v === undefined) return '';
   return Array.isArray(v) ? String(v[0] ?? '') : String(v);
 }
 
-function valuesOf(state: FormState, name: string): string[] {
+function fieldValues(state: FormState, name: string): string[] {
   const v = state.values[name];
   if (v === null || v === undefined) return [];
   return (Array.isArray(v) ? v : [v]).map(String);
@@ -118,7 +118,11 @@ function Field(props: FieldProps & { children?: Child; group?: boolean }) {
 }
 
 export function TextField(
-  props: FieldProps & { type?: 'text' | 'password' | 'email' | 'tel' | 'date' | 'search'; autocomplete?: string; keepValue?: boolean },
+  props: FieldProps & {
+    type?: 'text' | 'password' | 'email' | 'tel' | 'date' | 'search';
+    autocomplete?: string;
+    keepValue?: boolean;
+  },
 ) {
   const type = props.type ?? 'text';
   const error = props.state.errors[props.name];
@@ -128,7 +132,7 @@ export function TextField(
         id={`f-${props.name}`}
         name={props.name}
         type={type}
-        value={type === 'password' && !props.keepValue ? '' : valueOf(props.state, props.name)}
+        value={type === 'password' && !props.keepValue ? '' : fieldValue(props.state, props.name)}
         required={props.required}
         autocomplete={props.autocomplete}
         aria-invalid={error ? 'true' : undefined}
@@ -142,14 +146,16 @@ export function TextArea(props: FieldProps) {
   return (
     <Field {...props}>
       <textarea id={`f-${props.name}`} name={props.name} rows={3}>
-        {valueOf(props.state, props.name)}
+        {fieldValue(props.state, props.name)}
       </textarea>
     </Field>
   );
 }
 
-export function SelectField(props: FieldProps & { options: Option[]; emptyLabel?: string; multiple?: boolean }) {
-  const selected = new Set(valuesOf(props.state, props.name));
+export function SelectField(
+  props: FieldProps & { options: Option[]; emptyLabel?: string; multiple?: boolean },
+) {
+  const selected = new Set(fieldValues(props.state, props.name));
   return (
     <Field {...props}>
       <select
@@ -159,7 +165,9 @@ export function SelectField(props: FieldProps & { options: Option[]; emptyLabel?
         size={props.multiple ? Math.min(10, Math.max(4, props.options.length)) : undefined}
         aria-invalid={props.state.errors[props.name] ? 'true' : undefined}
       >
-        {props.emptyLabel !== undefined && !props.multiple ? <option value="">{props.emptyLabel}</option> : null}
+        {props.emptyLabel !== undefined && !props.multiple ? (
+          <option value="">{props.emptyLabel}</option>
+        ) : null}
         {props.options.map((o) => (
           <option value={String(o.value)} selected={selected.has(String(o.value))}>
             {`${'\u00a0\u00a0'.repeat(o.depth ?? 0)}${o.label}`}
@@ -171,22 +179,34 @@ export function SelectField(props: FieldProps & { options: Option[]; emptyLabel?
 }
 
 export function CheckboxField(props: Omit<FieldProps, 'required'>) {
-  const checked = ['1', 'true', 'on'].includes(valueOf(props.state, props.name));
+  const checked = ['1', 'true', 'on'].includes(fieldValue(props.state, props.name));
   return (
     <Field {...props}>
-      <input id={`f-${props.name}`} type="checkbox" name={props.name} value="1" checked={checked} class="checkbox" />
+      <input
+        id={`f-${props.name}`}
+        type="checkbox"
+        name={props.name}
+        value="1"
+        checked={checked}
+        class="checkbox"
+      />
     </Field>
   );
 }
 
 export function CheckboxGroup(props: FieldProps & { options: Option[]; columns?: boolean }) {
-  const selected = new Set(valuesOf(props.state, props.name));
+  const selected = new Set(fieldValues(props.state, props.name));
   return (
     <Field {...props} group>
       <div class={props.columns ? 'checks columns' : 'checks'}>
         {props.options.map((o) => (
           <label class="check">
-            <input type="checkbox" name={props.name} value={String(o.value)} checked={selected.has(String(o.value))} />
+            <input
+              type="checkbox"
+              name={props.name}
+              value={String(o.value)}
+              checked={selected.has(String(o.value))}
+            />
             {o.label}
           </label>
         ))}

@@ -3,5 +3,8 @@ import type { Locale } from '../../db/schema.ts';
 
 export function formatTime(value: Date | null, locale: Locale): string {
   if (!value) return '';
-  return value.toLocaleString(locale === 'zh-CN' ? 'zh-CN' : 'en-GB', { dateStyle: 'short', timeStyle: 'medium' });
+  return value.toLocaleString(locale === 'zh-CN' ? 'zh-CN' : 'en-GB', {
+    dateStyle: 'short',
+    timeStyle: 'medium',
+  });
 }

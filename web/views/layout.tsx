@@ -24,11 +24,14 @@ export function Layout(props: { pv: PageView; title: string; bare: boolean; chil
         <meta name="htmx-config" content={htmxConfig} />
         <meta name="csrf-token" content={pv.csrf} />
         <title>{`${props.title} · ${t('app.name')}`}</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/static/app.css" />
         <script src="/static/vendor/htmx.min.js" defer />
         <script src="/static/app.js" defer />
       </head>
-      <body hx-boost="true" hx-headers={JSON.stringify({ 'X-CSRF-Token': pv.csrf })}>
+      <body hx-boost="true">
+        {/* Inside the body so that boosted navigation swaps it in with each page (see app.js). */}
+        <div id="csrf-token" data-token={pv.csrf} hidden />
         <header class="topbar">
           <a class="brand" href="/">
             {t('app.name')}
@@ -100,7 +103,12 @@ function LanguageSwitch({ pv }: { pv: PageView }) {
       <input type="hidden" name="_csrf" value={pv.csrf} />
       <input type="hidden" name="next" value={pv.path} />
       {locales.map((l) => (
-        <button name="locale" value={l} class={l === pv.locale ? 'link current' : 'link'} aria-pressed={l === pv.locale}>
+        <button
+          name="locale"
+          value={l}
+          class={l === pv.locale ? 'link current' : 'link'}
+          aria-pressed={l === pv.locale}
+        >
           {localeNames[l]}
         </button>
       ))}

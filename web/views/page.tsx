@@ -37,7 +37,11 @@ export interface PageOptions {
   bare?: boolean;
 }
 
-export async function renderPage(c: C, options: PageOptions, body: (pv: PageView) => Child): Promise<Response> {
+export async function renderPage(
+  c: C,
+  options: PageOptions,
+  body: (pv: PageView) => Child,
+): Promise<Response> {
   const pv = pageView(c);
   const html = await (
     <Layout pv={pv} title={options.title} bare={options.bare ?? false}>
