@@ -95,6 +95,8 @@ test('creates a department and an employee in English', async () => {
   await shot('02-temp-password-en');
   await page.click('text=Back');
   await page.waitForSelector('#dt-employees');
+  // htmx wires up swapped-in content after its settle delay; type only once it has.
+  await page.waitForFunction(() => 'htmx-internal-data' in (document.querySelector('#dt-employees form.dt-filters') ?? {}));
   await page.fill('#dt-employees-f-q', 'zhang');
   try {
     await page.waitForFunction(
