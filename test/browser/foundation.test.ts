@@ -96,7 +96,9 @@ test('creates a department and an employee in English', async () => {
   await page.click('text=Back');
   await page.waitForSelector('#dt-employees');
   // htmx wires up swapped-in content after its settle delay; type only once it has.
-  await page.waitForFunction(() => 'htmx-internal-data' in (document.querySelector('#dt-employees form.dt-filters') ?? {}));
+  await page.waitForFunction(
+    () => 'htmx-internal-data' in (document.querySelector('#dt-employees form.dt-filters') ?? {}),
+  );
   await page.fill('#dt-employees-f-q', 'zhang');
   try {
     await page.waitForFunction(
