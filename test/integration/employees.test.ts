@@ -94,6 +94,10 @@ test('batch password reset over the web shows one temporary password per employe
   assert.is(r.status, 200);
   const codes = [...r.text.matchAll(/<code class="secret">([^<]+)<\/code>/g)].map((m) => m[1]);
   assert.is(codes.length, 2);
+  const edit = await web.get(`/system/employees/${company.people.repA1}/edit`);
+  assert.match(edit.text, 'formaction="/system/employees/reset-password"', 'single reset from the edit page');
+  const one = await web.post('/system/employees/reset-password', { ids: String(company.people.repA1) });
+  assert.is([...one.text.matchAll(/<code class="secret">/g)].length, 1);
   assert.is((await byUsername('rep.b'))?.mustChangePassword, true);
 });
 

@@ -36,6 +36,17 @@ import { formatTime } from '../views/format.ts';
 
 export const employeeRoutes = new Hono<AppEnv>();
 
+/** Enable, disable and password reset: batch actions in the list, single actions on the edit page. */
+const employeeActions: NonNullable<TableSpec<EmployeeRow>['batchActions']> = [
+  { label: 'emp.enable', action: '/system/employees/enable', permission: 'employees:disable' },
+  { label: 'emp.disable', action: '/system/employees/disable', permission: 'employees:disable' },
+  {
+    label: 'emp.reset_password',
+    action: '/system/employees/reset-password',
+    permission: 'employees:reset_password',
+  },
+];
+
 function statusOf(r: EmployeeRow, pv: PageView): string {
   if (!r.enabled) return pv.t('emp.disabled');
   if (r.lockedUntil && r.lockedUntil > new Date()) return pv.t('emp.locked');
@@ -118,15 +129,7 @@ async function tableSpec(c: C): Promise<TableSpec<EmployeeRow>> {
       },
     ],
     rowId: (r) => r.id,
-    batchActions: [
-      { label: 'emp.enable', action: '/system/employees/enable', permission: 'employees:disable' },
-      { label: 'emp.disable', action: '/system/employees/disable', permission: 'employees:disable' },
-      {
-        label: 'emp.reset_password',
-        action: '/system/employees/reset-password',
-        permission: 'employees:reset_password',
-      },
-    ],
+    batchActions: employeeActions,
     exportPermission: 'employees:export',
   };
 }
@@ -172,7 +175,10 @@ async function formPage(c: C, state: FormState, editingId: number | null, status
   const title = editingId ? t('emp.edit') : t('emp.new');
   return renderPage(c, { title, status }, (pv) => (
     <section class="panel">
-      <h1>{title}</h1>
+      <div class="panel-head">
+        <h1>{title}</h1>
+        {editingId ? <SingleActions pv={pv} id={editingId} /> : null}
+      </div>
       <Form
         pv={pv}
         state={state}
@@ -226,6 +232,23 @@ async function formPage(c: C, state: FormState, editingId: number | null, status
       </Form>
     </section>
   ));
+}
+
+/** The batch actions for one employee, on their edit page. */
+function SingleActions({ pv, id }: { pv: PageView; id: number }) {
+  return (
+    <form method="post" class="inline single-actions">
+      <input type="hidden" name="_csrf" value={pv.csrf} />
+      <input type="hidden" name="ids" value={String(id)} />
+      {employeeActions
+        .filter((a) => pv.actor && can(pv.actor, a.permission))
+        .map((a) => (
+          <button type="submit" formaction={a.action}>
+            {pv.t(a.label)}
+          </button>
+        ))}
+    </form>
+  );
 }
 
 /** Shows generated passwords once, right after they were made. */
