@@ -1,6 +1,7 @@
 /**
  * The whole test suite: type check, lint, unit tests, integration tests against both the
- * real PostgreSQL server and the embedded database, the browser test, (later) telephony.
+ * real PostgreSQL server and the embedded database, the product process, telephony against a
+ * real Asterisk, and the browser test.
  * Each test file runs in its own process with uvu; the last line is `N passed, N failed`.
  */
 import { spawn } from 'node:child_process';
@@ -107,6 +108,7 @@ for (const mode of ['postgres', 'embedded']) {
   for (const f of files('test/integration')) await uvuFile(f, `${f} [${mode}]`, { TEST_DB: mode });
 }
 for (const f of files('test/system')) await uvuFile(f, f);
+for (const f of files('test/telephony')) await uvuFile(f, f);
 for (const f of files('test/browser')) await uvuFile(f, f);
 
 if (failures.length > 0) console.log(`\nFailed:\n  ${failures.join('\n  ')}`);

@@ -23,3 +23,15 @@ export async function rejects(
 
 export const domainError = (code: string, field?: string) => (err: unknown) =>
   err instanceof DomainError && (field ? err.fields[field] === code : err.code === code);
+
+/** Wraps a before/after hook so that its error is printed (uvu reports a failed hook without the reason). */
+export function logged(hook: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await hook();
+    } catch (err) {
+      console.error('hook failed:', err);
+      throw err;
+    }
+  };
+}

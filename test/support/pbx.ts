@@ -1,0 +1,99 @@
+/**
+ * A real Asterisk for a test: provisioned by pbx/provision.sh, its own instance directory
+ * and configuration, free loopback ports, random secrets; stopped and removed by close().
+ */
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { AmiClient } from '../../cti/ami/client.ts';
+import { staticConfig } from '../../pbx/config/static-files.ts';
+import { prepareInstanceDirs, writeConfigFiles } from '../../pbx/instance.ts';
+import { onHost, type PbxInstance } from '../../pbx/layout.ts';
+import { AsteriskProcess } from '../../pbx/process.ts';
+import { defaultPbxRoot, provisionPbx } from '../../pbx/provision.ts';
+
+export function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sock = createSocket('udp4');
+    sock.once('error', reject);
+    sock.bind(0, '127.0.0.1', () => {
+      const { port } = sock.address();
+      sock.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestPbx {
+  instance: PbxInstance;
+  process: AsteriskProcess;
+  ami(): Promise<AmiClient>;
+  close(): Promise<void>;
+}
+
+export async function startTestPbx(): Promise<TestPbx> {
+  const runtime = await provisionPbx(defaultPbxRoot('test-output/data'));
+  const rtpStart = 20000 + 200 * Math.floor(Math.random() * 90);
+  const instance: PbxInstance = {
+    runtime,
+    dir: `/srv/callcenter/test-${process.pid}-${randomBytes(3).toString('hex')}`,
+    sipBind: '127.0.0.1',
+    ports: {
+      sip: await freeUdpPort(),
+      http: await freeTcpPort(),
+      ami: await freeTcpPort(),
+      rtpStart,
+      rtpEnd: rtpStart + 199,
+    },
+    secrets: {
+      ariUser: 'cc',
+      ariPassword: randomBytes(12).toString('hex'),
+      amiUser: 'cc',
+      amiSecret: randomBytes(12).toString('hex'),
+    },
+    app: 'callcenter',
+  };
+  prepareInstanceDirs(instance);
+  writeConfigFiles(instance, staticConfig(instance));
+  const proc = new AsteriskProcess(instance, { restart: { minDelayMs: 200, maxDelayMs: 2000 } });
+  const clients: AmiClient[] = [];
+  try {
+    await proc.start();
+  } catch (err) {
+    await proc.stop();
+    rmSync(onHost(instance), { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    instance,
+    process: proc,
+    async ami() {
+      const client = new AmiClient({
+        host: '127.0.0.1',
+        port: instance.ports.ami,
+        username: instance.secrets.amiUser,
+        secret: instance.secrets.amiSecret,
+        reconnect: { minDelayMs: 100, maxDelayMs: 1000 },
+      });
+      await client.connect();
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      for (const c of clients) await c.close();
+      await proc.stop();
+      rmSync(onHost(instance), { recursive: true, force: true });
+    },
+  };
+}

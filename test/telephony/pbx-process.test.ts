@@ -1,0 +1,86 @@
+/** Asterisk really runs: provisioned, configured from our files, supervised, reachable over AMI. */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { AmiError } from '../../cti/ami/client.ts';
+import { logged } from '../support/assert.ts';
+import { startTestPbx, type TestPbx } from '../support/pbx.ts';
+
+const test = suite('Asterisk process and AMI');
+let pbx: TestPbx;
+
+test.before(
+  logged(async () => {
+    pbx = await startTestPbx();
+  }),
+);
+test.after(async () => {
+  await pbx?.close();
+});
+
+test('Asterisk 22 boots with the generated configuration and answers on AMI', async () => {
+  const health = pbx.process.health();
+  assert.is(health.state, 'up');
+  assert.match(health.version ?? '', /^Asterisk 22\./);
+  const ami = await pbx.ami();
+  const out = await ami.command('module show like res_ari.so');
+  assert.match(out, 'res_ari.so');
+  const transports = await ami.command('pjsip show transports');
+  assert.match(transports, `127.0.0.1:${pbx.instance.ports.sip}`);
+});
+
+test('AMI list actions are collected until EventList complete, with out-of-order responses correlated', async () => {
+  const ami = await pbx.ami();
+  const [list, version, settings] = await Promise.all([
+    ami.action('CoreShowChannels'),
+    ami.command('core show version'),
+    ami.action('CoreSettings'),
+  ]);
+  assert.is(list.response.EventList, 'start');
+  assert.equal(list.events, []);
+  assert.match(version, 'Asterisk 22');
+  assert.match(settings.response.AsteriskVersion ?? '', /^22\./);
+  const modules = await ami.action('ModuleCheck', { Module: 'res_pjsip.so' });
+  assert.is(modules.response.Response, 'Success');
+});
+
+test('a failing action rejects with the error Asterisk gave, and a slow one times out', async () => {
+  const ami = await pbx.ami();
+  let err: unknown = null;
+  try {
+    await ami.action('NoSuchAction');
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof AmiError);
+  assert.match((err as AmiError).message, /Invalid\/unknown command/i);
+  let timeout: unknown = null;
+  try {
+    await ami.action('WaitEvent', { Timeout: 2 }, 200);
+  } catch (e) {
+    timeout = e;
+  }
+  assert.match(String(timeout), 'timed out');
+  assert.match(
+    await ami.command('core show version'),
+    'Asterisk 22',
+    'the connection stays usable; the late answer is dropped',
+  );
+});
+
+test('after a crash the supervisor restarts Asterisk and AMI clients reconnect by themselves', async () => {
+  const ami = await pbx.ami();
+  const reconnected = new Promise<void>((resolve) => ami.once('connected', () => resolve()));
+  const firstPid = pbx.process.health().pid;
+  pbx.process.crash();
+  const deadline = Date.now() + 30_000;
+  while (pbx.process.health().state !== 'up' || pbx.process.health().pid === firstPid) {
+    assert.ok(Date.now() < deadline, 'restarted within 30 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.is(pbx.process.health().restarts, 1);
+  assert.is(pbx.process.health().lastExit?.signal, 'SIGKILL');
+  await reconnected;
+  assert.match(await ami.command('core show version'), 'Asterisk 22');
+});
+
+test.run();
