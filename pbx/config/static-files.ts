@@ -156,11 +156,6 @@ type = transport
 protocol = udp
 bind = ${instance.sipBind}:${ports.sip}
 `,
-    'stasis.conf': `${header}[threadpool]
-initial_size = 5
-idle_timeout_sec = 20
-max_size = 50
-`,
     'cdr.conf': `${header}[general]
 enable = no
 `,
