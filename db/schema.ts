@@ -172,3 +172,29 @@ export const settings = pgTable('settings', {
   value: jsonb('value').$type<unknown>().notNull(),
   updatedAt: updatedAt(),
 });
+
+// ── telephony configuration (pbx/) ───────────────────────────────────────────
+/** The SIP account of an employee who works at the agent desk. */
+export const sipAccounts = pgTable(
+  'sip_accounts',
+  {
+    userId: integer('user_id')
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The SIP username (also the endpoint name in Asterisk). */
+    username: text('username').notNull(),
+    password: text('password').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('sip_accounts_username_idx').on(t.username)],
+);
+
+/** Live registration state of SIP endpoints, as last reported by Asterisk. */
+export const sipRegistrations = pgTable('sip_registrations', {
+  endpoint: text('endpoint').primaryKey(),
+  status: text('status').notNull(),
+  contact: text('contact').notNull().default(''),
+  userAgent: text('user_agent').notNull().default(''),
+  updatedAt: updatedAt(),
+});

@@ -43,7 +43,7 @@ test('AMI list actions are collected until EventList complete, with out-of-order
   assert.is(modules.response.Response, 'Success');
 });
 
-test('a failing action rejects with the error Asterisk gave, and a slow one times out', async () => {
+test('a failing action rejects with the error Asterisk gave', async () => {
   const ami = await pbx.ami();
   let err: unknown = null;
   try {
@@ -53,18 +53,7 @@ test('a failing action rejects with the error Asterisk gave, and a slow one time
   }
   assert.ok(err instanceof AmiError);
   assert.match((err as AmiError).message, /Invalid\/unknown command/i);
-  let timeout: unknown = null;
-  try {
-    await ami.action('WaitEvent', { Timeout: 2 }, 200);
-  } catch (e) {
-    timeout = e;
-  }
-  assert.match(String(timeout), 'timed out');
-  assert.match(
-    await ami.command('core show version'),
-    'Asterisk 22',
-    'the connection stays usable; the late answer is dropped',
-  );
+  assert.match(await ami.command('core show version'), 'Asterisk 22', 'the connection stays usable');
 });
 
 test('after a crash the supervisor restarts Asterisk and AMI clients reconnect by themselves', async () => {

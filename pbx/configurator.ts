@@ -1,0 +1,59 @@
+/**
+ * Applies the database's telephony configuration to Asterisk: renders every file, writes the
+ * ones that changed, and reloads only the modules those files belong to (through AMI), so an
+ * agent added in the UI can register within seconds without a restart.
+ */
+import type { AmiClient } from '../cti/ami/client.ts';
+import type { Db } from '../db/client.ts';
+import { renderPjsip } from './config/pjsip.ts';
+import { staticConfig } from './config/static-files.ts';
+import { reloadTarget, writeConfigFiles } from './instance.ts';
+import type { PbxInstance } from './layout.ts';
+import { ensureAgentAccounts } from './sip-accounts.ts';
+
+export class PbxConfigurator {
+  private running: Promise<string[]> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly instance: PbxInstance,
+    private readonly ami: () => AmiClient | null,
+  ) {}
+
+  /** Writes the files only (before Asterisk starts). */
+  async render(): Promise<string[]> {
+    const agents = await ensureAgentAccounts(this.db);
+    return writeConfigFiles(this.instance, {
+      ...staticConfig(this.instance),
+      'pjsip.conf': renderPjsip(this.instance, agents),
+    });
+  }
+
+  /** Renders, writes and reloads what changed. Calls made while one runs are folded into one more run. */
+  apply(): Promise<string[]> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      const changed: string[] = [];
+      do {
+        this.again = false;
+        const files = await this.render();
+        changed.push(...files);
+        const ami = this.ami();
+        if (ami?.connected) {
+          const modules = [
+            ...new Set(files.map((f) => reloadTarget[f]).filter((m): m is string => m !== undefined)),
+          ];
+          for (const module of modules) await ami.action('Reload', { Module: module }, 10_000);
+        }
+      } while (this.again);
+      return changed;
+    })().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+}
