@@ -7,6 +7,8 @@ import { loadSettings } from './config/settings.ts';
 import { RateLimiter } from './crm/auth/rate-limiter.ts';
 import { purgeExpiredSessions } from './crm/auth/sessions.ts';
 import { openDatabase } from './db/client.ts';
+import { DomainEvents } from './crm/shared/events.ts';
+import { PbxService } from './pbx/service.ts';
 import { createApp } from './web/app.ts';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
@@ -23,10 +25,14 @@ console.log(
 await purgeExpiredSessions(database.db);
 
 const { security } = settings;
+const events = new DomainEvents();
+const pbx = new PbxService(database.db, settings, events);
 const app = createApp({
   db: database.db,
   settings,
   loginLimiter: new RateLimiter(security.loginRateLimit, security.loginRateWindowSeconds * 1000),
+  events,
+  pbx,
 });
 
 const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings.port }, (info) => {
@@ -35,6 +41,9 @@ const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings
   console.log(`[web] listening on ${settings.host}:${info.port}`);
   console.log(`Call center is up: open ${url}`);
 });
+
+// The web UI is up at once; the PBX follows (provisioning Asterisk the first time takes a minute).
+void pbx.start();
 
 const sweep = setInterval(() => void purgeExpiredSessions(database.db).catch(() => {}), 3600_000);
 sweep.unref();
@@ -45,6 +54,7 @@ async function stop(signal: string) {
   stopping = true;
   console.log(`[main] ${signal}: stopping`);
   server.close();
+  await pbx.stop();
   await database.close();
   process.exit(0);
 }

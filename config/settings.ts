@@ -18,6 +18,28 @@ export interface Settings {
   /** Take the client address from X-Forwarded-For (only behind a trusted reverse proxy). */
   trustProxy: boolean;
   security: SecuritySettings;
+  pbx: PbxSettings;
+}
+
+export interface PbxSettings {
+  /** `managed`: this process runs and configures Asterisk; `external`: it only connects; `off`: no telephony. */
+  mode: 'managed' | 'external' | 'off';
+  /** The Debian sid tree for Asterisk when the host has none (default: under the cache or data directory). */
+  root: string;
+  sipBind: string;
+  sipPort: number;
+  rtpStart: number;
+  rtpEnd: number;
+  /** Where ARI and AMI are, for `external` (in `managed` mode ports are picked and kept in the data directory). */
+  external: {
+    ariUrl: string;
+    ariUser: string;
+    ariPassword: string;
+    amiHost: string;
+    amiPort: number;
+    amiUser: string;
+    amiSecret: string;
+  };
 }
 
 export interface SecuritySettings {
@@ -54,6 +76,23 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     publicUrl: env.PUBLIC_URL ?? '',
     secureCookies: bool(env.SECURE_COOKIES, false),
     trustProxy: bool(env.TRUST_PROXY, false),
+    pbx: {
+      mode: env.PBX_MODE === 'external' || env.PBX_MODE === 'off' ? env.PBX_MODE : 'managed',
+      root: env.PBX_ROOT ?? '',
+      sipBind: env.SIP_BIND ?? '0.0.0.0',
+      sipPort: int(env.SIP_PORT, 5060),
+      rtpStart: int(env.RTP_START, 10000),
+      rtpEnd: int(env.RTP_END, 20000),
+      external: {
+        ariUrl: env.ARI_URL ?? '',
+        ariUser: env.ARI_USER ?? '',
+        ariPassword: env.ARI_PASSWORD ?? '',
+        amiHost: env.AMI_HOST ?? '127.0.0.1',
+        amiPort: int(env.AMI_PORT, 5038),
+        amiUser: env.AMI_USER ?? '',
+        amiSecret: env.AMI_SECRET ?? '',
+      },
+    },
     security: {
       lockoutThreshold: int(env.LOCKOUT_THRESHOLD, 5),
       lockoutMinutes: int(env.LOCKOUT_MINUTES, 15),

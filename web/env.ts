@@ -9,6 +9,8 @@ import type { Actor } from '../crm/access/actor.ts';
 import type { RateLimiter } from '../crm/auth/rate-limiter.ts';
 import type { Session } from '../crm/auth/sessions.ts';
 import type { Ctx } from '../crm/shared/context.ts';
+import type { DomainEvents } from '../crm/shared/events.ts';
+import type { PbxService } from '../pbx/service.ts';
 import type { Db } from '../db/client.ts';
 import type { Locale } from '../db/schema.ts';
 import type { T } from './i18n/index.ts';
@@ -17,6 +19,9 @@ export interface AppDeps {
   db: Db;
   settings: Settings;
   loginLimiter: RateLimiter;
+  events: DomainEvents;
+  /** Null when the web application runs without telephony (some tests). */
+  pbx: PbxService | null;
 }
 
 export interface AppEnv {
@@ -39,7 +44,8 @@ export type C = Context<AppEnv>;
 export function ctxOf(c: C): Ctx {
   const actor = c.get('actor');
   if (!actor) throw new Error('ctxOf called on a request without a logged-in actor');
-  return { db: c.get('deps').db, actor, ip: c.get('ip'), userAgent: c.get('userAgent') };
+  const deps = c.get('deps');
+  return { db: deps.db, actor, ip: c.get('ip'), userAgent: c.get('userAgent'), events: deps.events };
 }
 
 export function anonCtxOf(c: C) {

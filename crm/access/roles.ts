@@ -103,7 +103,7 @@ async function validate(ctx: Ctx, input: RoleInput & { invalidScope: boolean }, 
 export async function createRole(ctx: Ctx, input: RoleInput & { invalidScope: boolean }): Promise<number> {
   requirePermission(ctx.actor, 'roles:create');
   await validate(ctx, input, null);
-  return ctx.db.transaction(async (tx) => {
+  const created = await ctx.db.transaction(async (tx) => {
     const [row] = await tx
       .insert(roles)
       .values({
@@ -128,6 +128,8 @@ export async function createRole(ctx: Ctx, input: RoleInput & { invalidScope: bo
     );
     return id;
   });
+  ctx.events?.publish({ type: 'roles.changed', roleId: created });
+  return created;
 }
 
 export async function updateRole(
@@ -178,6 +180,7 @@ export async function updateRole(
       },
     );
   });
+  ctx.events?.publish({ type: 'roles.changed', roleId: id });
 }
 
 /** Deletes a role; its members move to `moveToRoleId` (or the default role when null). */
@@ -217,6 +220,7 @@ export async function deleteRole(ctx: Ctx, id: number, moveToRoleId: number | nu
       },
     );
   });
+  ctx.events?.publish({ type: 'roles.changed', roleId: id });
 }
 
 /** Creates the built-in roles that are missing (names in the installer's language). */

@@ -173,5 +173,7 @@ export async function importEmployees(ctx: Ctx, bytes: Uint8Array): Promise<Impo
       failed: new Set(errors.map((e) => e.line)).size,
     },
   });
+  if (imported.length > 0)
+    ctx.events?.publish({ type: 'employees.changed', userIds: imported.map((i) => i.id) });
   return { total: csv.rows.length, imported, errors };
 }

@@ -285,7 +285,7 @@ export async function insertEmployee(db: Db, input: EmployeeInput): Promise<Crea
 export async function createEmployee(ctx: Ctx, input: EmployeeInput): Promise<CreatedEmployee> {
   const scope = await recordScope(ctx.db, ctx.actor, 'employees:create');
   check.collect(await employeeProblems(ctx.db, ctx.actor, scope, input, null));
-  return ctx.db.transaction(async (tx) => {
+  const created = await ctx.db.transaction(async (tx) => {
     const created = await insertEmployee(tx, input);
     await audit(
       { ...ctx, db: tx },
@@ -304,6 +304,8 @@ export async function createEmployee(ctx: Ctx, input: EmployeeInput): Promise<Cr
     );
     return created;
   });
+  ctx.events?.publish({ type: 'employees.changed', userIds: [created.id] });
+  return created;
 }
 
 export async function updateEmployee(ctx: Ctx, id: number, input: EmployeeInput): Promise<void> {
@@ -356,6 +358,7 @@ export async function updateEmployee(ctx: Ctx, id: number, input: EmployeeInput)
       },
     );
   });
+  ctx.events?.publish({ type: 'employees.changed', userIds: [id] });
 }
 
 async function ownerRoleId(db: Db): Promise<number> {
@@ -423,6 +426,7 @@ export async function setEmployeesEnabled(ctx: Ctx, ids: number[], enabled: bool
       );
     }
   });
+  ctx.events?.publish({ type: 'employees.changed', userIds: ids });
   return selected.length;
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Db } from '../../db/client.ts';
 import type { Actor } from '../access/actor.ts';
+import type { DomainEvents } from './events.ts';
 
 export interface Origin {
   ip: string;
@@ -14,6 +15,8 @@ export interface Ctx extends Origin {
   db: Db;
   actor: Actor;
   now?: () => Date;
+  /** Where the domain announces changes; absent in tests that do not listen. */
+  events?: DomainEvents;
 }
 
 /** A call made before anyone is logged in (setup, login). */

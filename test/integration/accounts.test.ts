@@ -91,9 +91,11 @@ let company: Company;
 auth.before(async () => {
   db = await testDatabase();
   company = await buildCompany(db.db);
-  app = await startApp(db.db, (s) => {
-    s.security.lockoutThreshold = 3;
-    s.security.loginRateLimit = 8;
+  app = await startApp(db.db, {
+    settings: (s) => {
+      s.security.lockoutThreshold = 3;
+      s.security.loginRateLimit = 8;
+    },
   });
 });
 auth.after(async () => {

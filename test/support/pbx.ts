@@ -3,37 +3,16 @@
  * and configuration, free loopback ports, random secrets; stopped and removed by close().
  */
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { AmiClient } from '../../cti/ami/client.ts';
 import { staticConfig } from '../../pbx/config/static-files.ts';
 import { prepareInstanceDirs, writeConfigFiles } from '../../pbx/instance.ts';
 import { onHost, type PbxInstance } from '../../pbx/layout.ts';
 import { AsteriskProcess } from '../../pbx/process.ts';
+import { freeTcpPort, freeUdpPort } from '../../pbx/ports.ts';
 import { defaultPbxRoot, provisionPbx } from '../../pbx/provision.ts';
 
-export function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-export function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const sock = createSocket('udp4');
-    sock.once('error', reject);
-    sock.bind(0, '127.0.0.1', () => {
-      const { port } = sock.address();
-      sock.close(() => resolve(port));
-    });
-  });
-}
+export { freeTcpPort, freeUdpPort };
 
 export interface TestPbx {
   instance: PbxInstance;

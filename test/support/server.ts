@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { loadSettings, type Settings } from '../../config/settings.ts';
 import { RateLimiter } from '../../crm/auth/rate-limiter.ts';
+import { DomainEvents } from '../../crm/shared/events.ts';
+import type { PbxService } from '../../pbx/service.ts';
 import type { Db } from '../../db/client.ts';
 import type { AppDeps } from '../../web/env.ts';
 import { createApp } from '../../web/app.ts';
@@ -13,9 +15,14 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-export async function startApp(db: Db, change: (s: Settings) => void = () => {}): Promise<RunningApp> {
+export interface AppOptions {
+  settings?: (s: Settings) => void;
+  pbx?: PbxService;
+}
+
+export async function startApp(db: Db, options: AppOptions = {}): Promise<RunningApp> {
   const settings = loadSettings({ HOST: '127.0.0.1', PORT: '0', DATA_DIR: 'test-output/data' });
-  change(settings);
+  options.settings?.(settings);
   const deps: AppDeps = {
     db,
     settings,
@@ -23,6 +30,8 @@ export async function startApp(db: Db, change: (s: Settings) => void = () => {})
       settings.security.loginRateLimit,
       settings.security.loginRateWindowSeconds * 1000,
     ),
+    events: new DomainEvents(),
+    pbx: options.pbx ?? null,
   };
   const app = createApp(deps);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {

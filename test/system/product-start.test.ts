@@ -39,6 +39,7 @@ async function start(
       PORT: String(port),
       DATA_DIR: dataDir,
       DATABASE_URL: '',
+      PBX_MODE: 'off',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

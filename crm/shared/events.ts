@@ -1,0 +1,15 @@
+/**
+ * Domain events inside one process: the domain announces what changed, other parts (the PBX
+ * configuration, live views) react. The domain never imports those parts.
+ */
+import { EventEmitter } from 'node:events';
+
+export type DomainEvent =
+  | { type: 'employees.changed'; userIds: number[] }
+  | { type: 'roles.changed'; roleId: number };
+
+export class DomainEvents extends EventEmitter<{ event: [DomainEvent] }> {
+  publish(event: DomainEvent): void {
+    this.emit('event', event);
+  }
+}

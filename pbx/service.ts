@@ -1,0 +1,193 @@
+/**
+ * The PBX as the application sees it: in `managed` mode it provisions Asterisk, keeps the
+ * instance's ports and secrets in the data directory, renders the configuration, starts and
+ * supervises the process, connects AMI, and re-applies configuration when the directory
+ * changes; in `external` mode it only connects. Failures are kept in the status (shown on the
+ * PBX status page) instead of stopping the web application.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Settings } from '../config/settings.ts';
+import type { DomainEvents } from '../crm/shared/events.ts';
+import { AmiClient } from '../cti/ami/client.ts';
+import { RegistrationTracker } from '../cti/registrations.ts';
+import type { Db } from '../db/client.ts';
+import { PbxConfigurator } from './configurator.ts';
+import { prepareInstanceDirs } from './instance.ts';
+import type { PbxInstance, PbxPorts, PbxSecrets } from './layout.ts';
+import { AsteriskProcess, type PbxHealth } from './process.ts';
+import { defaultPbxRoot, provisionPbx } from './provision.ts';
+import { freeTcpPort } from './ports.ts';
+
+export interface PbxStatus {
+  mode: Settings['pbx']['mode'];
+  state: 'off' | 'provisioning' | 'starting' | 'up' | 'down' | 'failed';
+  error: string | null;
+  process: PbxHealth | null;
+  amiConnected: boolean;
+  sip: string | null;
+  runtime: string | null;
+}
+
+interface StoredInstance {
+  ports: Pick<PbxPorts, 'http' | 'ami'>;
+  secrets: PbxSecrets;
+}
+
+export class PbxService {
+  private process: AsteriskProcess | null = null;
+  private amiClient: AmiClient | null = null;
+  private tracker: RegistrationTracker | null = null;
+  private configurator: PbxConfigurator | null = null;
+  private instance: PbxInstance | null = null;
+  private state: PbxStatus['state'];
+  private error: string | null = null;
+  private debounce: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly settings: Settings,
+    events: DomainEvents,
+    private readonly log: (line: string) => void = (l) => console.log(`[pbx] ${l}`),
+  ) {
+    this.state = settings.pbx.mode === 'off' ? 'off' : 'starting';
+    events.on('event', (e) => {
+      if (e.type === 'employees.changed' || e.type === 'roles.changed') this.scheduleApply();
+    });
+  }
+
+  status(): PbxStatus {
+    return {
+      mode: this.settings.pbx.mode,
+      state: this.state,
+      error: this.error,
+      process: this.process?.health() ?? null,
+      amiConnected: this.amiClient?.connected ?? false,
+      sip: this.instance ? `${this.instance.sipBind}:${this.instance.ports.sip}` : null,
+      runtime: this.instance ? `${this.instance.runtime.mode} ${this.instance.runtime.root}` : null,
+    };
+  }
+
+  ami(): AmiClient | null {
+    return this.amiClient;
+  }
+
+  registrations(): RegistrationTracker | null {
+    return this.tracker;
+  }
+
+  /** Brings the PBX up; never throws (the error is kept in the status). */
+  async start(): Promise<void> {
+    if (this.settings.pbx.mode === 'off') return;
+    try {
+      if (this.settings.pbx.mode === 'external') await this.connectExternal();
+      else await this.startManaged();
+    } catch (err) {
+      this.state = 'failed';
+      this.error = err instanceof Error ? err.message : String(err);
+      this.log(`failed: ${this.error}`);
+    }
+  }
+
+  private async startManaged() {
+    const { settings } = this;
+    this.state = 'provisioning';
+    const runtime = await provisionPbx(settings.pbx.root || defaultPbxRoot(settings.dataDir));
+    const stored = await this.storedInstance();
+    const name = `main-${createHash('sha256').update(settings.dataDir).digest('hex').slice(0, 8)}`;
+    this.instance = {
+      runtime,
+      dir: runtime.mode === 'chroot' ? `/srv/callcenter/${name}` : join(settings.dataDir, 'pbx', 'asterisk'),
+      sipBind: settings.pbx.sipBind,
+      ports: {
+        ...stored.ports,
+        sip: settings.pbx.sipPort,
+        rtpStart: settings.pbx.rtpStart,
+        rtpEnd: settings.pbx.rtpEnd,
+      },
+      secrets: stored.secrets,
+      app: 'callcenter',
+    };
+    prepareInstanceDirs(this.instance);
+    this.configurator = new PbxConfigurator(this.db, this.instance, () => this.amiClient);
+    await this.configurator.render();
+    this.state = 'starting';
+    this.process = new AsteriskProcess(this.instance, { restart: { minDelayMs: 1000, maxDelayMs: 30_000 } });
+    this.process.on('state', (h) => {
+      this.state = h.state === 'up' ? 'up' : h.state === 'starting' ? 'starting' : 'down';
+      this.log(
+        `Asterisk ${h.state}${h.lastExit && h.state === 'down' ? ` (exit ${h.lastExit.code ?? h.lastExit.signal})` : ''}`,
+      );
+    });
+    await this.process.start();
+    this.log(
+      `${this.process.health().version} running (${runtime.mode}), SIP on ${this.instance.sipBind}:${this.instance.ports.sip}`,
+    );
+    await this.connectAmi('127.0.0.1', stored.ports.ami, stored.secrets.amiUser, stored.secrets.amiSecret);
+    this.state = 'up';
+  }
+
+  private async connectExternal() {
+    const ext = this.settings.pbx.external;
+    if (!ext.amiUser || !ext.amiSecret)
+      throw new Error(
+        'PBX_MODE=external needs AMI_USER and AMI_SECRET (and ARI_URL, ARI_USER, ARI_PASSWORD)',
+      );
+    await this.connectAmi(ext.amiHost, ext.amiPort, ext.amiUser, ext.amiSecret);
+    this.state = 'up';
+  }
+
+  private async connectAmi(host: string, port: number, username: string, secret: string) {
+    const ami = new AmiClient({
+      host,
+      port,
+      username,
+      secret,
+      reconnect: { minDelayMs: 500, maxDelayMs: 10_000 },
+    });
+    this.amiClient = ami;
+    this.tracker = new RegistrationTracker(ami);
+    ami.on('connected', () => this.scheduleApply());
+    await ami.connect();
+    await this.tracker.refresh();
+  }
+
+  /** Ports and secrets are chosen once and kept, so restarts keep the same ARI/AMI endpoints. */
+  private async storedInstance(): Promise<StoredInstance> {
+    const dir = join(this.settings.dataDir, 'pbx');
+    const file = join(dir, 'instance.json');
+    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as StoredInstance;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const secret = () => randomBytes(18).toString('base64url');
+    const stored: StoredInstance = {
+      ports: { http: await freeTcpPort(), ami: await freeTcpPort() },
+      secrets: { ariUser: 'callcenter', ariPassword: secret(), amiUser: 'callcenter', amiSecret: secret() },
+    };
+    writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+    return stored;
+  }
+
+  private scheduleApply() {
+    if (!this.configurator) return;
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      this.configurator
+        ?.apply()
+        .then((changed) => changed.length > 0 && this.log(`applied ${changed.join(', ')}`))
+        .catch((err: Error) => this.log(`applying configuration failed: ${err.message}`));
+    }, 200);
+  }
+
+  /** Applies the configuration now (tests and the status page's "apply" button). */
+  async applyNow(): Promise<string[]> {
+    return this.configurator ? this.configurator.apply() : [];
+  }
+
+  async stop(): Promise<void> {
+    if (this.debounce) clearTimeout(this.debounce);
+    await this.amiClient?.close();
+    await this.process?.stop();
+  }
+}
