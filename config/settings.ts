@@ -39,6 +39,8 @@ export interface PbxSettings {
     amiPort: number;
     amiUser: string;
     amiSecret: string;
+    /** Asterisk's recordings spool, as both Asterisk and this process see it (shared storage). */
+    recordingsDir: string;
   };
 }
 
@@ -91,6 +93,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
         amiPort: int(env.AMI_PORT, 5038),
         amiUser: env.AMI_USER ?? '',
         amiSecret: env.AMI_SECRET ?? '',
+        recordingsDir: env.PBX_RECORDINGS_DIR ?? '',
       },
     },
     security: {

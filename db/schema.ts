@@ -7,6 +7,7 @@ import {
   type AnyPgColumn,
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -198,3 +199,138 @@ export const sipRegistrations = pgTable('sip_registrations', {
   userAgent: text('user_agent').notNull().default(''),
   updatedAt: updatedAt(),
 });
+
+// ── trunks and numbers (crm/telephony) ───────────────────────────────────────
+export type TrunkTransport = 'udp' | 'tcp';
+/** `ip`: the carrier is recognised by its address; `register`: we register to it with credentials. */
+export type TrunkAuthMode = 'ip' | 'register';
+
+export const trunks = pgTable(
+  'trunks',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    host: text('host').notNull(),
+    port: integer('port').notNull().default(5060),
+    transport: text('transport').$type<TrunkTransport>().notNull().default('udp'),
+    authMode: text('auth_mode').$type<TrunkAuthMode>().notNull().default('ip'),
+    username: text('username').notNull().default(''),
+    password: text('password').notNull().default(''),
+    codecs: text('codecs').array().notNull().default(['alaw', 'ulaw']),
+    /** Simultaneous calls over this trunk; 0 = no limit. */
+    maxCalls: integer('max_calls').notNull().default(0),
+    /** Probe the gateway with OPTIONS (reachability); off for carriers that ignore OPTIONS. */
+    qualify: boolean('qualify').notNull().default(true),
+    enabled: boolean('enabled').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('trunks_name_idx').on(t.name)],
+);
+
+/** A number (DID) on a trunk: reached by callers, shown as caller ID when agents call out. */
+export const phoneNumbers = pgTable(
+  'phone_numbers',
+  {
+    id: serial('id').primaryKey(),
+    number: text('number').notNull(),
+    trunkId: integer('trunk_id')
+      .notNull()
+      .references(() => trunks.id),
+    label: text('label').notNull().default(''),
+    /** Simultaneous calls on this number; 0 = no limit. */
+    maxCalls: integer('max_calls').notNull().default(0),
+    /** Call-setting rules for outbound use (seed 000 §5.9.3); 0 = no rule. */
+    minIntervalSeconds: integer('min_interval_seconds').notNull().default(0),
+    dailyCap: integer('daily_cap').notNull().default(0),
+    sameDestinationDailyCap: integer('same_destination_daily_cap').notNull().default(0),
+    /** Inbound direct route: ring this agent; after ringSeconds ring the fallback agent, else tell the caller. */
+    routeUserId: integer('route_user_id').references(() => users.id, { onDelete: 'set null' }),
+    ringSeconds: integer('ring_seconds').notNull().default(30),
+    fallbackUserId: integer('fallback_user_id').references(() => users.id, { onDelete: 'set null' }),
+    enabled: boolean('enabled').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('phone_numbers_number_idx').on(t.number),
+    index('phone_numbers_trunk_idx').on(t.trunkId),
+  ],
+);
+
+/** Which numbers an agent or a department may show as caller ID. */
+export const numberAssignments = pgTable(
+  'number_assignments',
+  {
+    id: serial('id').primaryKey(),
+    numberId: integer('number_id')
+      .notNull()
+      .references(() => phoneNumbers.id, { onDelete: 'cascade' }),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    departmentId: integer('department_id').references(() => departments.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('number_assignments_user_idx').on(t.userId),
+    index('number_assignments_department_idx').on(t.departmentId),
+  ],
+);
+
+// ── calls (cti/calls) ────────────────────────────────────────────────────────
+/** The append-only call event log; call records and every statistic are projections of it. */
+export const callEvents = pgTable(
+  'call_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    callId: text('call_id').notNull(),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull(),
+    type: text('type').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index('call_events_call_idx').on(t.callId, t.id), index('call_events_at_idx').on(t.at)],
+);
+
+export type CallDirection = 'inbound' | 'outbound' | 'internal';
+export type CallDisposition =
+  | 'in_progress'
+  | 'answered'
+  | 'no_answer'
+  | 'busy'
+  | 'abandoned'
+  | 'failed'
+  | 'refused';
+
+/** One row per call, rebuilt from call_events whenever an event of the call is appended. */
+export const callRecords = pgTable(
+  'call_records',
+  {
+    callId: text('call_id').primaryKey(),
+    direction: text('direction').$type<CallDirection>().notNull(),
+    fromNumber: text('from_number').notNull(),
+    toNumber: text('to_number').notNull(),
+    trunkId: integer('trunk_id'),
+    numberId: integer('number_id'),
+    /** The agent who answered (inbound), placed the call (outbound), or called (internal). */
+    agentId: integer('agent_id'),
+    /** The other agent of an internal call. */
+    peerAgentId: integer('peer_agent_id'),
+    startedAt: timestamp('started_at', { withTimezone: true, precision: 3 }).notNull(),
+    answeredAt: timestamp('answered_at', { withTimezone: true, precision: 3 }),
+    endedAt: timestamp('ended_at', { withTimezone: true, precision: 3 }),
+    ringSeconds: integer('ring_seconds').notNull().default(0),
+    talkSeconds: integer('talk_seconds').notNull().default(0),
+    disposition: text('disposition').$type<CallDisposition>().notNull(),
+    /** Why the system refused or failed the call (e.g. trunk_busy, no_permission). */
+    reason: text('reason'),
+    sipCode: integer('sip_code'),
+    q850Cause: integer('q850_cause'),
+    hangupBy: text('hangup_by'),
+    recording: text('recording'),
+    recordingSeconds: doublePrecision('recording_seconds'),
+  },
+  (t) => [
+    index('call_records_started_idx').on(t.startedAt),
+    index('call_records_agent_idx').on(t.agentId, t.startedAt),
+    index('call_records_number_idx').on(t.numberId, t.startedAt),
+  ],
+);

@@ -5,6 +5,7 @@
  */
 import type { AmiClient } from '../cti/ami/client.ts';
 import type { Db } from '../db/client.ts';
+import { trunks } from '../db/schema.ts';
 import { renderPjsip } from './config/pjsip.ts';
 import { staticConfig } from './config/static-files.ts';
 import { reloadTarget, writeConfigFiles } from './instance.ts';
@@ -24,9 +25,10 @@ export class PbxConfigurator {
   /** Writes the files only (before Asterisk starts). */
   async render(): Promise<string[]> {
     const agents = await ensureAgentAccounts(this.db);
+    const trunkList = await this.db.select().from(trunks).orderBy(trunks.id);
     return writeConfigFiles(this.instance, {
       ...staticConfig(this.instance),
-      'pjsip.conf': renderPjsip(this.instance, agents),
+      'pjsip.conf': renderPjsip(this.instance, agents, trunkList),
     });
   }
 

@@ -11,11 +11,13 @@ import { join } from 'node:path';
 import type { Settings } from '../config/settings.ts';
 import type { DomainEvents } from '../crm/shared/events.ts';
 import { AmiClient } from '../cti/ami/client.ts';
+import { AriClient } from '../cti/ari/client.ts';
+import { CallEngine } from '../cti/calls/engine.ts';
 import { RegistrationTracker } from '../cti/registrations.ts';
 import type { Db } from '../db/client.ts';
 import { PbxConfigurator } from './configurator.ts';
 import { prepareInstanceDirs } from './instance.ts';
-import type { PbxInstance, PbxPorts, PbxSecrets } from './layout.ts';
+import { inside, onHost, type PbxInstance, type PbxPorts, type PbxSecrets } from './layout.ts';
 import { AsteriskProcess, type PbxHealth } from './process.ts';
 import { defaultPbxRoot, provisionPbx } from './provision.ts';
 import { freeTcpPort } from './ports.ts';
@@ -38,6 +40,8 @@ interface StoredInstance {
 export class PbxService {
   private process: AsteriskProcess | null = null;
   private amiClient: AmiClient | null = null;
+  private ariClient: AriClient | null = null;
+  private engine: CallEngine | null = null;
   private tracker: RegistrationTracker | null = null;
   private configurator: PbxConfigurator | null = null;
   private instance: PbxInstance | null = null;
@@ -52,8 +56,8 @@ export class PbxService {
     private readonly log: (line: string) => void = (l) => console.log(`[pbx] ${l}`),
   ) {
     this.state = settings.pbx.mode === 'off' ? 'off' : 'starting';
-    events.on('event', (e) => {
-      if (e.type === 'employees.changed' || e.type === 'roles.changed') this.scheduleApply();
+    events.on('event', () => {
+      this.scheduleApply();
     });
   }
 
@@ -75,6 +79,11 @@ export class PbxService {
 
   registrations(): RegistrationTracker | null {
     return this.tracker;
+  }
+
+  /** The call engine, once the PBX is up (click-to-call, live call counts). */
+  calls(): CallEngine | null {
+    return this.engine;
   }
 
   /** Brings the PBX up; never throws (the error is kept in the status). */
@@ -125,7 +134,40 @@ export class PbxService {
       `${this.process.health().version} running (${runtime.mode}), SIP on ${this.instance.sipBind}:${this.instance.ports.sip}`,
     );
     await this.connectAmi('127.0.0.1', stored.ports.ami, stored.secrets.amiUser, stored.secrets.amiSecret);
+    await this.startEngine(
+      `http://127.0.0.1:${stored.ports.http}/ari`,
+      stored.secrets.ariUser,
+      stored.secrets.ariPassword,
+      {
+        inside: inside(this.instance, 'recordings'),
+        onHost: onHost(this.instance, 'recordings'),
+      },
+    );
     this.state = 'up';
+  }
+
+  private async startEngine(
+    baseUrl: string,
+    username: string,
+    password: string,
+    spool: { inside: string; onHost: string },
+  ) {
+    const ari = new AriClient({
+      baseUrl,
+      username,
+      password,
+      app: 'callcenter',
+      reconnect: { minDelayMs: 500, maxDelayMs: 10_000 },
+    });
+    this.ariClient = ari;
+    this.engine = new CallEngine({
+      db: this.db,
+      ari,
+      ami: () => this.amiClient,
+      app: 'callcenter',
+      recordings: { ...spool, store: join(this.settings.dataDir, 'recordings') },
+    });
+    await this.engine.start();
   }
 
   private async connectExternal() {
@@ -135,6 +177,9 @@ export class PbxService {
         'PBX_MODE=external needs AMI_USER and AMI_SECRET (and ARI_URL, ARI_USER, ARI_PASSWORD)',
       );
     await this.connectAmi(ext.amiHost, ext.amiPort, ext.amiUser, ext.amiSecret);
+    // With an external Asterisk, its recordings directory must be visible here at the same path.
+    const spool = ext.recordingsDir || join(this.settings.dataDir, 'recordings', 'spool');
+    await this.startEngine(ext.ariUrl, ext.ariUser, ext.ariPassword, { inside: spool, onHost: spool });
     this.state = 'up';
   }
 
@@ -187,6 +232,8 @@ export class PbxService {
 
   async stop(): Promise<void> {
     if (this.debounce) clearTimeout(this.debounce);
+    await this.engine?.stop();
+    await this.ariClient?.close();
     await this.amiClient?.close();
     await this.process?.stop();
   }

@@ -44,6 +44,10 @@ export const errorCodes = [
   'csv_duplicate_in_file',
   'csv_too_many_rows',
   'no_selection',
+  'out_of_range',
+  'invalid_host',
+  'number_taken',
+  'trunk_in_use',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

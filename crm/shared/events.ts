@@ -6,7 +6,9 @@ import { EventEmitter } from 'node:events';
 
 export type DomainEvent =
   | { type: 'employees.changed'; userIds: number[] }
-  | { type: 'roles.changed'; roleId: number };
+  | { type: 'roles.changed'; roleId: number }
+  /** Trunks or numbers changed: the PBX configuration follows. */
+  | { type: 'telephony.changed' };
 
 export class DomainEvents extends EventEmitter<{ event: [DomainEvent] }> {
   publish(event: DomainEvent): void {

@@ -90,6 +90,8 @@ prefix =
 enabled = yes
 pretty = no
 allowed_origins =
+; Carried in every channel the CTI sees, so it can rebuild its call model after a restart.
+channelvars = CC_CALL_ID,CC_ROLE,CC_USER_ID
 
 [${secrets.ariUser}]
 type = user

@@ -61,6 +61,9 @@ export class Phone extends EventEmitter<{ event: [PhoneEvent] }> {
         `sip_listen 127.0.0.1:${sipPort}`,
         'sip_transports udp',
         'audio_source ausine,440',
+        // ausine only produces 48 kHz; baresip resamples to the call's codec.
+        'ausrc_srate 48000',
+        'ausrc_channels 2',
         'audio_player aufile,/dev/null',
         'audio_alert aufile,/dev/null',
         'module_path /usr/lib/baresip/modules',

@@ -72,7 +72,9 @@ export async function startTestPbx(): Promise<TestPbx> {
     async close() {
       for (const c of clients) await c.close();
       await proc.stop();
-      rmSync(onHost(instance), { recursive: true, force: true });
+      // KEEP_PBX=1 keeps the instance (configuration and logs) for a look after a failed test.
+      if (!process.env.KEEP_PBX) rmSync(onHost(instance), { recursive: true, force: true });
+      else console.log(`PBX instance kept at ${onHost(instance)}`);
     },
   };
 }

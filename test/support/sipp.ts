@@ -1,0 +1,264 @@
+/**
+ * SIPp (Debian `sip-tester`) as a caller on the carrier side of a trunk, or as the carrier
+ * answering our outbound calls. Scenarios are written per test; the run resolves with SIPp's
+ * exit code (0 = every call ran as scripted) and the SIP messages it exchanged.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface SippRun {
+  code: number | null;
+  output: string;
+  /** Every SIP message sent and received (-trace_msg). */
+  messages: string;
+}
+
+export interface SippOptions {
+  scenario: string;
+  /** Local SIP port SIPp sends from (the trunk recognises the carrier by it). */
+  port: number;
+  /** The PBX's SIP port on 127.0.0.1 (client scenarios). */
+  remotePort?: number;
+  /** Request-URI user (the dialled number) for client scenarios. */
+  service?: string;
+  callerNumber?: string;
+  timeoutSeconds?: number;
+  /** Calls to place (client scenarios), `periodMs` apart. */
+  calls?: number;
+  periodMs?: number;
+}
+
+export function runSipp(o: SippOptions): { done: Promise<SippRun>; stop(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
+  writeFileSync(join(dir, 'scenario.xml'), o.scenario);
+  const args = [
+    '-key',
+    'caller',
+    o.callerNumber ?? '13800000000',
+    '-sf',
+    join(dir, 'scenario.xml'),
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(o.port),
+    '-m',
+    String(o.calls ?? 1),
+    '-l',
+    String(o.calls ?? 1),
+    '-r',
+    '1',
+    '-rp',
+    String(o.periodMs ?? 1000),
+    '-timeout',
+    String(o.timeoutSeconds ?? 30),
+    '-timeout_error',
+    '-nostdin',
+    '-trace_msg',
+    '-message_file',
+    join(dir, 'messages.log'),
+    '-trace_err',
+    '-error_file',
+    join(dir, 'errors.log'),
+  ];
+  if (o.service) args.push('-s', o.service);
+  if (o.remotePort) args.push(`127.0.0.1:${o.remotePort}`);
+  const proc = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  proc.stdout.on('data', (d) => (output += d));
+  proc.stderr.on('data', (d) => (output += d));
+  const read = (f: string) => {
+    try {
+      return readFileSync(join(dir, f), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const done = new Promise<SippRun>((resolve) => {
+    proc.once('exit', (code) => {
+      const run = {
+        code,
+        output: `${output.slice(-1500)}\n${read('errors.log')}`,
+        messages: read('messages.log'),
+      };
+      rmSync(dir, { recursive: true, force: true });
+      resolve(run);
+    });
+  });
+  return { done, stop: () => proc.kill('SIGKILL') };
+}
+
+const invite = `  <send retrans="500">
+    <![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Caller" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: sip:[caller]@[local_ip]:[local_port]
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 8 0
+      a=rtpmap:8 PCMA/8000
+      a=rtpmap:0 PCMU/8000
+    ]]>
+  </send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+`;
+
+const ack = `  <send>
+    <![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Caller" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]>
+  </send>
+`;
+
+const wrap = (name: string, body: string) => `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="${name}">
+${body}</scenario>
+`;
+
+/** A caller that is answered, talks for `talkMs`, and hangs up. */
+export function answeredCall(talkMs: number): string {
+  return wrap(
+    'answered call',
+    `${invite}  <recv response="200" rtd="true"/>
+${ack}  <pause milliseconds="${talkMs}"/>
+  <send retrans="500">
+    <![CDATA[
+      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Caller" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 2 BYE
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]>
+  </send>
+  <recv response="200"/>
+`,
+  );
+}
+
+/** Callers that are either answered (and talk for `talkMs`) or turned away with 486 busy. */
+export function answeredOrBusy(talkMs: number): string {
+  const answered = answeredCall(talkMs)
+    .split('<scenario name="answered call">')[1]!
+    .replace('</scenario>', '');
+  return wrap(
+    'answered or busy',
+    answered.replace(
+      '<recv response="200" rtd="true"/>',
+      `<recv response="486" optional="true" next="1"/>
+  <recv response="200" rtd="true"/>`,
+    ) +
+      `  <nop next="2"/>
+  <label id="1"/>
+${ack}  <label id="2"/>
+`,
+  );
+}
+
+/** A caller that expects the call to be turned away with `code`. */
+export function refusedCall(code: number): string {
+  return wrap('refused call', `${invite}  <recv response="${code}"/>\n${ack}`);
+}
+
+/** A caller that hangs up (CANCEL) after hearing ringing for `afterMs`. */
+export function cancelledCall(afterMs: number): string {
+  return wrap(
+    'caller hangs up while ringing',
+    `${invite.replace('<recv response="180" optional="true"/>', '<recv response="180"/>').replace('  <recv response="183" optional="true"/>\n', '')}  <pause milliseconds="${afterMs}"/>
+  <send>
+    <![CDATA[
+      CANCEL sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch-4]
+      From: "Caller" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 CANCEL
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]>
+  </send>
+  <recv response="200"/>
+  <recv response="487"/>
+${ack}`,
+  );
+}
+
+/** The carrier side: answers one INVITE and waits for the BYE. */
+export function carrierAnswers(): string {
+  return wrap(
+    'carrier answers',
+    `  <recv request="INVITE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 180 Ringing
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Length: 0
+    ]]>
+  </send>
+  <pause milliseconds="300"/>
+  <send retrans="500">
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 8
+      a=rtpmap:8 PCMA/8000
+    ]]>
+  </send>
+  <recv request="ACK"/>
+  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+    ]]>
+  </send>
+`,
+  );
+}
