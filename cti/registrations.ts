@@ -2,7 +2,7 @@
  * Live registration state of SIP endpoints, from AMI: the full list on every (re)connect, then
  * ContactStatus events as phones register, expire or stop answering qualify requests.
  */
-import type { AmiClient, AmiMessage } from './ami/client.ts';
+import { type AmiClient, AmiError, type AmiMessage } from './ami/client.ts';
 
 export interface Registration {
   endpoint: string;
@@ -23,7 +23,13 @@ export class RegistrationTracker {
 
   /** Reloads the whole picture from Asterisk. */
   async refresh(): Promise<void> {
-    const { events } = await this.ami.action('PJSIPShowContacts', {}, 10_000);
+    let events: AmiMessage[] = [];
+    try {
+      ({ events } = await this.ami.action('PJSIPShowContacts', {}, 10_000));
+    } catch (err) {
+      // Asterisk answers "No Contacts found" as an error when no phone is registered yet.
+      if (!(err instanceof AmiError && /No Contacts found/i.test(err.message))) throw err;
+    }
     this.byEndpoint.clear();
     for (const e of events) {
       if (!e.Endpoint) continue;

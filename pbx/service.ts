@@ -144,6 +144,7 @@ export class PbxService {
       },
     );
     this.state = 'up';
+    this.log('ready: the call engine handles calls');
   }
 
   private async startEngine(

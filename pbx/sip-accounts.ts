@@ -5,6 +5,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
+import { requirePermission } from '../crm/access/actor.ts';
+import type { Ctx } from '../crm/shared/context.ts';
 import type { Db } from '../db/client.ts';
 import { roles, sipAccounts, userRoles, users } from '../db/schema.ts';
 
@@ -78,4 +80,11 @@ export async function accountOf(
 ): Promise<{ username: string; password: string } | null> {
   const [row] = await db.select().from(sipAccounts).where(eq(sipAccounts.userId, userId));
   return row ? { username: row.username, password: row.password } : null;
+}
+
+/** The logged-in agent's own SIP account (the "My phone" page). */
+export async function ownPhoneAccount(ctx: Ctx): Promise<{ username: string; password: string } | null> {
+  requirePermission(ctx.actor, 'desk:use');
+  await ensureAgentAccounts(ctx.db);
+  return accountOf(ctx.db, ctx.actor.userId);
 }

@@ -3,6 +3,8 @@ import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { DomainError, ForbiddenError, NotFoundError } from '../crm/shared/errors.ts';
 import { authRoutes } from './auth/routes.tsx';
+import { pbxRoutes } from './callcenter/pbx.tsx';
+import { phoneRoutes } from './desk/phone.tsx';
 import type { AppDeps, AppEnv } from './env.ts';
 import { errorKey } from './i18n/index.ts';
 import { csrfGuard, requestContext, requireLogin, sessionLoader, setupGate } from './middleware.ts';
@@ -35,6 +37,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/static', staticRoutes);
   app.use(requestContext(deps), sessionLoader, setupGate(), csrfGuard, requireLogin);
   app.route('/', authRoutes);
+  app.route('/desk/phone', phoneRoutes);
+  app.route('/callcenter/pbx', pbxRoutes);
   app.route('/system/departments', departmentRoutes);
   app.route('/system/roles', roleRoutes);
   app.route('/system/employees', employeeRoutes);

@@ -49,5 +49,6 @@ export function ctxOf(c: C): Ctx {
 }
 
 export function anonCtxOf(c: C) {
-  return { db: c.get('deps').db, ip: c.get('ip'), userAgent: c.get('userAgent') };
+  const deps = c.get('deps');
+  return { db: deps.db, ip: c.get('ip'), userAgent: c.get('userAgent'), events: deps.events };
 }

@@ -20,8 +20,16 @@ export interface NavArea {
 }
 
 export const navigation: readonly NavArea[] = [
-  { label: 'nav.desk', permission: 'desk:use', items: [] },
-  { label: 'nav.callcenter', permission: 'callcenter:view', items: [] },
+  {
+    label: 'nav.desk',
+    permission: 'desk:use',
+    items: [{ label: 'nav.my_phone', href: '/desk/phone', permission: 'desk:use' }],
+  },
+  {
+    label: 'nav.callcenter',
+    permission: 'callcenter:view',
+    items: [{ label: 'nav.pbx', href: '/callcenter/pbx', permission: 'callcenter:view' }],
+  },
   { label: 'nav.supervisor', permission: 'supervisor:view', items: [] },
   { label: 'nav.reports', permission: 'reports:view', items: [] },
   { label: 'nav.crm', permission: 'crm:view', items: [] },

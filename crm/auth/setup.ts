@@ -53,7 +53,7 @@ export async function setupOwner(
     confirm: !problem && input.password !== input.confirm ? 'password_mismatch' : null,
   });
   const passwordHash = await hashPassword(input.password);
-  return ctx.db.transaction(async (tx) => {
+  const ownerId = await ctx.db.transaction(async (tx) => {
     // Two browsers submitting at once: the lock makes the second see the first's owner.
     await tx.execute(sql`select pg_advisory_xact_lock(7001)`);
     if (await isSetupDone(tx)) throw new DomainError('setup_done');
@@ -88,4 +88,6 @@ export async function setupOwner(
     );
     return owner!.id;
   });
+  ctx.events?.publish({ type: 'employees.changed', userIds: [ownerId] });
+  return ownerId;
 }

@@ -22,4 +22,5 @@ export interface Ctx extends Origin {
 /** A call made before anyone is logged in (setup, login). */
 export interface AnonymousCtx extends Origin {
   db: Db;
+  events?: DomainEvents;
 }

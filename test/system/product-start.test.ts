@@ -3,9 +3,7 @@
  * embedded database under the data directory, prints its URL and serves the login flow;
  * data survives a restart. With DATABASE_URL it uses the PostgreSQL server.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -13,58 +11,15 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebClient } from '../support/client.ts';
 import { adminUrl } from '../support/db.ts';
+import { killProducts, startProduct, stopProduct } from '../support/product.ts';
 
 const test = suite('product start');
 const dataDir = mkdtempSync(join(tmpdir(), 'cc-data-'));
-const running = new Set<ChildProcess>();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function start(
-  env: Record<string, string>,
-): Promise<{ proc: ChildProcess; url: string; log: () => string }> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      DATABASE_URL: '',
-      PBX_MODE: 'off',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(proc);
-  proc.once('exit', () => running.delete(proc));
-  let out = '';
-  proc.stdout?.on('data', (d) => (out += d));
-  proc.stderr?.on('data', (d) => (out += d));
-  const deadline = Date.now() + 30_000;
-  while (!/Call center is up: open (\S+)/.test(out)) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { proc, url: /Call center is up: open (\S+)/.exec(out)![1]!.replace(/\/$/, ''), log: () => out };
-}
-
-async function stop(proc: ChildProcess) {
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
-  await exited;
-}
+const start = (env: Record<string, string>) => startProduct({ DATA_DIR: dataDir, ...env });
+const stop = stopProduct;
 
 test.after(() => {
-  for (const proc of running) proc.kill('SIGKILL');
+  killProducts();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

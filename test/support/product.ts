@@ -1,0 +1,57 @@
+/** The product as an operator runs it: `node main.ts` as a child process, on free loopback ports. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { freeTcpPort } from '../../pbx/ports.ts';
+
+export interface RunningProduct {
+  proc: ChildProcess;
+  url: string;
+  log(): string;
+}
+
+const running = new Set<ChildProcess>();
+
+/** Starts main.ts with the given environment and waits until it prints its URL. */
+export async function startProduct(env: Record<string, string>): Promise<RunningProduct> {
+  const port = await freeTcpPort();
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: '', PBX_MODE: 'off', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
+  let out = '';
+  proc.stdout?.on('data', (d) => (out += d));
+  proc.stderr?.on('data', (d) => (out += d));
+  const deadline = Date.now() + 30_000;
+  while (!/Call center is up: open (\S+)/.test(out)) {
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { proc, url: /Call center is up: open (\S+)/.exec(out)![1]!.replace(/\/$/, ''), log: () => out };
+}
+
+/** Waits until the product's output matches, or fails with the output. */
+export async function waitForLog(
+  product: RunningProduct,
+  pattern: RegExp,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(product.log())) {
+    if (Date.now() > deadline || product.proc.exitCode !== null)
+      throw new Error(`no ${pattern} in:\n${product.log()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function stopProduct(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await exited;
+}
+
+/** Kills whatever a failed test left running. */
+export function killProducts(): void {
+  for (const proc of running) proc.kill('SIGKILL');
+}

@@ -1,0 +1,98 @@
+/** PBX status: Asterisk up or down, version and uptime, channels, registrations, trunks. */
+import { Hono } from 'hono';
+import { pbxOverview } from '../../pbx/status.ts';
+import { type AppEnv, ctxOf } from '../env.ts';
+import { formatTime } from '../views/format.ts';
+import { renderPage } from '../views/page.tsx';
+
+export const pbxRoutes = new Hono<AppEnv>();
+
+pbxRoutes.get('/', async (c) => {
+  const ctx = ctxOf(c);
+  const t = c.get('t');
+  const view = await pbxOverview(ctx, c.get('deps').pbx);
+  return renderPage(c, { title: t('pbx.title') }, (pv) => (
+    <section class="panel">
+      <h1>{t('pbx.title')}</h1>
+      {view ? (
+        <>
+          <dl class="facts" id="pbx-status">
+            <dt>{t('pbx.state')}</dt>
+            <dd>
+              <span
+                class={`badge ${view.status.state === 'up' ? 'ok' : 'warn'}`}
+                data-state={view.status.state}
+              >
+                {t(`pbx.state.${view.status.state}`)}
+              </span>
+              {view.status.error ? <pre class="error-detail">{view.status.error}</pre> : null}
+            </dd>
+            <dt>{t('pbx.mode')}</dt>
+            <dd>{t(`pbx.mode.${view.status.mode}`)}</dd>
+            <dt>{t('pbx.version')}</dt>
+            <dd>{view.status.process?.version ?? t('common.none')}</dd>
+            <dt>{t('pbx.since')}</dt>
+            <dd>
+              {view.status.process ? formatTime(view.status.process.since, pv.locale) : t('common.none')}
+            </dd>
+            <dt>{t('pbx.restarts')}</dt>
+            <dd>{view.status.process?.restarts ?? 0}</dd>
+            <dt>{t('pbx.sip')}</dt>
+            <dd>{view.status.sip ?? t('common.none')}</dd>
+            <dt>{t('pbx.channels')}</dt>
+            <dd data-field="channels">{view.channels ?? t('common.none')}</dd>
+            <dt>{t('pbx.calls')}</dt>
+            <dd data-field="calls">{view.activeCalls}</dd>
+          </dl>
+          <h2>{t('pbx.trunks')}</h2>
+          <table class="data">
+            <thead>
+              <tr>
+                <th>{t('trunk.name')}</th>
+                <th>{t('trunk.target')}</th>
+                <th>{t('pbx.state')}</th>
+                <th>{t('pbx.calls')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {view.trunks.map((tr) => (
+                <tr data-trunk={tr.name}>
+                  <td>{tr.name}</td>
+                  <td>
+                    <code>{tr.target}</code>
+                  </td>
+                  <td>{tr.enabled ? tr.state : t('common.disabled')}</td>
+                  <td>
+                    {tr.activeCalls}
+                    {tr.maxCalls > 0 ? ` / ${tr.maxCalls}` : ''}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h2>{t('pbx.registrations')}</h2>
+          <table class="data">
+            <thead>
+              <tr>
+                <th>{t('phone.username')}</th>
+                <th>{t('pbx.state')}</th>
+                <th>{t('pbx.user_agent')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {view.registrations.map((r) => (
+                <tr data-endpoint={r.endpoint}>
+                  <td>{r.endpoint}</td>
+                  <td>{r.status}</td>
+                  <td>{r.userAgent}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : (
+        <p>{t('pbx.not_running')}</p>
+      )}
+    </section>
+  ));
+});
