@@ -37,7 +37,7 @@ import {
   trunkEndpoint,
   trunkIdOfChannel,
 } from './directory.ts';
-import type { CallEventBody, LegFailure, LegTarget } from './events.ts';
+import type { CallEvent, CallEventBody, LegFailure, LegTarget } from './events.ts';
 import { CallLog, eventsOf } from './log.ts';
 import { Recorder, type RecordingPaths } from './recorder.ts';
 
@@ -68,7 +68,7 @@ interface ActiveCall {
   /** Agents still to try when the current one does not answer (inbound direct route). */
   next: { target: LegTarget; ringSeconds: number }[];
   /** Click-to-call: the customer to dial once the agent's phone answers. */
-  then: { target: LegTarget; callerId: string } | null;
+  afterAgentAnswers: { target: LegTarget; callerId: string } | null;
   /** The caller ID the dialled phones see. */
   callerId: string;
   recording: boolean;
@@ -224,21 +224,13 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     trunkId: number | null,
     numberId: number | null,
   ): ActiveCall {
-    const call: ActiveCall = {
-      id: randomUUID(),
-      direction,
-      startedAt: this.now(),
+    const call = blankCall(randomUUID(), direction, this.now());
+    Object.assign(call, {
       trunkId,
       numberId,
       caller: caller?.id ?? null,
-      legs: new Map(),
-      bridgeId: null,
-      next: [],
-      then: null,
       callerId: normaliseNumber(caller?.caller.number ?? ''),
-      recording: false,
-      ended: false,
-    };
+    });
     this.calls.set(call.id, call);
     if (caller)
       this.track(call, {
@@ -441,7 +433,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       this.forget(call);
       throw refusal;
     }
-    call.then = {
+    call.afterAgentAnswers = {
       target: { kind: 'external', number: dialled, trunkId: plan.number.trunkId },
       callerId: plan.number.number,
     };
@@ -543,10 +535,13 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
         value: 'caller',
       });
       await ari.call('channels.ring', { channelId: leg.channel }).catch(() => {});
-      if (call.then) {
-        call.next.push({ target: call.then.target, ringSeconds: this.options.ringSeconds ?? 60 });
-        call.callerId = call.then.callerId;
-        call.then = null;
+      if (call.afterAgentAnswers) {
+        call.next.push({
+          target: call.afterAgentAnswers.target,
+          ringSeconds: this.options.ringSeconds ?? 60,
+        });
+        call.callerId = call.afterAgentAnswers.callerId;
+        call.afterAgentAnswers = null;
         await this.dialNext(call);
       }
       return;
@@ -692,21 +687,9 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       const started = events.find((e) => e.type === 'call.started');
       if (!started || started.type !== 'call.started' || events.some((e) => e.type === 'call.ended'))
         continue;
-      const call: ActiveCall = {
-        id: callId,
-        direction: started.data.direction,
-        startedAt: started.at,
-        trunkId: started.data.trunkId,
-        numberId: started.data.numberId,
-        caller: null,
-        legs: new Map(),
-        bridgeId: bridges.find((b) => b.channels.some((c) => chans.some((ch) => ch.id === c)))?.id ?? null,
-        next: [],
-        then: null,
-        callerId: '',
-        recording: events.some((e) => e.type === 'recording.started'),
-        ended: false,
-      };
+      const call = restoredCall(callId, events, this.now());
+      call.bridgeId =
+        bridges.find((b) => b.channels.some((c) => chans.some((ch) => ch.id === c)))?.id ?? null;
       this.calls.set(call.id, call);
       for (const ch of chans) {
         const role = (String(ch.channelvars?.CC_ROLE ?? 'callee') as Role) || 'callee';
@@ -735,25 +718,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     // Calls the log still has open but Asterisk no longer has.
     for (const callId of await openCallIds(this.options.db)) {
       if (this.calls.has(callId) || byCall.has(callId)) continue;
-      const call: ActiveCall = {
-        id: callId,
-        direction: 'inbound',
-        startedAt: this.now(),
-        trunkId: null,
-        numberId: null,
-        caller: null,
-        legs: new Map(),
-        bridgeId: null,
-        next: [],
-        then: null,
-        callerId: '',
-        recording: false,
-        ended: false,
-      };
-      const events = await eventsOf(this.options.db, callId);
-      const started = events.find((e) => e.type === 'call.started');
-      if (started) call.startedAt = started.at;
-      call.recording = events.some((e) => e.type === 'recording.started');
+      const call = restoredCall(callId, await eventsOf(this.options.db, callId), this.now());
       await this.endCall(call, 'system', null, null);
     }
     if (resumed > 0) this.say(`resumed ${resumed} call(s) in progress`);
@@ -768,6 +733,38 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     const c = this.calls.get(call);
     return c?.numberId ? numberById(this.options.db, c.numberId) : null;
   }
+}
+
+function blankCall(id: string, direction: CallDirection, startedAt: Date): ActiveCall {
+  return {
+    id,
+    direction,
+    startedAt,
+    trunkId: null,
+    numberId: null,
+    caller: null,
+    legs: new Map(),
+    bridgeId: null,
+    next: [],
+    afterAgentAnswers: null,
+    callerId: '',
+    recording: false,
+    ended: false,
+  };
+}
+
+/** A call as its logged events describe it (after a restart; legs come from Asterisk). */
+function restoredCall(id: string, events: readonly CallEvent[], now: Date): ActiveCall {
+  const started = events.find((e) => e.type === 'call.started');
+  const call = blankCall(
+    id,
+    started?.type === 'call.started' ? started.data.direction : 'inbound',
+    started?.at ?? now,
+  );
+  if (started?.type === 'call.started')
+    Object.assign(call, { trunkId: started.data.trunkId, numberId: started.data.numberId });
+  call.recording = events.some((e) => e.type === 'recording.started');
+  return call;
 }
 
 /** Q.850 cause of a failed dial attempt → what it means for the call. */
