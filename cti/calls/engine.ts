@@ -347,20 +347,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     const call = this.newCall('outbound', channel, null, null);
     await this.tag(channel.id, call.id, 'caller');
     const plan = await this.planOutbound(agent, dialled);
-    call.trunkId = plan.number?.trunkId ?? null;
-    call.numberId = plan.number?.id ?? null;
-    await this.append(call, {
-      type: 'call.started',
-      data: {
-        direction: 'outbound',
-        from: plan.number?.number ?? agent.endpoint,
-        to: dialled,
-        trunkId: call.trunkId,
-        numberId: call.numberId,
-        agentId: agent.userId,
-        channel: channel.name,
-      },
-    });
+    await this.startOutbound(call, agent, plan.number, dialled, channel.name);
     if (plan.refusal) return this.refuse(call, plan.refusal.reason, plan.refusal.sipCode);
     if (!plan.number) return;
     call.next.push({
@@ -397,6 +384,31 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     return { number, refusal: null };
   }
 
+  /** Logs the start of an agent's call out (from the phone, or click-to-call when there is no channel yet). */
+  private startOutbound(
+    call: ActiveCall,
+    agent: Agent,
+    number: PhoneNumber | null,
+    dialled: string,
+    channel: string,
+  ) {
+    call.trunkId = number?.trunkId ?? null;
+    call.numberId = number?.id ?? null;
+    return this.append(call, {
+      type: 'call.started',
+      data: {
+        direction: 'outbound',
+        from: number?.number ?? agent.endpoint,
+        to: dialled,
+        trunkId: call.trunkId,
+        numberId: call.numberId,
+        agentId: agent.userId,
+        channel,
+        ...(channel === '' ? { clickToCall: true } : {}),
+      },
+    });
+  }
+
   /**
    * Click-to-call: rings the agent's phone; when the agent answers, dials the customer with the
    * agent's outbound number. Refusals (permission, rules, limits) throw CallRefused and are logged.
@@ -406,20 +418,8 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     if (!agent) throw new CallRefused('no_phone', 404);
     const dialled = normaliseNumber(destination);
     const plan = await this.planOutbound(agent, dialled);
-    const call = this.newCall('outbound', null, plan.number?.trunkId ?? null, plan.number?.id ?? null);
-    await this.append(call, {
-      type: 'call.started',
-      data: {
-        direction: 'outbound',
-        from: plan.number?.number ?? agent.endpoint,
-        to: dialled,
-        trunkId: call.trunkId,
-        numberId: call.numberId,
-        agentId: agent.userId,
-        channel: '',
-        clickToCall: true,
-      },
-    });
+    const call = this.newCall('outbound', null, null, null);
+    await this.startOutbound(call, agent, plan.number, dialled, '');
     if (plan.refusal || !plan.number) {
       const refusal = plan.refusal ?? new CallRefused('no_outbound_number', 403);
       await this.append(call, {

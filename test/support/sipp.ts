@@ -117,19 +117,25 @@ const invite = `  <send retrans="500">
   <recv response="183" optional="true"/>
 `;
 
-const ack = `  <send>
+/** An in-dialog request without a body from the caller (ACK, BYE, CANCEL). */
+const request = (
+  method: string,
+  cseq: number,
+  opts: { retrans?: boolean; branch?: string; toTag?: boolean } = {},
+) => `  <send${opts.retrans ? ' retrans="500"' : ''}>
     <![CDATA[
-      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      ${method} sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=${opts.branch ?? '[branch]'}
       From: "Caller" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      To: <sip:[service]@[remote_ip]:[remote_port]>${opts.toTag === false ? '' : '[peer_tag_param]'}
       Call-ID: [call_id]
-      CSeq: 1 ACK
+      CSeq: ${cseq} ${method}
       Max-Forwards: 70
       Content-Length: 0
     ]]>
   </send>
 `;
+const ack = request('ACK', 1);
 
 const wrap = (name: string, body: string) => `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
@@ -143,19 +149,7 @@ export function answeredCall(talkMs: number): string {
     'answered call',
     `${invite}  <recv response="200" rtd="true"/>
 ${ack}  <pause milliseconds="${talkMs}"/>
-  <send retrans="500">
-    <![CDATA[
-      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Caller" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 BYE
-      Max-Forwards: 70
-      Content-Length: 0
-    ]]>
-  </send>
-  <recv response="200"/>
+${request('BYE', 2, { retrans: true })}  <recv response="200"/>
 `,
   );
 }
@@ -189,19 +183,7 @@ export function cancelledCall(afterMs: number): string {
   return wrap(
     'caller hangs up while ringing',
     `${invite.replace('<recv response="180" optional="true"/>', '<recv response="180"/>').replace('  <recv response="183" optional="true"/>\n', '')}  <pause milliseconds="${afterMs}"/>
-  <send>
-    <![CDATA[
-      CANCEL sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch-4]
-      From: "Caller" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 CANCEL
-      Max-Forwards: 70
-      Content-Length: 0
-    ]]>
-  </send>
-  <recv response="200"/>
+${request('CANCEL', 1, { branch: '[branch-4]', toTag: false })}  <recv response="200"/>
   <recv response="487"/>
 ${ack}`,
   );

@@ -130,6 +130,21 @@ async function phone(userId: number, autoAnswer = true): Promise<Phone> {
   return p;
 }
 
+/** Points the hotline at an agent (and a fallback) with a ring time. */
+function routeHotline(agent: number, fallback: number | null, ringSeconds: number) {
+  return updateNumber(
+    company.owner,
+    hotline,
+    parseNumberInput({
+      number: did,
+      trunkId: String(trunkId),
+      routeUserId: String(agent),
+      fallbackUserId: fallback === null ? '' : String(fallback),
+      ringSeconds: String(ringSeconds),
+    }),
+  );
+}
+
 async function latestRecord() {
   const [row] = await db.db.select().from(callRecords).orderBy(asc(callRecords.startedAt));
   const rows = await db.db.select().from(callRecords).orderBy(asc(callRecords.startedAt));
@@ -191,17 +206,7 @@ test('inbound: a caller on the trunk reaches the agent of the number; the call i
 });
 
 test('no answer: after the ring time the fallback agent rings; when nobody answers the caller is told', async () => {
-  await updateNumber(
-    company.owner,
-    hotline,
-    parseNumberInput({
-      number: did,
-      trunkId: String(trunkId),
-      routeUserId: String(company.people.repA),
-      fallbackUserId: String(company.people.repA1),
-      ringSeconds: '5',
-    }),
-  );
+  await routeHotline(company.people.repA, company.people.repA1, 5);
   await phone(company.people.repA, false);
   await phone(company.people.repA1, false);
   const run = await caller(refusedCall(480), '13800138001').done;
@@ -214,16 +219,7 @@ test('no answer: after the ring time the fallback agent rings; when nobody answe
 });
 
 test('busy: the agent rejects the call and the caller hears busy', async () => {
-  await updateNumber(
-    company.owner,
-    hotline,
-    parseNumberInput({
-      number: did,
-      trunkId: String(trunkId),
-      routeUserId: String(company.people.repA),
-      ringSeconds: '10',
-    }),
-  );
+  await routeHotline(company.people.repA, null, 10);
   const p = await phone(company.people.repA, false);
   const onIncoming = p.waitFor('CALL_INCOMING');
   const call = caller(refusedCall(486), '13800138002');
