@@ -279,10 +279,18 @@ test('trunk concurrency: a call beyond the trunk’s limit is refused with 486 a
     periodMs: 1200,
   }).done;
   assert.is(run.code, 0, run.output);
-  await finishedCall();
-  const rows = (await db.db.select().from(callRecords).where(eq(callRecords.fromNumber, '13800138005'))).sort(
-    (x, y) => x.startedAt.getTime() - y.startedAt.getTime(),
-  );
+  // Both calls are logged and closed (the answered one ends a few seconds after the refusal).
+  let rows: (typeof callRecords.$inferSelect)[] = [];
+  for (let i = 0; i < 50; i++) {
+    await engine.log.flush();
+    rows = await db.db
+      .select()
+      .from(callRecords)
+      .where(eq(callRecords.fromNumber, '13800138005'))
+      .orderBy(asc(callRecords.startedAt));
+    if (rows.length === 2 && rows.every((r) => r.endedAt)) break;
+    await new Promise((res) => setTimeout(res, 200));
+  }
   assert.equal(
     rows.map((r) => r.disposition),
     ['answered', 'refused'],
