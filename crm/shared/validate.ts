@@ -32,6 +32,11 @@ export function phone(value: string | null): ErrorCode | null {
   return /^\+?[0-9][0-9\- ]{2,30}$/.test(value) ? null : 'invalid_phone';
 }
 
+/** Telephone numbers are stored and compared without spaces, dashes, brackets or a leading +. */
+export function normaliseNumber(value: string): string {
+  return value.replace(/[\s\-()]/g, '').replace(/^\+/, '');
+}
+
 export function username(value: string): ErrorCode | null {
   if (value === '') return 'required';
   return /^[a-z0-9][a-z0-9._-]{1,39}$/.test(value) ? null : 'invalid_username';

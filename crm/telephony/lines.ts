@@ -185,11 +185,9 @@ export interface NumberInput {
   enabled: boolean;
 }
 
-export const normaliseDid = (n: string) => n.replace(/[\s\-()]/g, '').replace(/^\+/, '');
-
 export function parseNumberInput(form: Record<string, unknown>): NumberInput {
   return {
-    number: normaliseDid(check.text(form.number)),
+    number: check.normaliseNumber(check.text(form.number)),
     trunkId: check.toId(form.trunkId),
     label: check.text(form.label),
     maxCalls: int(form.maxCalls),

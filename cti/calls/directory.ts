@@ -4,6 +4,7 @@
  * call-setting rules of a number (seed 000 §5.9.3).
  */
 import { and, count, desc, eq, gte, inArray, isNull } from 'drizzle-orm';
+import { normaliseNumber } from '../../crm/shared/validate.ts';
 import type { Db } from '../../db/client.ts';
 import {
   callRecords,
@@ -35,9 +36,6 @@ export function trunkIdOfChannel(channelName: string): number | null {
 export function endpointOfChannel(channelName: string): string | null {
   return /^PJSIP\/(.+)-[0-9a-f]+$/.exec(channelName)?.[1] ?? null;
 }
-
-/** Numbers are stored and compared without a leading + or spaces. */
-export const normaliseNumber = (n: string) => n.replace(/[\s\-()]/g, '').replace(/^\+/, '');
 
 export async function numberByDid(db: Db, did: string): Promise<PhoneNumber | null> {
   const [row] = await db

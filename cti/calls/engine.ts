@@ -16,6 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { normaliseNumber } from '../../crm/shared/validate.ts';
 import type { Db } from '../../db/client.ts';
 import type { CallDirection } from '../../db/schema.ts';
 import type { AmiClient } from '../ami/client.ts';
@@ -28,11 +29,10 @@ import {
   checkNumberRules,
   outboundNumberFor,
   endpointOfChannel,
-  normaliseNumber,
   numberByDid,
-  numberById,
   openCallIds,
   type PhoneNumber,
+  type Trunk,
   trunkById,
   trunkEndpoint,
   trunkIdOfChannel,
@@ -175,8 +175,6 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
 
   // ── events from Asterisk ──────────────────────────────────────────────────
   private async handle(e: AriEvent): Promise<void> {
-    if (process.env.CTI_TRACE)
-      this.say(`event ${e.type} ${'channel' in e ? (e.channel as Channel).name : ''}`);
     switch (e.type) {
       case 'StasisStart': {
         const [kind, exten = ''] = e.args;
@@ -267,12 +265,29 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     if (call.caller) await this.hangup(call.caller, hangupReasonFor[sipCode] ?? 'normal');
   }
 
-  private overLimit(trunkId: number, trunkMax: number, number: PhoneNumber | null): string | null {
-    const { byTrunk, byNumber } = this.activeCalls();
-    if (trunkMax > 0 && (byTrunk.get(trunkId) ?? 0) > trunkMax) return 'trunk_busy';
-    if (number && number.maxCalls > 0 && (byNumber.get(number.id) ?? 0) > number.maxCalls)
-      return 'number_busy';
+  /**
+   * Whether one more call would exceed the trunk's or the number's limit of simultaneous calls
+   * (`exclude`: the call asking, already counted when it is an inbound call being set up).
+   */
+  private limitReached(
+    trunk: Trunk,
+    number: PhoneNumber,
+    exclude?: ActiveCall,
+  ): 'trunk_busy' | 'number_busy' | null {
+    let onTrunk = 0;
+    let onNumber = 0;
+    for (const c of this.calls.values()) {
+      if (c.ended || c === exclude) continue;
+      if (c.trunkId === trunk.id) onTrunk++;
+      if (c.numberId === number.id) onNumber++;
+    }
+    if (trunk.maxCalls > 0 && onTrunk >= trunk.maxCalls) return 'trunk_busy';
+    if (number.maxCalls > 0 && onNumber >= number.maxCalls) return 'number_busy';
     return null;
+  }
+
+  private get ringSeconds(): number {
+    return this.options.ringSeconds ?? 60;
   }
 
   private async onInbound(channel: Channel, exten: string) {
@@ -293,10 +308,9 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       },
     });
     const trunk = trunkId === null ? null : await trunkById(this.options.db, trunkId);
-    if (!trunk || !trunk.enabled) return this.refuse(call, 'unknown_trunk', 403);
-    if (!number || !number.enabled || number.trunkId !== trunk.id)
-      return this.refuse(call, 'unknown_number', 404);
-    const limit = this.overLimit(trunk.id, trunk.maxCalls, number);
+    if (!trunk?.enabled) return this.refuse(call, 'unknown_trunk', 403);
+    if (!number?.enabled || number.trunkId !== trunk.id) return this.refuse(call, 'unknown_number', 404);
+    const limit = this.limitReached(trunk, number, call);
     if (limit) return this.refuse(call, limit, 486);
     for (const userId of [number.routeUserId, number.fallbackUserId]) {
       if (userId === null) continue;
@@ -315,12 +329,12 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
   private async onAgentDial(channel: Channel, exten: string) {
     const endpoint = endpointOfChannel(channel.name) ?? '';
     const agent = await agentByEndpoint(this.options.db, endpoint);
-    const dialled = normaliseNumber(exten);
-    const colleague = await agentByEndpoint(this.options.db, dialled);
     if (!agent) {
       await this.hangup(channel.id, 'rejected');
       return;
     }
+    const dialled = normaliseNumber(exten);
+    const colleague = await agentByEndpoint(this.options.db, dialled);
     if (colleague) {
       const call = this.newCall('internal', channel, null, null);
       await this.tag(channel.id, call.id, 'caller');
@@ -338,7 +352,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       });
       call.next.push({
         target: { kind: 'agent', userId: colleague.userId, endpoint: colleague.endpoint },
-        ringSeconds: this.options.ringSeconds ?? 60,
+        ringSeconds: this.ringSeconds,
       });
       await this.options.ari.call('channels.ring', { channelId: channel.id });
       await this.dialNext(call);
@@ -352,7 +366,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     if (!plan.number) return;
     call.next.push({
       target: { kind: 'external', number: dialled, trunkId: plan.number.trunkId },
-      ringSeconds: this.options.ringSeconds ?? 60,
+      ringSeconds: this.ringSeconds,
     });
     call.callerId = plan.number.number;
     await this.options.ari.call('channels.ring', { channelId: channel.id });
@@ -373,15 +387,11 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     const number = await outboundNumberFor(this.options.db, agent);
     if (!number) return refusal('no_outbound_number', 403);
     const trunk = await trunkById(this.options.db, number.trunkId);
-    if (!trunk || !trunk.enabled) return refusal('no_outbound_number', 403);
+    if (!trunk?.enabled) return refusal('no_outbound_number', 403);
     const rule = await checkNumberRules(this.options.db, number, destination, this.now());
     if (rule) return { number, refusal: new CallRefused(rule, 403) };
-    const { byTrunk, byNumber } = this.activeCalls();
-    if (trunk.maxCalls > 0 && (byTrunk.get(trunk.id) ?? 0) >= trunk.maxCalls)
-      return { number, refusal: new CallRefused('trunk_busy', 486) };
-    if (number.maxCalls > 0 && (byNumber.get(number.id) ?? 0) >= number.maxCalls)
-      return { number, refusal: new CallRefused('number_busy', 486) };
-    return { number, refusal: null };
+    const busy = this.limitReached(trunk, number);
+    return { number, refusal: busy ? new CallRefused(busy, 486) : null };
   }
 
   /** Logs the start of an agent's call out (from the phone, or click-to-call when there is no channel yet). */
@@ -439,7 +449,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     };
     call.next.push({
       target: { kind: 'agent', userId: agent.userId, endpoint: agent.endpoint },
-      ringSeconds: this.options.ringSeconds ?? 60,
+      ringSeconds: this.ringSeconds,
     });
     call.callerId = dialled;
     await this.dialNext(call, 'originator');
@@ -538,7 +548,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       if (call.afterAgentAnswers) {
         call.next.push({
           target: call.afterAgentAnswers.target,
-          ringSeconds: this.options.ringSeconds ?? 60,
+          ringSeconds: this.ringSeconds,
         });
         call.callerId = call.afterAgentAnswers.callerId;
         call.afterAgentAnswers = null;
@@ -685,8 +695,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       if (this.calls.has(callId)) continue;
       const events = await eventsOf(this.options.db, callId);
       const started = events.find((e) => e.type === 'call.started');
-      if (!started || started.type !== 'call.started' || events.some((e) => e.type === 'call.ended'))
-        continue;
+      if (started?.type !== 'call.started' || events.some((e) => e.type === 'call.ended')) continue;
       const call = restoredCall(callId, events, this.now());
       call.bridgeId =
         bridges.find((b) => b.channels.some((c) => chans.some((ch) => ch.id === c)))?.id ?? null;
@@ -727,11 +736,6 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
   /** For tests and the status page: the ids of calls in progress. */
   callIds(): string[] {
     return [...this.calls.keys()];
-  }
-
-  async numberOf(call: string): Promise<PhoneNumber | null> {
-    const c = this.calls.get(call);
-    return c?.numberId ? numberById(this.options.db, c.numberId) : null;
   }
 }
 

@@ -16,7 +16,7 @@ const seconds = (from: Date, to: Date) => Math.max(0, Math.round((to.getTime() -
 
 export function projectCallRecord(callId: string, events: readonly CallEvent[]): CallRecord | null {
   const started = events.find((e) => e.type === 'call.started');
-  if (!started || started.type !== 'call.started') return null;
+  if (started?.type !== 'call.started') return null;
   const s = started.data;
   const record: CallRecord = {
     callId,

@@ -89,6 +89,17 @@ export function runSipp(o: SippOptions): { done: Promise<SippRun>; stop(): void 
   return { done, stop: () => proc.kill('SIGKILL') };
 }
 
+/** SIPp's side of the media: G.711 A-law (and μ-law in offers). */
+const sdp = `      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 8 0
+      a=rtpmap:8 PCMA/8000
+      a=rtpmap:0 PCMU/8000
+`;
+
 const invite = `  <send retrans="500">
     <![CDATA[
       INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
@@ -102,15 +113,7 @@ const invite = `  <send retrans="500">
       Content-Type: application/sdp
       Content-Length: [len]
 
-      v=0
-      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 8 0
-      a=rtpmap:8 PCMA/8000
-      a=rtpmap:0 PCMU/8000
-    ]]>
+${sdp}    ]]>
   </send>
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
@@ -219,14 +222,7 @@ export function carrierAnswers(): string {
       Content-Type: application/sdp
       Content-Length: [len]
 
-      v=0
-      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 8
-      a=rtpmap:8 PCMA/8000
-    ]]>
+${sdp}    ]]>
   </send>
   <recv request="ACK"/>
   <recv request="BYE"/>

@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asc, eq } from 'drizzle-orm';
+import { asc, desc, eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AmiClient } from '../../cti/ami/client.ts';
@@ -79,16 +79,7 @@ test.before(
     pbx = await startTestPbx();
     ami = await pbx.ami();
     carrierPort = await freeUdpPort();
-    trunkId = await createTrunk(
-      company.owner,
-      parseTrunkInput({
-        name: 'Carrier',
-        host: '127.0.0.1',
-        port: String(carrierPort),
-        maxCalls: '2',
-        qualify: 'no',
-      }),
-    );
+    trunkId = await createTrunk(company.owner, carrierTrunk(2));
     hotline = await createNumber(
       company.owner,
       parseNumberInput({
@@ -130,6 +121,17 @@ async function phone(userId: number, autoAnswer = true): Promise<Phone> {
   return p;
 }
 
+/** The test carrier's trunk: IP-identified on the SIPp port, not probed, with a call limit. */
+const carrierTrunk = (maxCalls: number) =>
+  parseTrunkInput({
+    name: 'Carrier',
+    host: '127.0.0.1',
+    port: String(carrierPort),
+    maxCalls: String(maxCalls),
+    qualify: 'no',
+  });
+const limitTrunk = (maxCalls: number) => updateTrunk(company.owner, trunkId, carrierTrunk(maxCalls));
+
 /** Points the hotline at an agent (and a fallback) with a ring time. */
 function routeHotline(agent: number, fallback: number | null, ringSeconds: number) {
   return updateNumber(
@@ -146,9 +148,8 @@ function routeHotline(agent: number, fallback: number | null, ringSeconds: numbe
 }
 
 async function latestRecord() {
-  const [row] = await db.db.select().from(callRecords).orderBy(asc(callRecords.startedAt));
-  const rows = await db.db.select().from(callRecords).orderBy(asc(callRecords.startedAt));
-  return rows.at(-1) ?? row!;
+  const [row] = await db.db.select().from(callRecords).orderBy(desc(callRecords.startedAt)).limit(1);
+  return row!;
 }
 
 /** Waits until the newest call's record is closed (and its recording stored, when there is one). */
@@ -257,17 +258,7 @@ test('an unknown number is refused with 404 and logged', async () => {
 });
 
 test('trunk concurrency: a call beyond the trunk’s limit is refused with 486 and logged', async () => {
-  await updateTrunk(
-    company.owner,
-    trunkId,
-    parseTrunkInput({
-      name: 'Carrier',
-      host: '127.0.0.1',
-      port: String(carrierPort),
-      maxCalls: '1',
-      qualify: 'no',
-    }),
-  );
+  await limitTrunk(1);
   await phone(company.people.repA);
   const run = await runSipp({
     scenario: answeredOrBusy(3000),
@@ -297,17 +288,7 @@ test('trunk concurrency: a call beyond the trunk’s limit is refused with 486 a
   );
   assert.is(rows[1]!.reason, 'trunk_busy');
   assert.is(rows[1]!.sipCode, 486);
-  await updateTrunk(
-    company.owner,
-    trunkId,
-    parseTrunkInput({
-      name: 'Carrier',
-      host: '127.0.0.1',
-      port: String(carrierPort),
-      maxCalls: '2',
-      qualify: 'no',
-    }),
-  );
+  await limitTrunk(2);
 });
 
 test('no guest calls: a peer the trunk does not know is challenged and never reaches the call engine', async () => {
