@@ -123,6 +123,7 @@ export class PbxService {
     await this.configurator.render();
     this.state = 'starting';
     this.process = new AsteriskProcess(this.instance, { restart: { minDelayMs: 1000, maxDelayMs: 30_000 } });
+    this.process.on('log', (line) => this.log(line));
     this.process.on('state', (h) => {
       this.state = h.state === 'up' ? 'up' : h.state === 'starting' ? 'starting' : 'down';
       this.log(

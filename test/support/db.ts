@@ -14,8 +14,9 @@ export interface TestDatabase extends Database {
   url: string | null;
 }
 
-export async function testDatabase(): Promise<TestDatabase> {
-  if (testDbMode === 'embedded') return { ...(await openDatabase({ dataDir: null })), url: null };
+/** `mode` defaults to TEST_DB; tests that share the database with a product process need 'postgres'. */
+export async function testDatabase(mode: 'postgres' | 'embedded' = testDbMode): Promise<TestDatabase> {
+  if (mode === 'embedded') return { ...(await openDatabase({ dataDir: null })), url: null };
   const name = `cc_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);

@@ -367,7 +367,7 @@ test('click-to-call: the agent’s phone rings first, then the customer; refusal
   );
 });
 
-test('an app restart during a bridged call does not drop it; the record is completed when it ends', async () => {
+test('the CTI losing and regaining ARI during a bridged call does not drop it; the record is completed when it ends', async () => {
   await phone(company.people.repA);
   const call = caller(answeredCall(6000), '13800138009');
   const deadline = Date.now() + 5000;

@@ -1,0 +1,140 @@
+/**
+ * Killing the application during a bridged call does not end the call: the product (`node
+ * main.ts`, managed PBX, PostgreSQL shared with this test) routes a SIPp caller to a baresip
+ * agent; the product is killed with SIGKILL mid-call; Asterisk keeps the call; the product
+ * starts again, adopts the running Asterisk, picks the call up, and completes its record and
+ * recording when the caller hangs up.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { asc, eq } from 'drizzle-orm';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createNumber, createTrunk, parseNumberInput, parseTrunkInput } from '../../crm/telephony/lines.ts';
+import { callEvents, callRecords } from '../../db/schema.ts';
+import { accountOf } from '../../pbx/sip-accounts.ts';
+import { logged } from '../support/assert.ts';
+import { Phone } from '../support/baresip.ts';
+import { testDatabase, type TestDatabase } from '../support/db.ts';
+import { buildCompany, type Company } from '../support/fixtures.ts';
+import { freeUdpPort } from '../support/pbx.ts';
+import {
+  killProducts,
+  type RunningProduct,
+  startProduct,
+  stopProduct,
+  waitForLog,
+} from '../support/product.ts';
+import { answeredCall, runSipp } from '../support/sipp.ts';
+
+const test = suite('app crash during a call');
+const dataDir = mkdtempSync(join(tmpdir(), 'cc-crash-data-'));
+const did = '4008002000';
+let db: TestDatabase;
+let company: Company;
+let env: Record<string, string>;
+let carrierPort: number;
+let phone: Phone | null = null;
+let product: RunningProduct | null = null;
+
+test.before(
+  logged(async () => {
+    db = await testDatabase('postgres');
+    company = await buildCompany(db.db);
+    carrierPort = await freeUdpPort();
+    const trunkId = await createTrunk(
+      company.owner,
+      parseTrunkInput({ name: 'Carrier', host: '127.0.0.1', port: String(carrierPort), qualify: 'no' }),
+    );
+    await createNumber(
+      company.owner,
+      parseNumberInput({ number: did, trunkId: String(trunkId), routeUserId: String(company.people.repA) }),
+    );
+    const rtpStart = 30000 + 200 * Math.floor(Math.random() * 90);
+    env = {
+      DATA_DIR: dataDir,
+      DATABASE_URL: db.url!,
+      PBX_MODE: 'managed',
+      SIP_BIND: '127.0.0.1',
+      SIP_PORT: String(await freeUdpPort()),
+      RTP_START: String(rtpStart),
+      RTP_END: String(rtpStart + 199),
+    };
+  }),
+);
+test.after(async () => {
+  await phone?.stop();
+  if (product) await stopProduct(product.proc);
+  killProducts();
+  await db?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function record() {
+  const [row] = await db.db.select().from(callRecords).where(eq(callRecords.toNumber, did));
+  return row ?? null;
+}
+
+async function until<T>(
+  what: string,
+  check: () => Promise<T | null | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('SIGKILL of the app mid-call: the call goes on, and its record is completed after the restart', async () => {
+  product = await startProduct(env);
+  await waitForLog(product, /\[pbx\] ready/, 120_000);
+  const account = (await accountOf(db.db, company.people.repA))!;
+  phone = await Phone.start({
+    username: account.username,
+    password: account.password,
+    registrar: Number(env.SIP_PORT),
+  });
+  await phone.waitFor('REGISTER_OK');
+
+  const call = runSipp({
+    scenario: answeredCall(9000),
+    port: carrierPort,
+    remotePort: Number(env.SIP_PORT),
+    service: did,
+    callerNumber: '13800138100',
+  });
+  await until('the agent to answer', async () => (await record())?.answeredAt);
+
+  product.proc.kill('SIGKILL');
+  await new Promise((r) => product!.proc.once('exit', r));
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.is((await record())?.endedAt, null, 'nobody has closed the call');
+
+  product = await startProduct(env);
+  await waitForLog(product, /adopted the running Asterisk/, 60_000);
+  await waitForLog(product, /\[cti\] resumed 1 call/, 30_000);
+
+  const run = await call.done;
+  assert.is(run.code, 0, `the caller's call went on to its own hang-up: ${run.output}`);
+  const r = await until('the record to close with its recording', async () => {
+    const row = await record();
+    return row?.endedAt && row.recording ? row : null;
+  });
+  assert.is(r.disposition, 'answered');
+  assert.is(r.hangupBy, 'caller');
+  assert.is(r.agentId, company.people.repA);
+  assert.ok(r.talkSeconds >= 8 && r.talkSeconds <= 10, `talk ${r.talkSeconds}`);
+  assert.ok((r.recordingSeconds ?? 0) >= 8, `recording ${r.recordingSeconds}`);
+  const types = (
+    await db.db.select().from(callEvents).where(eq(callEvents.callId, r.callId)).orderBy(asc(callEvents.id))
+  ).map((e) => e.type);
+  assert.ok(types.includes('cti.resumed'), types.join());
+  assert.is(types.filter((t) => t === 'call.ended').length, 1);
+});
+
+test.run();
