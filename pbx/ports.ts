@@ -23,3 +23,17 @@ export function freeUdpPort(): Promise<number> {
     });
   });
 }
+
+/** A port free for both UDP and TCP (SIP stacks such as baresip bind both), held while checking. */
+export async function freeSipPort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await freeUdpPort();
+    const tcpFree = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (tcpFree) return port;
+  }
+  throw new Error('no port free for both UDP and TCP on 127.0.0.1');
+}

@@ -3,7 +3,9 @@ import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { DomainError, ForbiddenError, NotFoundError } from '../crm/shared/errors.ts';
 import { authRoutes } from './auth/routes.tsx';
+import { numberRoutes } from './callcenter/numbers.tsx';
 import { pbxRoutes } from './callcenter/pbx.tsx';
+import { trunkRoutes } from './callcenter/trunks.tsx';
 import { phoneRoutes } from './desk/phone.tsx';
 import type { AppDeps, AppEnv } from './env.ts';
 import { errorKey } from './i18n/index.ts';
@@ -39,6 +41,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', authRoutes);
   app.route('/desk/phone', phoneRoutes);
   app.route('/callcenter/pbx', pbxRoutes);
+  app.route('/callcenter/trunks', trunkRoutes);
+  app.route('/callcenter/numbers', numberRoutes);
   app.route('/system/departments', departmentRoutes);
   app.route('/system/roles', roleRoutes);
   app.route('/system/employees', employeeRoutes);

@@ -4,6 +4,9 @@
  * field errors; anything else propagates to the error handler.
  */
 import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../crm/shared/errors.ts';
+import type { C } from './env.ts';
+import { type Flash, see } from './http.ts';
+import { errorKey } from './i18n/index.ts';
 import type { FormState } from './views/form.tsx';
 
 export type Outcome<R> = { ok: true; value: R } | { ok: false; state: FormState };
@@ -21,4 +24,25 @@ export async function attempt<R>(
     }
     throw err;
   }
+}
+
+/**
+ * Runs a button action (delete, assign, …) and redirects back: to `done` with `ok` on success,
+ * or to `back` with the domain's reason when it refused.
+ */
+export async function act(
+  c: C,
+  back: string,
+  action: () => Promise<unknown>,
+  ok: Flash,
+  done: string = back,
+): Promise<Response> {
+  try {
+    await action();
+  } catch (err) {
+    if (err instanceof DomainError && !(err instanceof ForbiddenError) && !(err instanceof NotFoundError))
+      return see(c, back, { key: errorKey(err.code), params: err.params, kind: 'error' });
+    throw err;
+  }
+  return see(c, done, ok);
 }

@@ -28,7 +28,11 @@ export const navigation: readonly NavArea[] = [
   {
     label: 'nav.callcenter',
     permission: 'callcenter:view',
-    items: [{ label: 'nav.pbx', href: '/callcenter/pbx', permission: 'callcenter:view' }],
+    items: [
+      { label: 'nav.pbx', href: '/callcenter/pbx', permission: 'callcenter:view' },
+      { label: 'nav.trunks', href: '/callcenter/trunks', permission: 'callcenter:view' },
+      { label: 'nav.numbers', href: '/callcenter/numbers', permission: 'callcenter:view' },
+    ],
   },
   { label: 'nav.supervisor', permission: 'supervisor:view', items: [] },
   { label: 'nav.reports', permission: 'reports:view', items: [] },

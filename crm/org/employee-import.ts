@@ -7,27 +7,16 @@ import { allRoles } from '../access/roles.ts';
 import { audit } from '../audit/audit-log.ts';
 import { normaliseUsername } from '../auth/login.ts';
 import type { Ctx } from '../shared/context.ts';
-import { readCsv } from '../shared/csv.ts';
-import { DomainError, type ErrorCode } from '../shared/errors.ts';
+import { failedLines, type ImportReport, openImport, type RowError } from '../shared/csv-import.ts';
+import type { ErrorCode } from '../shared/errors.ts';
 import * as check from '../shared/validate.ts';
 import { departmentTree } from './departments.ts';
 import { type CreatedEmployee, type EmployeeInput, employeeProblems, insertEmployee } from './employees.ts';
 
-export const importColumns = [
-  'username',
-  'name',
-  'jobNumber',
-  'department',
-  'roles',
-  'phone',
-  'email',
-  'canDialOut',
-] as const;
-type ImportColumn = (typeof importColumns)[number];
-const requiredColumns: ImportColumn[] = ['username', 'name', 'department'];
+const requiredColumns = ['username', 'name', 'department'] as const;
 
 /** Header names accepted for each column (English and Chinese, case-insensitive). */
-const headerAliases: Record<ImportColumn, string[]> = {
+const headerAliases = {
   username: ['username', 'login', 'account', '用户名', '账号', '登录名'],
   name: ['name', 'full name', '姓名', '名称'],
   jobNumber: ['job number', 'job_number', 'agent number', 'employee number', '工号'],
@@ -36,59 +25,25 @@ const headerAliases: Record<ImportColumn, string[]> = {
   phone: ['phone', 'mobile', '手机', '手机号', '电话'],
   email: ['email', 'e-mail', '邮箱', '电子邮箱'],
   canDialOut: ['can dial out', 'can_dial_out', 'outbound', '外呼', '外呼权限'],
-};
+} as const;
+type ImportColumn = keyof typeof headerAliases;
 
-export const maxImportRows = 5000;
-
-export interface RowError {
-  line: number;
-  field: string;
-  code: ErrorCode;
-  value: string;
-}
-
-export interface ImportResult {
-  total: number;
-  imported: CreatedEmployee[];
-  errors: RowError[];
-}
-
-function mapHeader(header: string[]): Map<ImportColumn, number> {
-  const map = new Map<ImportColumn, number>();
-  header.forEach((h, i) => {
-    const key = h.trim().toLowerCase();
-    for (const col of importColumns) if (headerAliases[col].includes(key) && !map.has(col)) map.set(col, i);
-  });
-  return map;
-}
+export type ImportResult = ImportReport<CreatedEmployee>;
 
 export async function importEmployees(ctx: Ctx, bytes: Uint8Array): Promise<ImportResult> {
   const scope = await recordScope(ctx.db, ctx.actor, 'employees:import');
   await recordScope(ctx.db, ctx.actor, 'employees:create');
-  const csv = readCsv(bytes);
-  if (csv.header.length === 0) throw new DomainError('csv_empty');
-  const columns = mapHeader(csv.header);
-  const missing = requiredColumns.filter((c) => !columns.has(c));
-  if (missing.length > 0) throw new DomainError('csv_missing_column', { columns: missing.join(', ') });
-  if (csv.rows.length > maxImportRows) throw new DomainError('csv_too_many_rows', { max: maxImportRows });
+  const file = openImport<ImportColumn>(bytes, headerAliases, requiredColumns);
 
   const tree = await departmentTree(ctx.db);
   const roleList = await allRoles(ctx.db);
-  const errors: RowError[] = csv.broken.map((b) => ({
-    line: b.line,
-    field: '',
-    code: 'csv_unreadable',
-    value: b.message,
-  }));
+  const errors: RowError[] = file.errors;
   const seenUsernames = new Set<string>();
   const seenJobNumbers = new Set<string>();
   const imported: CreatedEmployee[] = [];
 
-  for (const row of csv.rows) {
-    const cell = (c: ImportColumn) => {
-      const i = columns.get(c);
-      return i === undefined ? '' : (row.cells[i] ?? '').trim();
-    };
+  for (const row of file.rows) {
+    const cell = (c: ImportColumn) => file.cell(row, c);
     const rowErrors: RowError[] = [];
     const fail = (field: string, code: ErrorCode, value: string) =>
       rowErrors.push({ line: row.line, field, code, value });
@@ -168,12 +123,12 @@ export async function importEmployees(ctx: Ctx, bytes: Uint8Array): Promise<Impo
   await audit(ctx, {
     action: 'employee.imported',
     detail: {
-      total: csv.rows.length,
+      total: file.rows.length,
       imported: imported.length,
-      failed: new Set(errors.map((e) => e.line)).size,
+      failed: failedLines(errors),
     },
   });
   if (imported.length > 0)
     ctx.events?.publish({ type: 'employees.changed', userIds: imported.map((i) => i.id) });
-  return { total: csv.rows.length, imported, errors };
+  return { total: file.rows.length, imported, errors };
 }

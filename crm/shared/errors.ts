@@ -48,6 +48,10 @@ export const errorCodes = [
   'invalid_host',
   'number_taken',
   'trunk_in_use',
+  'trunk_unknown',
+  'agent_unknown',
+  'upload_missing',
+  'upload_too_large',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -4,7 +4,7 @@
  * number as caller ID. Editing needs callcenter:edit; every change is audited and announced
  * so the PBX configuration follows within seconds.
  */
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, count, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import {
   departments,
@@ -19,6 +19,7 @@ import { requirePermission } from '../access/actor.ts';
 import { audit } from '../audit/audit-log.ts';
 import type { Ctx } from '../shared/context.ts';
 import { DomainError, type ErrorCode, NotFoundError } from '../shared/errors.ts';
+import { likePattern, type ListQuery, type Listing, orderBy } from '../shared/list-query.ts';
 import * as check from '../shared/validate.ts';
 
 export type Trunk = typeof trunks.$inferSelect;
@@ -255,14 +256,60 @@ export function numberValues(input: NumberInput) {
   };
 }
 
-export async function listNumbers(ctx: Ctx): Promise<(PhoneNumber & { trunkName: string })[]> {
+export interface NumberRow extends PhoneNumber {
+  trunkName: string;
+  routeUserName: string | null;
+  /** Agents and departments that may show this number, comma-separated. */
+  assignedTo: string;
+}
+
+const routeUser = sql`(select name from users where users.id = ${phoneNumbers.routeUserId})`;
+const assignedTo = sql<string>`coalesce((
+  select string_agg(coalesce(u.name, d.name), ', ' order by na.id)
+  from number_assignments na
+  left join users u on u.id = na.user_id
+  left join departments d on d.id = na.department_id
+  where na.number_id = ${phoneNumbers.id}), '')`;
+
+/** Filters: q (number or label), trunk (id), status (enabled|disabled). */
+export function numberListing(ctx: Ctx, query: ListQuery): Listing<NumberRow> {
   requirePermission(ctx.actor, 'callcenter:view');
-  const rows = await ctx.db
-    .select({ n: phoneNumbers, trunkName: trunks.name })
-    .from(phoneNumbers)
-    .innerJoin(trunks, eq(trunks.id, phoneNumbers.trunkId))
-    .orderBy(asc(phoneNumbers.number));
-  return rows.map((r) => ({ ...r.n, trunkName: r.trunkName }));
+  const f = query.filters;
+  const conditions: (SQL | undefined)[] = [];
+  if (f.q) {
+    const p = likePattern(f.q.trim());
+    conditions.push(or(ilike(phoneNumbers.number, p), ilike(phoneNumbers.label, p)));
+  }
+  const trunk = check.toId(f.trunk);
+  if (trunk) conditions.push(eq(phoneNumbers.trunkId, trunk));
+  if (f.status === 'enabled') conditions.push(eq(phoneNumbers.enabled, true));
+  if (f.status === 'disabled') conditions.push(eq(phoneNumbers.enabled, false));
+  const where = and(...conditions);
+  const order = orderBy(
+    query,
+    { number: phoneNumbers.number, label: phoneNumbers.label, trunk: trunks.name },
+    asc(phoneNumbers.number),
+    phoneNumbers.id,
+  );
+  return {
+    count: async () => (await ctx.db.select({ n: count() }).from(phoneNumbers).where(where))[0]?.n ?? 0,
+    fetch: async (limit, offset) => {
+      const rows = await ctx.db
+        .select({ n: phoneNumbers, trunkName: trunks.name, routeUserName: routeUser, assignedTo })
+        .from(phoneNumbers)
+        .innerJoin(trunks, eq(trunks.id, phoneNumbers.trunkId))
+        .where(where)
+        .orderBy(...order)
+        .limit(limit)
+        .offset(offset);
+      return rows.map((r) => ({
+        ...r.n,
+        trunkName: r.trunkName,
+        routeUserName: (r.routeUserName as string | null) ?? null,
+        assignedTo: r.assignedTo,
+      }));
+    },
+  };
 }
 
 export async function getNumber(ctx: Ctx, id: number): Promise<PhoneNumber> {
@@ -301,6 +348,19 @@ export async function updateNumber(ctx: Ctx, id: number, input: NumberInput): Pr
     targetType: 'number',
     targetId: id,
     targetLabel: input.number,
+  });
+}
+
+export async function deleteNumber(ctx: Ctx, id: number): Promise<void> {
+  requirePermission(ctx.actor, 'callcenter:edit');
+  const number = await getNumber(ctx, id);
+  // Call records keep the number as text, so history stays readable after the number goes.
+  await ctx.db.delete(phoneNumbers).where(eq(phoneNumbers.id, id));
+  await audit(ctx, {
+    action: 'number.delete',
+    targetType: 'number',
+    targetId: id,
+    targetLabel: number.number,
   });
 }
 
@@ -371,11 +431,11 @@ export async function assignNumber(
   });
 }
 
-export async function unassignNumber(ctx: Ctx, assignmentId: number): Promise<void> {
+export async function unassignNumber(ctx: Ctx, numberId: number, assignmentId: number): Promise<void> {
   requirePermission(ctx.actor, 'callcenter:edit');
   const [row] = await ctx.db
     .delete(numberAssignments)
-    .where(eq(numberAssignments.id, assignmentId))
+    .where(and(eq(numberAssignments.id, assignmentId), eq(numberAssignments.numberId, numberId)))
     .returning();
   if (!row) throw new NotFoundError();
   await audit(ctx, {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeTcpPort, freeUdpPort } from './pbx.ts';
+import { freeSipPort, freeTcpPort } from './pbx.ts';
 
 export interface PhoneOptions {
   username: string;
@@ -46,13 +46,24 @@ export class Phone extends EventEmitter<{ event: [PhoneEvent] }> {
 
   static async start(options: PhoneOptions): Promise<Phone> {
     const phone = new Phone(options);
-    await phone.launch();
-    return phone;
+    // Ports are picked free but released before baresip binds them; another process (or our own
+    // next pick) can take one in between, so a bind clash is retried with new ports.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await phone.launch();
+        return phone;
+      } catch (err) {
+        phone.proc?.kill('SIGKILL');
+        if (attempt >= 3 || !phone.log.includes('Address already in use')) throw err;
+        phone.log = '';
+      }
+    }
   }
 
   private async launch() {
-    const sipPort = await freeUdpPort();
-    const ctrlPort = await freeTcpPort();
+    const sipPort = await freeSipPort();
+    let ctrlPort = await freeTcpPort();
+    while (ctrlPort === sipPort) ctrlPort = await freeTcpPort();
     const o = this.options;
     writeFileSync(
       join(this.dir, 'config'),

@@ -9,10 +9,10 @@ import { staticConfig } from '../../pbx/config/static-files.ts';
 import { prepareInstanceDirs, writeConfigFiles } from '../../pbx/instance.ts';
 import { onHost, type PbxInstance } from '../../pbx/layout.ts';
 import { AsteriskProcess } from '../../pbx/process.ts';
-import { freeTcpPort, freeUdpPort } from '../../pbx/ports.ts';
+import { freeSipPort, freeTcpPort, freeUdpPort } from '../../pbx/ports.ts';
 import { defaultPbxRoot, provisionPbx } from '../../pbx/provision.ts';
 
-export { freeTcpPort, freeUdpPort };
+export { freeSipPort, freeTcpPort, freeUdpPort };
 
 export interface TestPbx {
   instance: PbxInstance;

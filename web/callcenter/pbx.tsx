@@ -4,6 +4,7 @@ import { pbxOverview } from '../../pbx/status.ts';
 import { type AppEnv, ctxOf } from '../env.ts';
 import { formatTime } from '../views/format.ts';
 import { renderPage } from '../views/page.tsx';
+import { TrunkState } from './trunks.tsx';
 
 export const pbxRoutes = new Hono<AppEnv>();
 
@@ -57,11 +58,15 @@ pbxRoutes.get('/', async (c) => {
             <tbody>
               {view.trunks.map((tr) => (
                 <tr data-trunk={tr.name}>
-                  <td>{tr.name}</td>
+                  <td>
+                    <a href={`/callcenter/trunks/${tr.id}/edit`}>{tr.name}</a>
+                  </td>
                   <td>
                     <code>{tr.target}</code>
                   </td>
-                  <td>{tr.enabled ? tr.state : t('common.disabled')}</td>
+                  <td>
+                    <TrunkState pv={pv} state={tr.state} enabled={tr.enabled} />
+                  </td>
                   <td>
                     {tr.activeCalls}
                     {tr.maxCalls > 0 ? ` / ${tr.maxCalls}` : ''}

@@ -14,11 +14,10 @@ import {
 } from '../../crm/org/departments.ts';
 import { employeeChoices } from '../../crm/org/employees.ts';
 import { toId } from '../../crm/shared/validate.ts';
-import { DomainError, NotFoundError } from '../../crm/shared/errors.ts';
+import { NotFoundError } from '../../crm/shared/errors.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
-import { attempt } from '../forms.ts';
+import { act, attempt } from '../forms.ts';
 import { readForm, see } from '../http.ts';
-import { errorKey } from '../i18n/index.ts';
 import { CheckboxGroup, emptyForm, Form, type FormState, SelectField, TextField } from '../views/form.tsx';
 import { renderPage } from '../views/page.tsx';
 
@@ -177,12 +176,8 @@ departmentRoutes.post('/:id/edit', async (c) => {
 
 departmentRoutes.post('/:id/delete', async (c) => {
   const d = await loadOr404(c);
-  try {
-    await deleteDepartment(ctxOf(c), d.id);
-  } catch (err) {
-    if (err instanceof DomainError && err.code.startsWith('department_'))
-      return see(c, '/system/departments', { key: errorKey(err.code), params: err.params, kind: 'error' });
-    throw err;
-  }
-  return see(c, '/system/departments', { key: 'common.deleted', kind: 'ok' });
+  return act(c, '/system/departments', () => deleteDepartment(ctxOf(c), d.id), {
+    key: 'common.deleted',
+    kind: 'ok',
+  });
 });

@@ -3,8 +3,9 @@ import { Hono } from 'hono';
 import { can } from '../../crm/access/actor.ts';
 import { allRoles } from '../../crm/access/roles.ts';
 import { departmentsInScope } from '../../crm/org/departments.ts';
-import { importColumns, importEmployees, type ImportResult } from '../../crm/org/employee-import.ts';
+import { importEmployees } from '../../crm/org/employee-import.ts';
 import {
+  type CreatedEmployee,
   createEmployee,
   type EmployeeRow,
   employeeListing,
@@ -14,7 +15,6 @@ import {
   setEmployeesEnabled,
   updateEmployee,
 } from '../../crm/org/employees.ts';
-import { csvLine } from '../../crm/shared/csv.ts';
 import { DomainError, NotFoundError } from '../../crm/shared/errors.ts';
 import { toId, toIds } from '../../crm/shared/validate.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
@@ -31,6 +31,7 @@ import {
   TextField,
   CheckboxGroup,
 } from '../views/form.tsx';
+import { handleImport, type ImportPage, importTemplate, renderImportPage } from '../views/import-page.tsx';
 import { type PageView, pageView, renderPage } from '../views/page.tsx';
 import { formatTime } from '../views/format.ts';
 
@@ -377,126 +378,47 @@ employeeRoutes.post('/reset-password', (c) =>
   batch(c, async (ids) => passwordsPage(c, await resetPasswords(ctxOf(c), ids))),
 );
 
-const maxCsvBytes = 5 * 1024 * 1024;
-
-function importPage(c: C, state: FormState, result: ImportResult | null, status: 200 | 422 = 200) {
-  const t = c.get('t');
-  const failedLines = result ? new Set(result.errors.map((e) => e.line)).size : 0;
-  return renderPage(c, { title: t('emp.import_title'), status }, (pv) => (
-    <section class="panel">
-      <h1>{t('emp.import_title')}</h1>
-      {result ? (
-        <div id="import-result">
-          <p class={failedLines > 0 ? 'flash flash-error' : 'flash flash-ok'}>
-            {t('emp.import_result', {
-              imported: result.imported.length,
-              total: result.total,
-              failed: failedLines,
-            })}
-          </p>
-          {result.errors.length > 0 ? (
-            <>
-              <h2>{t('emp.import_errors')}</h2>
-              <table class="plain" id="import-errors">
-                <thead>
-                  <tr>
-                    <th>{t('emp.import_line')}</th>
-                    <th>{t('emp.import_field')}</th>
-                    <th>{t('emp.import_value')}</th>
-                    <th>{t('emp.import_reason')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {result.errors.map((e) => (
-                    <tr>
-                      <td>{e.line}</td>
-                      <td>{e.field}</td>
-                      <td>{e.value}</td>
-                      <td>{t(errorKey(e.code))}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </>
-          ) : null}
-          {result.imported.length > 0 ? (
-            <>
-              <h2>{t('emp.temp_passwords_title')}</h2>
-              <p>{t('emp.temp_passwords_intro')}</p>
-              <table class="plain" id="temp-passwords">
-                <tbody>
-                  {result.imported.map((r) => (
-                    <tr>
-                      <td>{r.name}</td>
-                      <td>{r.username}</td>
-                      <td>
-                        <code class="secret">{r.temporaryPassword}</code>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </>
-          ) : null}
-        </div>
-      ) : null}
-      <p>{t('emp.import_intro')}</p>
-      <p>
-        <a href="/system/employees/import/template.csv" hx-boost="false" download>
-          {t('emp.import_template')}
-        </a>
-      </p>
-      <Form
-        pv={pv}
-        state={state}
-        action="/system/employees/import"
-        submit="emp.import_submit"
-        multipart
-        cancelHref="/system/employees"
-        id="import-form"
-      >
-        <div class={state.errors.file ? 'field has-error' : 'field'} data-field="file">
-          <label for="f-file">{t('emp.import_file')}</label>
-          <input id="f-file" type="file" name="file" accept=".csv,text/csv" />
-          {state.errors.file ? <small class="field-error">{t(errorKey(state.errors.file))}</small> : null}
-        </div>
-      </Form>
-    </section>
-  ));
-}
+const importPage: ImportPage<CreatedEmployee> = {
+  title: 'emp.import_title',
+  intro: 'emp.import_intro',
+  action: '/system/employees/import',
+  cancelHref: '/system/employees',
+  imported: (rows, pv) => (
+    <>
+      <h2>{pv.t('emp.temp_passwords_title')}</h2>
+      <p>{pv.t('emp.temp_passwords_intro')}</p>
+      <table class="plain" id="temp-passwords">
+        <tbody>
+          {rows.map((r) => (
+            <tr>
+              <td>{r.name}</td>
+              <td>{r.username}</td>
+              <td>
+                <code class="secret">{r.temporaryPassword}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  ),
+};
 
 employeeRoutes.get('/import', (c) => {
   const ctx = ctxOf(c);
   if (!can(ctx.actor, 'employees:import')) throw new NotFoundError();
-  return importPage(c, emptyForm(), null);
+  return renderImportPage(c, importPage, emptyForm(), null);
 });
 
-employeeRoutes.get('/import/template.csv', (c) => {
-  c.header('Content-Type', 'text/csv; charset=utf-8');
-  c.header('Content-Disposition', 'attachment; filename="employees-template.csv"');
-  return c.body(
-    `\uFEFF${csvLine(['username', 'name', 'job number', 'department', 'roles', 'phone', 'email', 'can dial out'])}${csvLine(['zhang.wei', '张伟', '8001', 'Sales', 'Agent', '13800138000', 'zhang.wei@example.com', 'yes'])}`,
-  );
-});
+employeeRoutes.get('/import/template.csv', (c) =>
+  importTemplate(
+    c,
+    'employees',
+    ['username', 'name', 'job number', 'department', 'roles', 'phone', 'email', 'can dial out'],
+    ['zhang.wei', '张伟', '8001', 'Sales', 'Agent', '13800138000', 'zhang.wei@example.com', 'yes'],
+  ),
+);
 
-employeeRoutes.post('/import', async (c) => {
-  const ctx = ctxOf(c);
-  const raw = await readForm(c);
-  const file = raw.file;
-  if (!(file instanceof File) || file.size === 0)
-    return importPage(c, { values: {}, errors: {}, message: { code: 'csv_empty' } }, null, 422);
-  if (file.size > maxCsvBytes)
-    return importPage(
-      c,
-      { values: {}, errors: {}, message: { code: 'csv_too_many_rows', params: { max: 5000 } } },
-      null,
-      422,
-    );
-  const result = await attempt({}, async () =>
-    importEmployees(ctx, new Uint8Array(await file.arrayBuffer())),
-  );
-  if (!result.ok) return importPage(c, result.state, null, 422);
-  return importPage(c, emptyForm(), result.value);
-});
-
-export { importColumns };
+employeeRoutes.post('/import', (c) =>
+  handleImport(c, importPage, (bytes) => importEmployees(ctxOf(c), bytes)),
+);

@@ -1,0 +1,282 @@
+/** Trunks (线路): the list with live state and calls in progress, create, edit and delete. */
+import { Hono } from 'hono';
+import { can } from '../../crm/access/actor.ts';
+import { NotFoundError } from '../../crm/shared/errors.ts';
+import { arrayListing } from '../../crm/shared/list-query.ts';
+import { toId } from '../../crm/shared/validate.ts';
+import {
+  authModes,
+  createTrunk,
+  deleteTrunk,
+  getTrunk,
+  knownCodecs,
+  listTrunks,
+  parseTrunkInput,
+  type Trunk,
+  transports,
+  updateTrunk,
+} from '../../crm/telephony/lines.ts';
+import type { TrunkStatus } from '../../pbx/status.ts';
+import { trunkStatuses } from '../../pbx/status.ts';
+import { type AppEnv, type C, ctxOf } from '../env.ts';
+import { act, attempt } from '../forms.ts';
+import { readForm, see } from '../http.ts';
+import type { MessageKey } from '../i18n/index.ts';
+import { DataTable, loadTable, type TableSpec } from '../table.tsx';
+import {
+  CheckboxField,
+  CheckboxGroup,
+  emptyForm,
+  Form,
+  type FormState,
+  SelectField,
+  TextField,
+} from '../views/form.tsx';
+import { type PageView, renderPage } from '../views/page.tsx';
+
+export const trunkRoutes = new Hono<AppEnv>();
+
+type TrunkRow = Trunk & { live: TrunkStatus | undefined };
+
+/** States the PBX reports (qualify and outbound registration), translated; others show as reported. */
+const stateLabels: Record<string, MessageKey> = {
+  Reachable: 'trunk.state.reachable',
+  Unreachable: 'trunk.state.unreachable',
+  Registered: 'trunk.state.registered',
+  Unregistered: 'trunk.state.unregistered',
+  Rejected: 'trunk.state.rejected',
+  NotProbed: 'trunk.state.not_probed',
+  Unknown: 'trunk.state.unknown',
+};
+const goodStates = new Set(['Reachable', 'Registered', 'NotProbed']);
+
+/** A trunk's live state as a badge: green when calls can flow, amber otherwise. */
+export function TrunkState({ pv, state, enabled }: { pv: PageView; state: string; enabled: boolean }) {
+  if (!enabled) return <span class="badge">{pv.t('common.disabled')}</span>;
+  const label = stateLabels[state];
+  return (
+    <span class={`badge ${goodStates.has(state) ? 'ok' : 'warn'}`} data-state={state}>
+      {label ? pv.t(label) : state}
+    </span>
+  );
+}
+
+const table: TableSpec<TrunkRow> = {
+  id: 'trunks',
+  filters: [{ key: 'q', label: 'common.search', kind: 'text' }],
+  columns: [
+    {
+      key: 'name',
+      label: 'trunk.name',
+      sort: 'name',
+      cell: (r, pv) =>
+        pv.actor && can(pv.actor, 'callcenter:edit') ? (
+          <a href={`/callcenter/trunks/${r.id}/edit`}>{r.name}</a>
+        ) : (
+          r.name
+        ),
+      csv: (r) => r.name,
+    },
+    { key: 'target', label: 'trunk.target', cell: (r) => `${r.transport}:${r.host}:${r.port}` },
+    { key: 'authMode', label: 'trunk.auth_mode', cell: (r, pv) => pv.t(`trunk.auth.${r.authMode}`) },
+    { key: 'codecs', label: 'trunk.codecs', cell: (r) => r.codecs.join(', '), hiddenByDefault: true },
+    {
+      key: 'state',
+      label: 'trunk.state',
+      cell: (r, pv) => <TrunkState pv={pv} state={r.live?.state ?? 'Unknown'} enabled={r.enabled} />,
+    },
+    {
+      key: 'calls',
+      label: 'trunk.calls',
+      cell: (r) => `${r.live?.activeCalls ?? 0}${r.maxCalls > 0 ? ` / ${r.maxCalls}` : ''}`,
+    },
+  ],
+  rowActions: (r, pv) =>
+    pv.actor && can(pv.actor, 'callcenter:edit') ? (
+      <form method="post" action={`/callcenter/trunks/${r.id}/delete`} class="inline">
+        <input type="hidden" name="_csrf" value={pv.csrf} />
+        <button class="link danger" hx-confirm={pv.t('common.confirm_delete', { name: r.name })}>
+          {pv.t('common.delete')}
+        </button>
+      </form>
+    ) : null,
+};
+
+trunkRoutes.get('/', async (c) => {
+  const ctx = ctxOf(c);
+  const t = c.get('t');
+  const data = await loadTable(c, table, '/callcenter/trunks', async (q) => {
+    const all = await listTrunks(ctx);
+    const live = await trunkStatuses(c.get('deps').pbx, all);
+    const needle = (q.filters.q ?? '').toLowerCase();
+    const rows = all
+      .filter((r) => !needle || r.name.toLowerCase().includes(needle) || r.host.includes(needle))
+      .map((r) => ({ ...r, live: live.get(r.id) }));
+    if (q.dir === 'desc') rows.reverse();
+    return arrayListing(rows);
+  });
+  return renderPage(c, { title: t('trunk.title') }, (pv) => (
+    <section class="panel">
+      <div class="panel-head">
+        <h1>{t('trunk.title')}</h1>
+        {can(ctx.actor, 'callcenter:edit') ? (
+          <a class="button primary" href="/callcenter/trunks/new">
+            {t('trunk.new')}
+          </a>
+        ) : null}
+      </div>
+      <p class="hint">{t('trunk.intro')}</p>
+      {/* Live: the table refreshes itself every few seconds. */}
+      <div
+        hx-get={c.req.url}
+        hx-trigger="every 5s"
+        hx-select="#dt-trunks"
+        hx-target="#dt-trunks"
+        hx-swap="outerHTML"
+      >
+        <DataTable pv={pv} data={data} />
+      </div>
+    </section>
+  ));
+});
+
+async function formPage(c: C, state: FormState, editing: Trunk | null, status: 200 | 422 = 200) {
+  const t = c.get('t');
+  const title = editing ? t('trunk.edit') : t('trunk.new');
+  return renderPage(c, { title, status }, (pv) => (
+    <section class="panel">
+      <h1>{title}</h1>
+      <Form
+        pv={pv}
+        state={state}
+        action={editing ? `/callcenter/trunks/${editing.id}/edit` : '/callcenter/trunks/new'}
+        submit="common.save"
+        cancelHref="/callcenter/trunks"
+        id="trunk-form"
+      >
+        <div class="grid-2">
+          <TextField pv={pv} state={state} name="name" label="trunk.name" required />
+          <SelectField
+            pv={pv}
+            state={state}
+            name="authMode"
+            label="trunk.auth_mode"
+            hint="trunk.auth_mode_hint"
+            options={authModes.map((m) => ({ value: m, label: t(`trunk.auth.${m}`) }))}
+          />
+          <TextField pv={pv} state={state} name="host" label="trunk.host" required />
+          <TextField pv={pv} state={state} name="port" label="trunk.port" hint="trunk.port_hint" />
+          <SelectField
+            pv={pv}
+            state={state}
+            name="transport"
+            label="trunk.transport"
+            options={transports.map((m) => ({ value: m, label: m.toUpperCase() }))}
+          />
+          <TextField
+            pv={pv}
+            state={state}
+            name="maxCalls"
+            label="trunk.max_calls"
+            hint="trunk.max_calls_hint"
+          />
+          <TextField
+            pv={pv}
+            state={state}
+            name="username"
+            label="trunk.username"
+            hint="trunk.credentials_hint"
+            autocomplete="off"
+          />
+          <TextField
+            pv={pv}
+            state={state}
+            name="password"
+            label="trunk.password"
+            type="password"
+            hint={editing ? 'trunk.password_keep_hint' : 'trunk.credentials_hint'}
+            autocomplete="new-password"
+          />
+        </div>
+        <CheckboxGroup
+          pv={pv}
+          state={state}
+          name="codecs"
+          label="trunk.codecs"
+          hint="trunk.codecs_hint"
+          options={knownCodecs.map((k) => ({ value: k, label: k }))}
+        />
+        <CheckboxField pv={pv} state={state} name="qualify" label="trunk.qualify" hint="trunk.qualify_hint" />
+        <CheckboxField pv={pv} state={state} name="enabled" label="trunk.enabled" />
+      </Form>
+    </section>
+  ));
+}
+
+/** An unticked box is absent from the form: read it as "no", not as the domain's default. */
+const withBoxes = (raw: Record<string, unknown>) => ({ qualify: '', enabled: '', ...raw });
+
+trunkRoutes.get('/new', (c) => {
+  ctxOf(c);
+  return formPage(
+    c,
+    emptyForm({
+      authMode: 'ip',
+      transport: 'udp',
+      port: '5060',
+      codecs: ['alaw', 'ulaw'],
+      qualify: '1',
+      enabled: '1',
+    }),
+    null,
+  );
+});
+
+trunkRoutes.post('/new', async (c) => {
+  const raw = withBoxes(await readForm(c));
+  const result = await attempt(raw, () => createTrunk(ctxOf(c), parseTrunkInput(raw)));
+  if (!result.ok) return formPage(c, result.state, null, 422);
+  return see(c, '/callcenter/trunks', { key: 'trunk.created', kind: 'ok' });
+});
+
+async function loadOr404(c: C): Promise<Trunk> {
+  const id = toId(c.req.param('id'));
+  if (!id) throw new NotFoundError();
+  return getTrunk(ctxOf(c), id);
+}
+
+trunkRoutes.get('/:id/edit', async (c) => {
+  const tr = await loadOr404(c);
+  return formPage(
+    c,
+    emptyForm({
+      name: tr.name,
+      host: tr.host,
+      port: tr.port,
+      transport: tr.transport,
+      authMode: tr.authMode,
+      username: tr.username,
+      codecs: tr.codecs,
+      maxCalls: tr.maxCalls,
+      qualify: tr.qualify ? '1' : '',
+      enabled: tr.enabled ? '1' : '',
+    }),
+    tr,
+  );
+});
+
+trunkRoutes.post('/:id/edit', async (c) => {
+  const tr = await loadOr404(c);
+  const raw = withBoxes(await readForm(c));
+  const result = await attempt(raw, () => updateTrunk(ctxOf(c), tr.id, parseTrunkInput(raw)));
+  if (!result.ok) return formPage(c, result.state, tr, 422);
+  return see(c, '/callcenter/trunks', { key: 'common.saved', kind: 'ok' });
+});
+
+trunkRoutes.post('/:id/delete', async (c) => {
+  const tr = await loadOr404(c);
+  return act(c, '/callcenter/trunks', () => deleteTrunk(ctxOf(c), tr.id), {
+    key: 'common.deleted',
+    kind: 'ok',
+  });
+});
