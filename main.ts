@@ -6,6 +6,9 @@ import { serve } from '@hono/node-server';
 import { loadSettings } from './config/settings.ts';
 import { RateLimiter } from './crm/auth/rate-limiter.ts';
 import { purgeExpiredSessions } from './crm/auth/sessions.ts';
+import { purgeExpiredRecordings } from './crm/calls/recording-retention.ts';
+import { CallLog } from './cti/calls/log.ts';
+import { recordingStoreIn } from './cti/calls/recorder.ts';
 import { openDatabase } from './db/client.ts';
 import { DomainEvents } from './crm/shared/events.ts';
 import { PbxService } from './pbx/service.ts';
@@ -45,8 +48,15 @@ const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings
 // The web UI is up at once; the PBX follows (provisioning Asterisk the first time takes a minute).
 void pbx.start();
 
-const sweep = setInterval(() => void purgeExpiredSessions(database.db).catch(() => {}), 3600_000);
-sweep.unref();
+const callLog = new CallLog(database.db);
+function hourly() {
+  void purgeExpiredSessions(database.db).catch(() => {});
+  void purgeExpiredRecordings(database.db, callLog, recordingStoreIn(settings.dataDir))
+    .then((n) => n > 0 && console.log(`[recordings] ${n} recording(s) past retention deleted`))
+    .catch((err) => console.error('[recordings] purge failed:', err));
+}
+setTimeout(hourly, 10_000).unref();
+setInterval(hourly, 3600_000).unref();
 
 let stopping = false;
 async function stop(signal: string) {

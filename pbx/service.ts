@@ -21,6 +21,7 @@ import { inside, onHost, type PbxInstance, type PbxPorts, type PbxSecrets } from
 import { AsteriskProcess, type PbxHealth } from './process.ts';
 import { defaultPbxRoot, provisionPbx } from './provision.ts';
 import { freeTcpPort } from './ports.ts';
+import { recordingStoreIn } from '../cti/calls/recorder.ts';
 
 export interface PbxStatus {
   mode: Settings['pbx']['mode'];
@@ -167,7 +168,7 @@ export class PbxService {
       ari,
       ami: () => this.amiClient,
       app: 'callcenter',
-      recordings: { ...spool, store: join(this.settings.dataDir, 'recordings') },
+      recordings: { ...spool, store: recordingStoreIn(this.settings.dataDir) },
     });
     await this.engine.start();
   }

@@ -4,6 +4,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { DomainError, ForbiddenError, NotFoundError } from '../crm/shared/errors.ts';
 import { authRoutes } from './auth/routes.tsx';
 import { numberRoutes } from './callcenter/numbers.tsx';
+import { callRoutes } from './calls/records.tsx';
 import { pbxRoutes } from './callcenter/pbx.tsx';
 import { trunkRoutes } from './callcenter/trunks.tsx';
 import { phoneRoutes } from './desk/phone.tsx';
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/callcenter/pbx', pbxRoutes);
   app.route('/callcenter/trunks', trunkRoutes);
   app.route('/callcenter/numbers', numberRoutes);
+  app.route('/calls', callRoutes);
   app.route('/system/departments', departmentRoutes);
   app.route('/system/roles', roleRoutes);
   app.route('/system/employees', employeeRoutes);

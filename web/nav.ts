@@ -34,6 +34,11 @@ export const navigation: readonly NavArea[] = [
       { label: 'nav.numbers', href: '/callcenter/numbers', permission: 'callcenter:view' },
     ],
   },
+  {
+    label: 'nav.calls',
+    permission: null,
+    items: [{ label: 'nav.call_records', href: '/calls', permission: 'calls:view' }],
+  },
   { label: 'nav.supervisor', permission: 'supervisor:view', items: [] },
   { label: 'nav.reports', permission: 'reports:view', items: [] },
   { label: 'nav.crm', permission: 'crm:view', items: [] },

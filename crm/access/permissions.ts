@@ -8,6 +8,7 @@ import type { DataScope } from '../../db/schema.ts';
 export const permissionCatalog = {
   desk: ['use'],
   callcenter: ['view', 'edit'],
+  calls: ['view', 'listen', 'download', 'export'],
   supervisor: ['view', 'monitor', 'force_state'],
   reports: ['view', 'export'],
   crm: ['view', 'create', 'edit', 'delete', 'export', 'import', 'assign'],
@@ -69,6 +70,7 @@ export const builtinRoles: readonly BuiltinRole[] = [
     dataScope: 'department',
     permissions: [
       'desk:use',
+      ...area('calls'),
       ...area('supervisor'),
       ...area('reports'),
       'crm:view',
@@ -85,6 +87,8 @@ export const builtinRoles: readonly BuiltinRole[] = [
     dataScope: 'self',
     permissions: [
       'desk:use',
+      'calls:view',
+      'calls:listen',
       'crm:view',
       'crm:create',
       'crm:edit',
@@ -97,19 +101,35 @@ export const builtinRoles: readonly BuiltinRole[] = [
     key: 'qa',
     name: 'QA inspector',
     dataScope: 'department',
-    permissions: [...area('qa'), 'reports:view', 'departments:view', 'employees:view'],
+    permissions: [
+      ...area('qa'),
+      'calls:view',
+      'calls:listen',
+      'calls:download',
+      'reports:view',
+      'departments:view',
+      'employees:view',
+    ],
   },
   {
     key: 'sales_manager',
     name: 'Sales manager',
     dataScope: 'department',
-    permissions: [...area('crm'), ...area('reports'), 'departments:view', 'employees:view', 'desk:use'],
+    permissions: [
+      ...area('crm'),
+      ...area('reports'),
+      'calls:view',
+      'calls:listen',
+      'departments:view',
+      'employees:view',
+      'desk:use',
+    ],
   },
   {
     key: 'sales_rep',
     name: 'Sales representative',
     dataScope: 'self',
-    permissions: ['desk:use', 'crm:view', 'crm:create', 'crm:edit'],
+    permissions: ['desk:use', 'calls:view', 'crm:view', 'crm:create', 'crm:edit'],
   },
 ];
 

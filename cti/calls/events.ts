@@ -49,6 +49,8 @@ export type CallEventBody =
       data: { by: 'caller' | 'callee' | 'system'; q850Cause: number | null; sipCode: number | null };
     }
   | { type: 'recording.stored'; data: { file: string; seconds: number; parties: string[] } }
+  /** The retention period ran out and the files were deleted. */
+  | { type: 'recording.purged'; data: { file: string; retentionDays: number } }
   | { type: 'cti.resumed'; data: { channels: string[] } };
 
 export type CallEventType = CallEventBody['type'];

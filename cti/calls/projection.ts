@@ -86,6 +86,10 @@ export function projectCallRecord(callId: string, events: readonly CallEvent[]):
         record.recording = e.data.file;
         record.recordingSeconds = e.data.seconds;
         break;
+      case 'recording.purged':
+        record.recording = null;
+        record.recordingSeconds = null;
+        break;
       default:
         break;
     }

@@ -29,6 +29,16 @@ export interface RecordingPaths {
 }
 
 export const recordingParties = ['caller', 'agent'] as const;
+export type RecordingParty = (typeof recordingParties)[number];
+
+/** Where finished recordings are kept under the data directory. */
+export const recordingStoreIn = (dataDir: string) => join(dataDir, 'recordings');
+
+/** The absolute path of a stored recording (relative path as in the call record), mixed or one party. */
+export function storedRecording(store: string, file: string, party?: RecordingParty): string {
+  const mixed = join(store, file);
+  return party ? mixed.replace(/\.wav$/, `-${party}.wav`) : mixed;
+}
 const fileName = (callId: string, party?: string) => `${callId}${party ? `-${party}` : ''}.wav`;
 
 export class Recorder {
@@ -76,9 +86,8 @@ export class Recorder {
   }
 
   /** The absolute path of a stored recording (relative path as in the call record). */
-  pathOf(file: string, party?: string): string {
-    const mixed = join(this.paths.store, file);
-    return party ? mixed.replace(/\.wav$/, `-${party}.wav`) : mixed;
+  pathOf(file: string, party?: RecordingParty): string {
+    return storedRecording(this.paths.store, file, party);
   }
 }
 

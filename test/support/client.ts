@@ -16,7 +16,7 @@ export class WebClient {
 
   constructor(readonly base: string) {}
 
-  private cookieHeader(): string {
+  cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 

@@ -7,12 +7,16 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asc, desc, eq } from 'drizzle-orm';
+import { asc, desc, eq, isNotNull } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AmiClient } from '../../cti/ami/client.ts';
 import type { AriClient } from '../../cti/ari/client.ts';
+import { purgeExpiredRecordings, setRetentionDays } from '../../crm/calls/recording-retention.ts';
+import { ValidationError } from '../../crm/shared/errors.ts';
 import { CallEngine, CallRefused } from '../../cti/calls/engine.ts';
+import { CallLog } from '../../cti/calls/log.ts';
+import { recordingParties, storedRecording } from '../../cti/calls/recorder.ts';
 import { callEvents, callRecords, users } from '../../db/schema.ts';
 import {
   assignNumber,
@@ -391,6 +395,33 @@ test('the CTI losing and regaining ARI during a bridged call does not drop it; t
   assert.ok(r.talkSeconds >= 5, `talk ${r.talkSeconds}`);
   assert.ok((await eventTypes(r.callId)).includes('cti.resumed'));
   assert.ok(r.recordingSeconds! >= 5, `recording ${r.recordingSeconds}`);
+});
+
+test('recordings past the retention period are deleted with all channels; the record and its log say so', async () => {
+  const recorded = await db.db.select().from(callRecords).where(isNotNull(callRecords.recording));
+  assert.ok(recorded.length >= 2, 'earlier tests recorded calls');
+  const files = recorded.flatMap((r) =>
+    [undefined, ...recordingParties].map((p) => storedRecording(store, r.recording!, p)),
+  );
+  assert.ok(files.every((f) => existsSync(f)));
+  const log = new CallLog(db.db);
+  assert.is(await purgeExpiredRecordings(db.db, log, store), 0, 'retention 0 keeps everything');
+  await setRetentionDays(company.owner, '1');
+  assert.is(await purgeExpiredRecordings(db.db, log, store), 0, 'nothing is a day old yet');
+  const inTwoDays = new Date(Date.now() + 2 * 86_400_000);
+  assert.is(await purgeExpiredRecordings(db.db, log, store, inTwoDays), recorded.length);
+  assert.ok(
+    files.every((f) => !existsSync(f)),
+    'every channel deleted',
+  );
+  const after = await db.db.select().from(callRecords).where(eq(callRecords.callId, recorded[0]!.callId));
+  assert.is(after[0]!.recording, null);
+  assert.is(after[0]!.disposition, 'answered', 'the call record itself stays');
+  assert.ok((await eventTypes(recorded[0]!.callId)).includes('recording.purged'));
+  await rejects(
+    () => setRetentionDays(company.owner, '-3'),
+    (e) => e instanceof ValidationError,
+  );
 });
 
 test.run();

@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { Phone } from '../support/baresip.ts';
 import { WebClient } from '../support/client.ts';
 import { freeUdpPort } from '../support/pbx.ts';
+import { carrierAnswers, runSipp } from '../support/sipp.ts';
 import {
   killProducts,
   type RunningProduct,
@@ -78,6 +79,128 @@ test('the run command brings up Asterisk; a softphone set up from "My phone" reg
   await new Promise((r) => setTimeout(r, 500));
   assert.match((await web.get('/desk/phone')).text, 'data-registration="registered"');
   assert.match((await web.get('/callcenter/pbx')).text, `data-endpoint="${username}"`);
+});
+
+const appliedSoFar = () => (product.log().match(/\[pbx\] applied [^\n]*pjsip\.conf/g) ?? []).length;
+
+/** Waits until the product applies pjsip.conf once more than it had when `before` was taken. */
+async function nextApply(before: number) {
+  const deadline = Date.now() + 10_000;
+  while (appliedSoFar() <= before) {
+    if (Date.now() > deadline) throw new Error(`pjsip.conf not applied again:\n${product.log()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('set up in the UI: a trunk, a number for the agent, click-to-call; the record, timeline and recording are in the UI', async () => {
+  const web = new WebClient(product.url);
+  await web.login('owner', 'Correct-horse-42');
+  const carrierPort = await freeUdpPort();
+  const before = appliedSoFar();
+  await web.get('/callcenter/trunks/new');
+  const trunk = await web.post('/callcenter/trunks/new', {
+    name: 'Carrier',
+    host: '127.0.0.1',
+    port: String(carrierPort),
+    transport: 'udp',
+    authMode: 'ip',
+    codecs: ['alaw', 'ulaw'],
+    maxCalls: '2',
+    enabled: '1',
+  });
+  assert.is(trunk.status, 303, trunk.text.slice(0, 2000));
+  const trunkId = /\/callcenter\/trunks\/(\d+)\/edit/.exec((await web.get('/callcenter/trunks')).text)?.[1];
+  assert.ok(trunkId);
+  const number = await web.post('/callcenter/numbers/new', {
+    number: '4008001000',
+    trunkId,
+    label: 'Hotline',
+    ringSeconds: '20',
+    enabled: '1',
+  });
+  assert.is(number.status, 303, number.text.slice(0, 2000));
+  const numberPage = number.location!;
+
+  // The owner may dial out and shows the hotline number.
+  const employees = await web.get('/system/employees?f_q=owner');
+  const ownerEdit = /\/system\/employees\/(\d+)\/edit/.exec(employees.text)![0];
+  const ownerId = ownerEdit.split('/')[3]!;
+  await web.post(numberPage.replace('/edit', '/assign'), { userId: ownerId });
+  const form = (await web.get(ownerEdit)).text;
+  const dept = /name="departmentId"[\s\S]*?<option value="(\d+)" selected/.exec(form)![1]!;
+  const roles = [...form.matchAll(/name="roleIds" value="(\d+)" checked/g)].map((m) => m[1]!);
+  const saved = await web.post(ownerEdit, {
+    name: 'Olivia',
+    username: 'owner',
+    departmentId: dept,
+    roleIds: roles,
+    canDialOut: '1',
+  });
+  assert.is(saved.status, 303, saved.text.slice(0, 2000));
+  await nextApply(before);
+
+  const carrier = runSipp({ scenario: carrierAnswers(), port: carrierPort });
+  await new Promise((r) => setTimeout(r, 300));
+  const placed = await web.follow(await web.post('/desk/phone/call', { number: '013900139002' }));
+  assert.match(placed.text, 'Your phone is ringing');
+  await phone!.waitFor('CALL_ESTABLISHED', 10_000);
+  await new Promise((r) => setTimeout(r, 3000));
+  const live = await web.get('/callcenter/trunks');
+  assert.match(live.text, '1 / 2', 'the trunk shows the call in progress');
+  phone!.command('hangup');
+  assert.is((await carrier.done).code, 0);
+
+  // The call record, its timeline and the recording.
+  let list = '';
+  for (let i = 0; i < 50 && !list.includes('#recording'); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    list = (await web.get('/calls?f_q=013900139002&f_recorded=yes')).text;
+  }
+  assert.match(list, 'data-disposition="answered"');
+  const callHref = /href="(\/calls\/[^"#]+)#recording"/.exec(list)![1]!;
+  const detail = (await web.get(callHref)).text;
+  for (const event of [
+    'call.started',
+    'leg.dialing',
+    'leg.answered',
+    'call.bridged',
+    'call.ended',
+    'recording.stored',
+  ])
+    assert.match(detail, `data-event="${event}"`);
+  assert.match(detail, 'Answered by Olivia');
+  assert.match(detail, 'Dialling 013900139002');
+
+  const audio = `${callHref}/recording`;
+  const whole = await fetch(product.url + audio, { headers: { cookie: web.cookieHeader() } });
+  assert.is(whole.status, 200);
+  assert.is(whole.headers.get('accept-ranges'), 'bytes');
+  const size = Number(whole.headers.get('content-length'));
+  assert.ok(size > 8000 * 2 * 2, `at least two seconds of audio (${size} bytes)`);
+  await whole.arrayBuffer();
+  const part = await fetch(product.url + audio, {
+    headers: { cookie: web.cookieHeader(), range: 'bytes=44-1043' },
+  });
+  assert.is(part.status, 206);
+  assert.is(part.headers.get('content-range'), `bytes 44-1043/${size}`);
+  assert.is((await part.arrayBuffer()).byteLength, 1000);
+  const beyond = await fetch(product.url + audio, {
+    headers: { cookie: web.cookieHeader(), range: `bytes=${size}-` },
+  });
+  assert.is(beyond.status, 416);
+  const download = await fetch(`${product.url + audio}?party=agent&download=1`, {
+    headers: { cookie: web.cookieHeader() },
+  });
+  assert.is(download.status, 200);
+  assert.match(
+    download.headers.get('content-disposition') ?? '',
+    /attachment; filename="call-.*-agent\.wav"/,
+  );
+  await download.arrayBuffer();
+  assert.match((await web.get('/system/audit')).text, 'Recording downloaded');
+
+  // Recordings are never served without a session.
+  assert.is((await fetch(product.url + audio, { redirect: 'manual' })).status, 303);
 });
 
 test('an agent without the desk permission is refused the page', async () => {

@@ -4,7 +4,11 @@
  */
 import { Hono } from 'hono';
 import { ownPhoneAccount } from '../../pbx/sip-accounts.ts';
+import { requirePermission } from '../../crm/access/actor.ts';
+import { CallRefused } from '../../cti/calls/engine.ts';
 import { type AppEnv, ctxOf } from '../env.ts';
+import { readForm, see } from '../http.ts';
+import type { MessageKey } from '../i18n/index.ts';
 import { renderPage } from '../views/page.tsx';
 
 export const phoneRoutes = new Hono<AppEnv>();
@@ -18,7 +22,7 @@ phoneRoutes.get('/', async (c) => {
   const port = deps.settings.pbx.sipPort;
   const reg = account ? deps.pbx?.registrations()?.get(account.username) : null;
   const online = reg && reg.status !== 'Unreachable';
-  return renderPage(c, { title: t('phone.title') }, () => (
+  return renderPage(c, { title: t('phone.title') }, (pv) => (
     <section class="panel">
       <h1>{t('phone.title')}</h1>
       {account ? (
@@ -55,10 +59,41 @@ phoneRoutes.get('/', async (c) => {
           <p class="hint">{t('phone.snippet_hint')}</p>
           <pre class="snippet">{`<sip:${account.username}@${server}:${port};transport=udp>;auth_user=${account.username};auth_pass=${account.password};regint=300`}</pre>
           <p class="hint">{t('phone.hint')}</p>
+          <h2>{t('phone.call_title')}</h2>
+          <form method="post" action="/desk/phone/call" class="inline-form" id="click-to-call">
+            <input type="hidden" name="_csrf" value={pv.csrf} />
+            <input type="tel" name="number" required aria-label={t('phone.call_number')} />
+            <button type="submit" class="primary">
+              {t('phone.call_submit')}
+            </button>
+          </form>
+          <p class="hint">{t('phone.call_hint')}</p>
         </>
       ) : (
         <p>{t('phone.no_account')}</p>
       )}
     </section>
   ));
+});
+
+/** Click-to-call (seed 002): the agent's phone rings first; when answered, the number is dialled. */
+phoneRoutes.post('/call', async (c) => {
+  const ctx = ctxOf(c);
+  requirePermission(ctx.actor, 'desk:use');
+  const raw = await readForm(c);
+  const number = typeof raw.number === 'string' ? raw.number.trim() : '';
+  const engine = c.get('deps').pbx?.calls();
+  if (!engine) return see(c, '/desk/phone', { key: 'phone.pbx_down', kind: 'error' });
+  try {
+    await engine.clickToCall(ctx.actor.userId, number);
+  } catch (err) {
+    if (!(err instanceof CallRefused)) throw err;
+    const t = c.get('t');
+    return see(c, '/desk/phone', {
+      key: 'phone.call_refused',
+      params: { reason: t(`call.reason.${err.reason}` as MessageKey) },
+      kind: 'error',
+    });
+  }
+  return see(c, '/desk/phone', { key: 'phone.calling', params: { number }, kind: 'ok' });
 });

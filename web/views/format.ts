@@ -8,3 +8,12 @@ export function formatTime(value: Date | null, locale: Locale): string {
     timeStyle: 'medium',
   });
 }
+
+/** A duration as m:ss (or h:mm:ss). */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}

@@ -1,0 +1,347 @@
+/**
+ * Call records (通话记录): the list within the reader's data scope, one call with its timeline
+ * from the event log, its recording in a seekable player with download (mixed, or one party),
+ * and the recording retention setting.
+ */
+import { Hono } from 'hono';
+import { can } from '../../crm/access/actor.ts';
+import {
+  type CallDetail,
+  type CallRow,
+  callDetail,
+  callDirections,
+  callDispositions,
+  callListing,
+  isRecordingParty,
+  recordingFor,
+} from '../../crm/calls/call-records.ts';
+import { retentionDays, setRetentionDays } from '../../crm/calls/recording-retention.ts';
+import { employeeChoices } from '../../crm/org/employees.ts';
+import { NotFoundError } from '../../crm/shared/errors.ts';
+import type { CallEvent } from '../../cti/calls/events.ts';
+import { recordingStoreIn, storedRecording } from '../../cti/calls/recorder.ts';
+import { type AppEnv, type C, ctxOf } from '../env.ts';
+import { serveFile } from '../file-response.ts';
+import { attempt } from '../forms.ts';
+import { readForm, see } from '../http.ts';
+import type { MessageKey } from '../i18n/index.ts';
+import { DataTable, exportCsv, loadTable, type TableSpec } from '../table.tsx';
+import { emptyForm, Form, type FormState, TextField } from '../views/form.tsx';
+import { formatDuration, formatTime } from '../views/format.ts';
+import { type PageView, pageView, renderPage } from '../views/page.tsx';
+
+export const callRoutes = new Hono<AppEnv>();
+
+const dispositionLabel = (d: string) => `call.disposition.${d}` as MessageKey;
+const directionLabel = (d: string) => `call.direction.${d}` as MessageKey;
+
+function Disposition({ pv, call }: { pv: PageView; call: CallRow }) {
+  const kind = call.disposition === 'answered' ? 'ok' : call.disposition === 'in_progress' ? '' : 'warn';
+  return (
+    <span class={`badge ${kind}`} data-disposition={call.disposition}>
+      {pv.t(dispositionLabel(call.disposition))}
+    </span>
+  );
+}
+
+async function tableSpec(c: C): Promise<TableSpec<CallRow>> {
+  const t = c.get('t');
+  const ctx = ctxOf(c);
+  const agents = await employeeChoices(ctx, 'calls:view');
+  return {
+    id: 'calls',
+    filters: [
+      { key: 'q', label: 'call.number', kind: 'text', placeholder: 'call.filter_q' },
+      { key: 'from', label: 'call.from_date', kind: 'date' },
+      { key: 'to', label: 'call.to_date', kind: 'date' },
+      {
+        key: 'direction',
+        label: 'call.direction',
+        kind: 'select',
+        options: callDirections.map((d) => ({ value: d, label: t(directionLabel(d)) })),
+      },
+      {
+        key: 'disposition',
+        label: 'call.disposition',
+        kind: 'select',
+        options: callDispositions.map((d) => ({ value: d, label: t(dispositionLabel(d)) })),
+      },
+      {
+        key: 'agent',
+        label: 'call.agent',
+        kind: 'select',
+        options: agents.map((a) => ({ value: String(a.id), label: a.name })),
+      },
+      {
+        key: 'recorded',
+        label: 'call.recording',
+        kind: 'select',
+        options: [{ value: 'yes', label: t('call.recorded_only') }],
+      },
+    ],
+    columns: [
+      {
+        key: 'startedAt',
+        label: 'call.started',
+        sort: 'startedAt',
+        cell: (r, pv) => (
+          <a href={`/calls/${encodeURIComponent(r.callId)}`}>{formatTime(r.startedAt, pv.locale)}</a>
+        ),
+        csv: (r) => r.startedAt,
+      },
+      { key: 'direction', label: 'call.direction', cell: (r, pv) => pv.t(directionLabel(r.direction)) },
+      { key: 'from', label: 'call.from', cell: (r) => r.fromNumber },
+      { key: 'to', label: 'call.to', cell: (r) => r.toNumber },
+      {
+        key: 'agent',
+        label: 'call.agent',
+        sort: 'agent',
+        cell: (r) => [r.agentName, r.peerAgentName].filter(Boolean).join(' → '),
+      },
+      { key: 'trunk', label: 'call.trunk', cell: (r) => r.trunkName ?? '', hiddenByDefault: true },
+      {
+        key: 'disposition',
+        label: 'call.disposition',
+        cell: (r, pv) => <Disposition pv={pv} call={r} />,
+        csv: (r, pv) => pv.t(dispositionLabel(r.disposition)),
+      },
+      { key: 'reason', label: 'call.reason', cell: (r, pv) => reasonText(pv, r), hiddenByDefault: true },
+      { key: 'ring', label: 'call.ring', sort: 'ringSeconds', cell: (r) => formatDuration(r.ringSeconds) },
+      { key: 'talk', label: 'call.talk', sort: 'talkSeconds', cell: (r) => formatDuration(r.talkSeconds) },
+      {
+        key: 'recording',
+        label: 'call.recording',
+        cell: (r, pv) =>
+          r.recording ? (
+            <a href={`/calls/${encodeURIComponent(r.callId)}#recording`}>{pv.t('call.play')}</a>
+          ) : (
+            ''
+          ),
+        csv: (r) => (r.recording ? 'yes' : ''),
+      },
+    ],
+    exportPermission: 'calls:export',
+  };
+}
+
+/** Why a call did not connect, as a person would say it, with the SIP code when there is one. */
+function reasonText(pv: PageView, r: CallRow): string {
+  if (!r.reason) return '';
+  const key = `call.reason.${r.reason}` as MessageKey;
+  const text = pv.t(key) === key ? r.reason : pv.t(key);
+  return r.sipCode ? `${text} (SIP ${r.sipCode})` : text;
+}
+
+callRoutes.get('/', async (c) => {
+  const ctx = ctxOf(c);
+  const t = c.get('t');
+  const spec = await tableSpec(c);
+  const data = await loadTable(c, spec, '/calls', (q) => callListing(ctx, q));
+  return renderPage(c, { title: t('call.title') }, (pv) => (
+    <section class="panel">
+      <div class="panel-head">
+        <h1>{t('call.title')}</h1>
+        {can(ctx.actor, 'callcenter:edit') ? (
+          <a class="button" href="/calls/retention">
+            {t('call.retention')}
+          </a>
+        ) : null}
+      </div>
+      <DataTable pv={pv} data={data} />
+    </section>
+  ));
+});
+
+callRoutes.get('/export.csv', async (c) => {
+  const ctx = ctxOf(c);
+  return exportCsv(c, await tableSpec(c), (q) => callListing(ctx, q), pageView(c));
+});
+
+async function retentionPage(c: C, state: FormState, status: 200 | 422 = 200) {
+  const t = c.get('t');
+  return renderPage(c, { title: t('call.retention'), status }, (pv) => (
+    <section class="panel">
+      <h1>{t('call.retention')}</h1>
+      <p>{t('call.retention_intro')}</p>
+      <Form
+        pv={pv}
+        state={state}
+        action="/calls/retention"
+        submit="common.save"
+        cancelHref="/calls"
+        id="retention-form"
+      >
+        <TextField
+          pv={pv}
+          state={state}
+          name="retentionDays"
+          label="call.retention_days"
+          hint="call.retention_hint"
+        />
+      </Form>
+    </section>
+  ));
+}
+
+callRoutes.get('/retention', async (c) => {
+  const ctx = ctxOf(c);
+  if (!can(ctx.actor, 'callcenter:edit')) throw new NotFoundError();
+  return retentionPage(c, emptyForm({ retentionDays: await retentionDays(ctx.db) }));
+});
+
+callRoutes.post('/retention', async (c) => {
+  const raw = await readForm(c);
+  const result = await attempt(raw, () => setRetentionDays(ctxOf(c), String(raw.retentionDays ?? '')));
+  if (!result.ok) return retentionPage(c, result.state, 422);
+  return see(c, '/calls', { key: 'common.saved', kind: 'ok' });
+});
+
+/** One line of the timeline: what happened, in words, with the agents' names. */
+function describe(pv: PageView, e: CallEvent, detail: CallDetail): string {
+  const { t } = pv;
+  const person = (id: number | null | undefined) => (id ? (detail.people.get(id) ?? `#${id}`) : '');
+  switch (e.type) {
+    case 'call.started':
+      return t('timeline.started', { from: e.data.from, to: e.data.to });
+    case 'call.refused':
+      return t('timeline.refused', {
+        reason: reasonText(pv, { ...detail.call, reason: e.data.reason, sipCode: e.data.sipCode }),
+      });
+    case 'leg.dialing':
+      return e.data.target.kind === 'agent'
+        ? t('timeline.dialing_agent', { name: person(e.data.target.userId) })
+        : t('timeline.dialing_number', { number: e.data.target.number });
+    case 'leg.ringing':
+      return t('timeline.ringing');
+    case 'leg.answered':
+      return e.data.userId
+        ? t('timeline.answered_by', { name: person(e.data.userId) })
+        : t('timeline.answered');
+    case 'leg.failed':
+      return t('timeline.failed', {
+        failure: t(`timeline.failure.${e.data.failure}` as MessageKey),
+        code: e.data.sipCode ? ` (SIP ${e.data.sipCode})` : '',
+      });
+    case 'call.bridged':
+      return t('timeline.bridged');
+    case 'recording.started':
+      return t('timeline.recording_started');
+    case 'call.ended':
+      return t(`timeline.ended.${e.data.by}` as MessageKey);
+    case 'recording.stored':
+      return t('timeline.recording_stored', { duration: formatDuration(e.data.seconds) });
+    case 'recording.purged':
+      return t('timeline.recording_purged', { days: e.data.retentionDays });
+    case 'cti.resumed':
+      return t('timeline.resumed');
+  }
+}
+
+callRoutes.get('/:id', async (c) => {
+  const ctx = ctxOf(c);
+  const t = c.get('t');
+  const detail = await callDetail(ctx, c.req.param('id'));
+  const { call } = detail;
+  const base = `/calls/${encodeURIComponent(call.callId)}/recording`;
+  const start = call.startedAt.getTime();
+  return renderPage(c, { title: t('call.detail') }, (pv) => (
+    <>
+      <section class="panel">
+        <div class="panel-head">
+          <h1>{t('call.detail')}</h1>
+          <a class="button" href="/calls">
+            {t('common.back')}
+          </a>
+        </div>
+        <dl class="facts" id="call-facts">
+          <dt>{t('call.direction')}</dt>
+          <dd>{t(directionLabel(call.direction))}</dd>
+          <dt>{t('call.from')}</dt>
+          <dd>{call.fromNumber}</dd>
+          <dt>{t('call.to')}</dt>
+          <dd>
+            {call.toNumber}
+            {call.numberLabel ? ` (${call.numberLabel})` : ''}
+          </dd>
+          <dt>{t('call.agent')}</dt>
+          <dd>{[call.agentName, call.peerAgentName].filter(Boolean).join(' → ') || t('common.none')}</dd>
+          <dt>{t('call.trunk')}</dt>
+          <dd>{call.trunkName ?? t('common.none')}</dd>
+          <dt>{t('call.started')}</dt>
+          <dd>{formatTime(call.startedAt, pv.locale)}</dd>
+          <dt>{t('call.disposition')}</dt>
+          <dd>
+            <Disposition pv={pv} call={call} /> {reasonText(pv, call)}
+          </dd>
+          <dt>{t('call.ring')}</dt>
+          <dd data-field="ring">{formatDuration(call.ringSeconds)}</dd>
+          <dt>{t('call.talk')}</dt>
+          <dd data-field="talk">{formatDuration(call.talkSeconds)}</dd>
+          {call.hangupBy ? (
+            <>
+              <dt>{t('call.hangup_by')}</dt>
+              <dd>{t(`call.hangup.${call.hangupBy}` as MessageKey)}</dd>
+            </>
+          ) : null}
+        </dl>
+      </section>
+      {call.recording ? (
+        <section class="panel" id="recording">
+          <h2>{t('call.recording')}</h2>
+          {can(ctx.actor, 'calls:listen') ? (
+            <audio controls preload="metadata" src={base} class="player">
+              <track kind="captions" />
+            </audio>
+          ) : (
+            <p>{t('call.no_listen')}</p>
+          )}
+          <p>{t('call.recording_length', { duration: formatDuration(call.recordingSeconds ?? 0) })}</p>
+          {can(ctx.actor, 'calls:download') ? (
+            <p class="downloads">
+              <a href={`${base}?download=1`} hx-boost="false" download>
+                {t('call.download_mixed')}
+              </a>
+              {detail.parties.map((p) => (
+                <>
+                  {' · '}
+                  <a href={`${base}?party=${p}&download=1`} hx-boost="false" download>
+                    {t(`call.download_${p}` as MessageKey)}
+                  </a>
+                </>
+              ))}
+            </p>
+          ) : null}
+        </section>
+      ) : null}
+      <section class="panel">
+        <h2>{t('call.timeline')}</h2>
+        <table class="plain" id="timeline">
+          <tbody>
+            {detail.events.map((e) => (
+              <tr data-event={e.type}>
+                <td class="num">+{((e.at.getTime() - start) / 1000).toFixed(1)} s</td>
+                <td>{describe(pv, e, detail)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </>
+  ));
+});
+
+callRoutes.on(['GET', 'HEAD'], '/:id/recording', async (c) => {
+  const ctx = ctxOf(c);
+  const download = c.req.query('download') === '1';
+  const party = c.req.query('party');
+  if (party !== undefined && !isRecordingParty(party)) throw new NotFoundError();
+  const { file, call } = await recordingFor(ctx, c.req.param('id'), download ? 'download' : 'listen');
+  const path = storedRecording(recordingStoreIn(c.get('deps').settings.dataDir), file, party);
+  const stamp = call.startedAt.toISOString().slice(0, 19).replace(/[T:]/g, '-');
+  return serveFile(c, path, {
+    type: 'audio/wav',
+    downloadName: download
+      ? `call-${stamp}-${call.fromNumber}-${call.toNumber}${party ? `-${party}` : ''}.wav`
+      : undefined,
+  });
+});
