@@ -53,6 +53,10 @@ export interface SecuritySettings {
   loginRateWindowSeconds: number;
   sessionIdleMinutes: number;
   sessionMaxDays: number;
+  /** SIP edge: this many failed authentications from one address within the window block it. */
+  sipBlockFailures: number;
+  sipBlockWindowSeconds: number;
+  sipBlockMinutes: number;
 }
 
 function int(value: string | undefined, fallback: number): number {
@@ -103,6 +107,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       loginRateWindowSeconds: int(env.LOGIN_RATE_WINDOW_SECONDS, 300),
       sessionIdleMinutes: int(env.SESSION_IDLE_MINUTES, 12 * 60),
       sessionMaxDays: int(env.SESSION_MAX_DAYS, 30),
+      sipBlockFailures: int(env.SIP_BLOCK_FAILURES, 5),
+      sipBlockWindowSeconds: int(env.SIP_BLOCK_WINDOW_SECONDS, 60),
+      sipBlockMinutes: int(env.SIP_BLOCK_MINUTES, 15),
     },
   };
 }

@@ -276,6 +276,25 @@ export const numberAssignments = pgTable(
   ],
 );
 
+/** A source address blocked at the SIP edge after repeated failed authentication (or by hand). */
+export const sipBlocks = pgTable(
+  'sip_blocks',
+  {
+    id: serial('id').primaryKey(),
+    ip: text('ip').notNull(),
+    /** The security event that tipped it over (InvalidPassword, ChallengeResponseFailed, InvalidAccountID). */
+    reason: text('reason').notNull(),
+    failures: integer('failures').notNull(),
+    /** The account names the address tried. */
+    accounts: text('accounts').array().notNull().default([]),
+    blockedAt: timestamp('blocked_at', { withTimezone: true }).notNull().defaultNow(),
+    until: timestamp('until', { withTimezone: true }).notNull(),
+    liftedAt: timestamp('lifted_at', { withTimezone: true }),
+    liftedBy: integer('lifted_by').references(() => users.id, { onDelete: 'set null' }),
+  },
+  (t) => [index('sip_blocks_until_idx').on(t.until)],
+);
+
 // ── calls (cti/calls) ────────────────────────────────────────────────────────
 /** The append-only call event log; call records and every statistic are projections of it. */
 export const callEvents = pgTable(

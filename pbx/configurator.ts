@@ -6,6 +6,7 @@
 import type { AmiClient } from '../cti/ami/client.ts';
 import type { Db } from '../db/client.ts';
 import { trunks } from '../db/schema.ts';
+import { blockedAddresses } from '../crm/telephony/sip-blocks.ts';
 import { renderPjsip } from './config/pjsip.ts';
 import { staticConfig } from './config/static-files.ts';
 import { reloadTarget, writeConfigFiles } from './instance.ts';
@@ -26,9 +27,10 @@ export class PbxConfigurator {
   async render(): Promise<string[]> {
     const agents = await ensureAgentAccounts(this.db);
     const trunkList = await this.db.select().from(trunks).orderBy(trunks.id);
+    const blocked = await blockedAddresses(this.db);
     return writeConfigFiles(this.instance, {
       ...staticConfig(this.instance),
-      'pjsip.conf': renderPjsip(this.instance, agents, trunkList),
+      'pjsip.conf': renderPjsip(this.instance, agents, trunkList, blocked),
     });
   }
 

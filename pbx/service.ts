@@ -14,6 +14,8 @@ import { AmiClient } from '../cti/ami/client.ts';
 import { AriClient } from '../cti/ari/client.ts';
 import { CallEngine } from '../cti/calls/engine.ts';
 import { RegistrationTracker } from '../cti/registrations.ts';
+import { SipGuard } from '../cti/sip-guard.ts';
+import { blockAddress, nextExpiry, trustedAddresses } from '../crm/telephony/sip-blocks.ts';
 import type { Db } from '../db/client.ts';
 import { PbxConfigurator } from './configurator.ts';
 import { prepareInstanceDirs } from './instance.ts';
@@ -49,11 +51,14 @@ export class PbxService {
   private state: PbxStatus['state'];
   private error: string | null = null;
   private debounce: NodeJS.Timeout | null = null;
+  private guard: SipGuard | null = null;
+  /** Applies the configuration again when the next SIP block runs out. */
+  private expiry: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly settings: Settings,
-    events: DomainEvents,
+    private readonly events: DomainEvents,
     private readonly log: (line: string) => void = (l) => console.log(`[pbx] ${l}`),
   ) {
     this.state = settings.pbx.mode === 'off' ? 'off' : 'starting';
@@ -196,6 +201,20 @@ export class PbxService {
     });
     this.amiClient = ami;
     this.tracker = new RegistrationTracker(ami);
+    const { security } = this.settings;
+    this.guard = new SipGuard(
+      ami,
+      {
+        failures: security.sipBlockFailures,
+        windowSeconds: security.sipBlockWindowSeconds,
+        minutes: security.sipBlockMinutes,
+      },
+      {
+        trusted: () => trustedAddresses(this.db),
+        block: async (b) => void (await blockAddress(this.db, this.events, b)),
+      },
+      (line) => this.log(`sip guard: ${line}`),
+    );
     ami.on('connected', () => this.scheduleApply());
     await ami.connect();
     await this.tracker.refresh();
@@ -224,8 +243,19 @@ export class PbxService {
       this.configurator
         ?.apply()
         .then((changed) => changed.length > 0 && this.log(`applied ${changed.join(', ')}`))
+        .then(() => this.scheduleExpiry())
         .catch((err: Error) => this.log(`applying configuration failed: ${err.message}`));
     }, 200);
+  }
+
+  private async scheduleExpiry() {
+    if (this.expiry) clearTimeout(this.expiry);
+    const next = await nextExpiry(this.db);
+    if (!next) return;
+    // setTimeout holds at most ~24.8 days; a longer block is looked at again then.
+    const delay = Math.min(Math.max(0, next.getTime() - Date.now()) + 500, 2 ** 31 - 1);
+    this.expiry = setTimeout(() => this.scheduleApply(), delay);
+    this.expiry.unref();
   }
 
   /** Applies the configuration now (tests and the status page's "apply" button). */
@@ -235,6 +265,8 @@ export class PbxService {
 
   async stop(): Promise<void> {
     if (this.debounce) clearTimeout(this.debounce);
+    if (this.expiry) clearTimeout(this.expiry);
+    this.guard?.stop();
     await this.engine?.stop();
     await this.ariClient?.close();
     await this.amiClient?.close();

@@ -25,6 +25,7 @@ export function renderPjsip(
   instance: PbxInstance,
   agents: readonly AgentAccount[],
   trunkList: readonly TrunkConfig[] = [],
+  blocked: readonly string[] = [],
 ): string {
   let text = `${header}
 [global]
@@ -43,6 +44,13 @@ bind = ${instance.sipBind}:${instance.ports.sip}
 type = transport
 protocol = tcp
 bind = ${instance.sipBind}:${instance.ports.sip}
+`;
+  if (blocked.length > 0)
+    // res_pjsip_acl: every inbound SIP request from these addresses is dropped (see cti/sip-guard.ts).
+    text += `
+[blocked-addresses]
+type = acl
+${blocked.map((ip) => `deny = ${clean(ip)}`).join('\n')}
 `;
   for (const t of trunkList) if (t.enabled) text += renderTrunk(t);
   for (const a of agents) {

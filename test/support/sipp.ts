@@ -28,6 +28,8 @@ export interface SippOptions {
   /** Calls to place (client scenarios), `periodMs` apart. */
   calls?: number;
   periodMs?: number;
+  /** The loopback address SIPp sends from (default 127.0.0.1; any of 127/8 works on Linux). */
+  localIp?: string;
 }
 
 export function runSipp(o: SippOptions): { done: Promise<SippRun>; stop(): void } {
@@ -40,7 +42,7 @@ export function runSipp(o: SippOptions): { done: Promise<SippRun>; stop(): void 
     '-sf',
     join(dir, 'scenario.xml'),
     '-i',
-    '127.0.0.1',
+    o.localIp ?? '127.0.0.1',
     '-p',
     String(o.port),
     '-m',
@@ -237,6 +239,36 @@ ${sdp}    ]]>
       Content-Length: 0
     ]]>
   </send>
+`,
+  );
+}
+
+/**
+ * A phone registering as `service` with a password that is wrong: REGISTER, the 401 challenge,
+ * REGISTER with credentials, and the refusal (401 again or 403).
+ */
+export function badRegister(username: string, password: string): string {
+  const register = (cseq: number, auth: string) => `  <send retrans="500">
+    <![CDATA[
+      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:[service]@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: ${cseq} REGISTER
+      Contact: <sip:[service]@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Expires: 60
+${auth}      Content-Length: 0
+    ]]>
+  </send>
+`;
+  return wrap(
+    'wrong password',
+    `${register(1, '')}  <recv response="401" auth="true"/>
+${register(2, `      [authentication username=${username} password=${password}]\n`)}  <recv response="403" optional="true" next="done"/>
+  <recv response="401"/>
+  <label id="done"/>
 `,
   );
 }

@@ -10,8 +10,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Phone } from '../support/baresip.ts';
 import { WebClient } from '../support/client.ts';
-import { freeUdpPort } from '../support/pbx.ts';
-import { carrierAnswers, runSipp } from '../support/sipp.ts';
+import { freeSipPort, freeUdpPort } from '../support/pbx.ts';
+import { badRegister, carrierAnswers, runSipp } from '../support/sipp.ts';
 import {
   killProducts,
   type RunningProduct,
@@ -201,6 +201,36 @@ test('set up in the UI: a trunk, a number for the agent, click-to-call; the reco
 
   // Recordings are never served without a session.
   assert.is((await fetch(product.url + audio, { redirect: 'manual' })).status, 303);
+});
+
+test('an address that keeps failing SIP authentication is blocked; the PBX page and the audit log show it; an admin lifts it', async () => {
+  const web = new WebClient(product.url);
+  await web.login('owner', 'Correct-horse-42');
+  const attack = runSipp({
+    scenario: badRegister('owner', 'guessing'),
+    port: await freeSipPort(),
+    localIp: '127.0.0.2',
+    remotePort: sipPort,
+    service: 'owner',
+    calls: 5,
+    periodMs: 100,
+  });
+  await attack.done;
+  let page = '';
+  for (let i = 0; i < 40 && !page.includes('data-ip="127.0.0.2" data-active="yes"'); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    page = (await web.get('/callcenter/pbx')).text;
+  }
+  assert.match(page, 'data-ip="127.0.0.2" data-active="yes"');
+  assert.match(page, '5 failed attempts');
+  assert.match(
+    (await web.get('/system/audit?f_action=sip.')).text,
+    'SIP address blocked after failed authentication',
+  );
+  const lift = /action="(\/callcenter\/pbx\/blocks\/\d+\/lift)"/.exec(page)![1]!;
+  const after = await web.follow(await web.post(lift, {}));
+  assert.match(after.text, 'The address is unblocked.');
+  assert.match(after.text, 'data-ip="127.0.0.2" data-active="no"');
 });
 
 test('an agent without the desk permission is refused the page', async () => {

@@ -1,7 +1,12 @@
 /** PBX status: Asterisk up or down, version and uptime, channels, registrations, trunks. */
 import { Hono } from 'hono';
+import { can } from '../../crm/access/actor.ts';
+import { NotFoundError } from '../../crm/shared/errors.ts';
+import { toId } from '../../crm/shared/validate.ts';
+import { liftBlock, recentBlocks } from '../../crm/telephony/sip-blocks.ts';
 import { pbxOverview } from '../../pbx/status.ts';
 import { type AppEnv, ctxOf } from '../env.ts';
+import { act } from '../forms.ts';
 import { formatTime } from '../views/format.ts';
 import { renderPage } from '../views/page.tsx';
 import { TrunkState } from './trunks.tsx';
@@ -12,6 +17,7 @@ pbxRoutes.get('/', async (c) => {
   const ctx = ctxOf(c);
   const t = c.get('t');
   const view = await pbxOverview(ctx, c.get('deps').pbx);
+  const blocks = await recentBlocks(ctx);
   return renderPage(c, { title: t('pbx.title') }, (pv) => (
     <section class="panel">
       <h1>{t('pbx.title')}</h1>
@@ -94,10 +100,61 @@ pbxRoutes.get('/', async (c) => {
               ))}
             </tbody>
           </table>
+          <h2>{t('pbx.blocks')}</h2>
+          <p class="hint">{t('pbx.blocks_hint')}</p>
+          {blocks.length === 0 ? (
+            <p>{t('pbx.no_blocks')}</p>
+          ) : (
+            <table class="data" id="sip-blocks">
+              <thead>
+                <tr>
+                  <th>{t('pbx.block_ip')}</th>
+                  <th>{t('pbx.block_reason')}</th>
+                  <th>{t('pbx.block_accounts')}</th>
+                  <th>{t('pbx.block_since')}</th>
+                  <th>{t('pbx.block_until')}</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {blocks.map((b) => (
+                  <tr data-ip={b.ip} data-active={b.active ? 'yes' : 'no'}>
+                    <td>
+                      <code>{b.ip}</code>
+                    </td>
+                    <td>{t('pbx.block_failures', { count: b.failures, event: b.reason })}</td>
+                    <td>{b.accounts.join(', ')}</td>
+                    <td>{formatTime(b.blockedAt, pv.locale)}</td>
+                    <td>
+                      {b.active
+                        ? formatTime(b.until, pv.locale)
+                        : b.liftedAt
+                          ? t('pbx.block_lifted')
+                          : t('pbx.block_expired')}
+                    </td>
+                    <td>
+                      {b.active && can(ctx.actor, 'callcenter:edit') ? (
+                        <form method="post" action={`/callcenter/pbx/blocks/${b.id}/lift`} class="inline">
+                          <input type="hidden" name="_csrf" value={pv.csrf} />
+                          <button class="link">{t('pbx.block_lift')}</button>
+                        </form>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </>
       ) : (
         <p>{t('pbx.not_running')}</p>
       )}
     </section>
   ));
+});
+
+pbxRoutes.post('/blocks/:id/lift', async (c) => {
+  const id = toId(c.req.param('id'));
+  if (!id) throw new NotFoundError();
+  return act(c, '/callcenter/pbx', () => liftBlock(ctxOf(c), id), { key: 'pbx.block_lifted_ok', kind: 'ok' });
 });

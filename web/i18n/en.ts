@@ -504,6 +504,22 @@ export const en = {
   'phone.calling': 'Your phone is ringing: answer it to be connected to {number}.',
   'phone.call_refused': 'The call was not placed: {reason}.',
   'phone.pbx_down': 'Telephony is not available right now.',
+  'pbx.blocks': 'Blocked addresses',
+  'pbx.blocks_hint':
+    'Addresses that failed SIP authentication too often are refused for a while. Trunk gateways are never blocked.',
+  'pbx.no_blocks': 'No address has been blocked.',
+  'pbx.block_ip': 'Address',
+  'pbx.block_reason': 'Why',
+  'pbx.block_accounts': 'Accounts tried',
+  'pbx.block_since': 'Blocked at',
+  'pbx.block_until': 'Until',
+  'pbx.block_failures': '{count} failed attempts ({event})',
+  'pbx.block_lifted': 'Lifted by hand',
+  'pbx.block_expired': 'Expired',
+  'pbx.block_lift': 'Unblock',
+  'pbx.block_lifted_ok': 'The address is unblocked.',
+  'audit.action.sip.address_blocked': 'SIP address blocked after failed authentication',
+  'audit.action.sip.address_unblocked': 'SIP address unblocked',
 } as const;
 
 export type MessageKey = keyof typeof en;

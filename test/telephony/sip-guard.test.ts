@@ -1,0 +1,151 @@
+/**
+ * Security at the SIP edge against the real Asterisk: an address that keeps failing digest
+ * authentication is blocked (PJSIP ACL) and audited, phones elsewhere keep working, an admin
+ * can lift the block, and a trunk's gateway is never blocked. The "attacker" is SIPp sending
+ * from another loopback address (127.0.0.2), so it can be blocked without blocking the phones.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DomainEvents } from '../../crm/shared/events.ts';
+import {
+  blockAddress,
+  blockedAddresses,
+  liftBlock,
+  trustedAddresses,
+} from '../../crm/telephony/sip-blocks.ts';
+import { createTrunk, parseTrunkInput } from '../../crm/telephony/lines.ts';
+import type { AmiClient } from '../../cti/ami/client.ts';
+import { SipGuard } from '../../cti/sip-guard.ts';
+import { auditLog, sipBlocks } from '../../db/schema.ts';
+import { PbxConfigurator } from '../../pbx/configurator.ts';
+import { onHost } from '../../pbx/layout.ts';
+import { accountOf } from '../../pbx/sip-accounts.ts';
+import { logged } from '../support/assert.ts';
+import { Phone } from '../support/baresip.ts';
+import { type TestDatabase, testDatabase } from '../support/db.ts';
+import { buildCompany, type Company } from '../support/fixtures.ts';
+import { freeSipPort, startTestPbx, type TestPbx } from '../support/pbx.ts';
+import { badRegister, runSipp } from '../support/sipp.ts';
+
+const test = suite('SIP edge security');
+let db: TestDatabase;
+let company: Company;
+let pbx: TestPbx;
+let ami: AmiClient;
+let configurator: PbxConfigurator;
+let guard: SipGuard;
+let phone: Phone | null = null;
+const events = new DomainEvents();
+const guardLog: string[] = [];
+
+test.before(
+  logged(async () => {
+    db = await testDatabase();
+    company = await buildCompany(db.db);
+    pbx = await startTestPbx();
+    ami = await pbx.ami();
+    configurator = new PbxConfigurator(db.db, pbx.instance, () => ami);
+    await configurator.apply();
+    events.on('event', () => void configurator.apply());
+    guard = new SipGuard(
+      ami,
+      { failures: 3, windowSeconds: 60, minutes: 5 },
+      {
+        trusted: () => trustedAddresses(db.db),
+        block: async (b) => void (await blockAddress(db.db, events, b)),
+      },
+      (line) => guardLog.push(line),
+    );
+  }),
+);
+test.after(async () => {
+  guard?.stop();
+  await phone?.stop();
+  await pbx?.close();
+  await db?.close();
+});
+
+/** Three registrations with a wrong password from `ip`; resolves with SIPp's exit code. */
+async function attack(ip: string, username: string, attempts = 3, timeoutSeconds = 10) {
+  const run = runSipp({
+    scenario: badRegister(username, 'wrong-password'),
+    port: await freeSipPort(),
+    localIp: ip,
+    remotePort: pbx.instance.ports.sip,
+    service: username,
+    calls: attempts,
+    periodMs: 200,
+    timeoutSeconds,
+  });
+  return run.done;
+}
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  ms = 8000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const pjsipConf = () => readFileSync(join(onHost(pbx.instance, 'etc'), 'pjsip.conf'), 'utf8');
+
+test('wrong credentials from one address block it; phones elsewhere keep working; an admin lifts the block', async () => {
+  const account = (await accountOf(db.db, company.people.repA))!;
+  const first = await attack('127.0.0.2', account.username);
+  assert.is(first.code, 0, `every attempt was refused by Asterisk: ${first.output}`);
+  await until('the block', async () => (await blockedAddresses(db.db)).includes('127.0.0.2'));
+  await configurator.apply();
+  assert.match(pjsipConf(), 'deny = 127.0.0.2');
+  const [block] = await db.db.select().from(sipBlocks).where(eq(sipBlocks.ip, '127.0.0.2'));
+  assert.ok(block!.failures >= 3);
+  assert.equal(block!.accounts, [account.username]);
+  const audited = await db.db.select().from(auditLog).where(eq(auditLog.action, 'sip.address_blocked'));
+  assert.is(audited[0]?.targetId, '127.0.0.2');
+
+  // Asterisk now drops everything from that address: SIPp gets no answer at all.
+  const blocked = await attack('127.0.0.2', account.username, 1, 4);
+  assert.is.not(blocked.code, 0, 'no response while blocked');
+  assert.not.match(blocked.messages, 'SIP/2.0 401');
+
+  // A phone on another address registers as usual.
+  phone = await Phone.start({
+    username: account.username,
+    password: account.password,
+    registrar: pbx.instance.ports.sip,
+  });
+  await phone.waitFor('REGISTER_OK');
+
+  await liftBlock(company.owner, block!.id);
+  await configurator.apply();
+  assert.not.match(pjsipConf(), 'deny = 127.0.0.2');
+  const again = await attack('127.0.0.2', account.username, 1);
+  assert.is(again.code, 0, 'answered again after the block was lifted');
+  assert.ok(
+    (await db.db.select().from(auditLog).where(eq(auditLog.action, 'sip.address_unblocked'))).length === 1,
+  );
+});
+
+test('a trunk gateway that fails authentication is never blocked', async () => {
+  await createTrunk(
+    company.owner,
+    parseTrunkInput({ name: 'Gateway', host: '127.0.0.3', port: '5060', qualify: 'no' }),
+  );
+  const account = (await accountOf(db.db, company.people.repB))!;
+  await attack('127.0.0.3', account.username);
+  await until('the guard to weigh the failures', async () =>
+    guardLog.some((l) => l.includes('trusted 127.0.0.3')),
+  );
+  assert.not.ok((await blockedAddresses(db.db)).includes('127.0.0.3'));
+});
+
+test.run();
