@@ -272,3 +272,36 @@ ${register(2, `      [authentication username=${username} password=${password}]\
 `,
   );
 }
+
+/**
+ * The carrier's registrar: challenges the REGISTER, checks the digest against the account it
+ * expects, and answers 200 OK (right credentials) or 403 Forbidden (wrong ones).
+ */
+export function registrar(username: string, password: string): string {
+  const reply = (status: string, extra: string) => `  <send>
+    <![CDATA[
+      SIP/2.0 ${status}
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+${extra}      Content-Length: 0
+    ]]>
+  </send>
+`;
+  return wrap(
+    'registrar',
+    `  <recv request="REGISTER"/>
+${reply('401 Unauthorized', '      WWW-Authenticate: Digest realm="carrier.example", nonce="47364c23432d2e131a5fb210812c", algorithm=MD5\n')}  <recv request="REGISTER">
+    <action>
+      <verifyauth assign_to="authvalid" username="${username}" password="${password}"/>
+    </action>
+  </recv>
+  <nop hide="true" test="authvalid" next="good"/>
+${reply('403 Forbidden', '')}  <nop next="end"/>
+  <label id="good"/>
+${reply('200 OK', '      [last_Contact:];expires=300\n')}  <label id="end"/>
+`,
+  );
+}

@@ -1,0 +1,92 @@
+/**
+ * A trunk in registration mode against a real registrar (SIPp playing the carrier): Asterisk
+ * registers with digest credentials from the trunk form, with a line parameter so the
+ * carrier's calls can be told apart; the status shows Registered, or Rejected when the
+ * carrier refuses the credentials.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createTrunk, parseTrunkInput } from '../../crm/telephony/lines.ts';
+import type { AmiClient } from '../../cti/ami/client.ts';
+import { PbxConfigurator } from '../../pbx/configurator.ts';
+import { logged } from '../support/assert.ts';
+import { type TestDatabase, testDatabase } from '../support/db.ts';
+import { buildCompany, type Company } from '../support/fixtures.ts';
+import { freeSipPort, startTestPbx, type TestPbx } from '../support/pbx.ts';
+import { registrar, runSipp } from '../support/sipp.ts';
+
+const test = suite('registration trunk');
+let db: TestDatabase;
+let company: Company;
+let pbx: TestPbx;
+let ami: AmiClient;
+let configurator: PbxConfigurator;
+
+test.before(
+  logged(async () => {
+    db = await testDatabase();
+    company = await buildCompany(db.db);
+    pbx = await startTestPbx();
+    ami = await pbx.ami();
+    configurator = new PbxConfigurator(db.db, pbx.instance, () => ami);
+    await configurator.apply();
+  }),
+);
+test.after(async () => {
+  await pbx?.close();
+  await db?.close();
+});
+
+/** Outbound registration states as the PBX status page reads them, by trunk endpoint. */
+async function registrationStates(): Promise<Map<string, string>> {
+  const { events } = await ami.action('PJSIPShowRegistrationsOutbound', {}, 3000);
+  return new Map(events.filter((e) => e.ObjectName).map((e) => [e.ObjectName!, e.Status ?? '']));
+}
+
+async function registerTrunk(name: string, password: string, carrierPassword: string) {
+  const port = await freeSipPort();
+  const carrier = runSipp({ scenario: registrar('acme', carrierPassword), port, timeoutSeconds: 15 });
+  await new Promise((r) => setTimeout(r, 300));
+  const id = await createTrunk(
+    company.owner,
+    parseTrunkInput({
+      name,
+      host: '127.0.0.1',
+      port: String(port),
+      authMode: 'register',
+      username: 'acme',
+      password,
+      qualify: 'no',
+    }),
+  );
+  await configurator.apply();
+  return { id, run: await carrier.done };
+}
+
+async function stateOf(id: number, expected: string) {
+  const deadline = Date.now() + 5000;
+  let state = '';
+  while (Date.now() < deadline) {
+    state = (await registrationStates()).get(`trunk-${id}`) ?? '';
+    if (state === expected) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return state;
+}
+
+test('with the right credentials the trunk registers, with a line parameter in its Contact', async () => {
+  const { id, run } = await registerTrunk('Carrier A', 'secret-1', 'secret-1');
+  assert.is(run.code, 0, run.output);
+  assert.match(run.messages, 'Authorization: Digest username="acme"');
+  assert.match(run.messages, /Contact: <sip:acme@[^>]*;line=\w+>/);
+  assert.is(await stateOf(id, 'Registered'), 'Registered');
+});
+
+test('credentials the carrier refuses leave the trunk Rejected (shown as such, not retried every minute)', async () => {
+  const { id, run } = await registerTrunk('Carrier B', 'wrong', 'secret-2');
+  assert.is(run.code, 0, run.output);
+  assert.match(run.messages, 'SIP/2.0 403 Forbidden');
+  assert.is(await stateOf(id, 'Rejected'), 'Rejected');
+});
+
+test.run();
