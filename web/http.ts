@@ -3,6 +3,8 @@
  * (repeated fields become arrays), and cookie names.
  */
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { NotFoundError } from '../crm/shared/errors.ts';
+import { toId } from '../crm/shared/validate.ts';
 import type { C } from './env.ts';
 import type { MessageKey, Params } from './i18n/index.ts';
 
@@ -60,4 +62,11 @@ export async function readForm(c: C): Promise<Record<string, unknown>> {
 /** A safe local redirect target from a `next` parameter. */
 export function localPath(value: string | undefined, fallback = '/'): string {
   return value?.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : fallback;
+}
+
+/** A numeric id from the path (`:id` by default); anything else is a 404. */
+export function idParam(c: C, name = 'id'): number {
+  const id = toId(c.req.param(name));
+  if (!id) throw new NotFoundError();
+  return id;
 }

@@ -26,9 +26,17 @@ import {
 import { type ImportedNumber, importNumbers, numberTemplate } from '../../crm/telephony/number-import.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { act, attempt } from '../forms.ts';
-import { readForm, see } from '../http.ts';
+import { idParam, readForm, see } from '../http.ts';
 import { DataTable, exportCsv, loadTable, type TableSpec } from '../table.tsx';
-import { CheckboxField, emptyForm, Form, type FormState, SelectField, TextField } from '../views/form.tsx';
+import {
+  CheckboxField,
+  emptyForm,
+  Form,
+  type FormState,
+  SelectField,
+  TextField,
+  PostButton,
+} from '../views/form.tsx';
 import { handleImport, type ImportPage, importTemplate, renderImportPage } from '../views/import-page.tsx';
 import { type PageView, pageView, renderPage } from '../views/page.tsx';
 
@@ -91,12 +99,13 @@ async function tableSpec(c: C): Promise<TableSpec<NumberRow>> {
     ],
     rowActions: (r, pv) =>
       pv.actor && can(pv.actor, 'callcenter:edit') ? (
-        <form method="post" action={`/callcenter/numbers/${r.id}/delete`} class="inline">
-          <input type="hidden" name="_csrf" value={pv.csrf} />
-          <button class="link danger" hx-confirm={pv.t('common.confirm_delete', { name: r.number })}>
-            {pv.t('common.delete')}
-          </button>
-        </form>
+        <PostButton
+          pv={pv}
+          action={`/callcenter/numbers/${r.id}/delete`}
+          label="common.delete"
+          confirm={pv.t('common.confirm_delete', { name: r.number })}
+          danger
+        />
       ) : null,
     exportPermission: 'callcenter:view',
   };
@@ -247,10 +256,7 @@ function AssignmentPanel(props: {
                 <td>{a.userName ? t('number.assigned_agent') : t('number.assigned_department')}</td>
                 <td>{a.userName ?? a.departmentName}</td>
                 <td>
-                  <form method="post" action={`${base}/unassign/${a.id}`} class="inline">
-                    <input type="hidden" name="_csrf" value={pv.csrf} />
-                    <button class="link danger">{t('number.unassign')}</button>
-                  </form>
+                  <PostButton pv={pv} action={`${base}/unassign/${a.id}`} label="number.unassign" danger />
                 </td>
               </tr>
             ))}
@@ -317,9 +323,7 @@ numberRoutes.get('/import/template.csv', (c) =>
 numberRoutes.post('/import', (c) => handleImport(c, importPage, (bytes) => importNumbers(ctxOf(c), bytes)));
 
 async function loadOr404(c: C): Promise<PhoneNumber> {
-  const id = toId(c.req.param('id'));
-  if (!id) throw new NotFoundError();
-  return getNumber(ctxOf(c), id);
+  return getNumber(ctxOf(c), idParam(c));
 }
 
 numberRoutes.get('/:id/edit', async (c) => {
@@ -377,8 +381,7 @@ numberRoutes.post('/:id/assign', async (c) => {
 
 numberRoutes.post('/:id/unassign/:assignment', async (c) => {
   const n = await loadOr404(c);
-  const id = toId(c.req.param('assignment'));
-  if (!id) throw new NotFoundError();
+  const id = idParam(c, 'assignment');
   return act(c, `/callcenter/numbers/${n.id}/edit`, () => unassignNumber(ctxOf(c), n.id, id), {
     key: 'common.saved',
     kind: 'ok',

@@ -1,10 +1,10 @@
 /** PBX status: Asterisk up or down, version and uptime, channels, registrations, trunks. */
 import { Hono } from 'hono';
 import { can } from '../../crm/access/actor.ts';
-import { NotFoundError } from '../../crm/shared/errors.ts';
-import { toId } from '../../crm/shared/validate.ts';
 import { liftBlock, recentBlocks } from '../../crm/telephony/sip-blocks.ts';
 import { pbxOverview } from '../../pbx/status.ts';
+import { idParam } from '../http.ts';
+import { PostButton } from '../views/form.tsx';
 import { type AppEnv, ctxOf } from '../env.ts';
 import { act } from '../forms.ts';
 import { formatTime } from '../views/format.ts';
@@ -134,10 +134,11 @@ pbxRoutes.get('/', async (c) => {
                     </td>
                     <td>
                       {b.active && can(ctx.actor, 'callcenter:edit') ? (
-                        <form method="post" action={`/callcenter/pbx/blocks/${b.id}/lift`} class="inline">
-                          <input type="hidden" name="_csrf" value={pv.csrf} />
-                          <button class="link">{t('pbx.block_lift')}</button>
-                        </form>
+                        <PostButton
+                          pv={pv}
+                          action={`/callcenter/pbx/blocks/${b.id}/lift`}
+                          label="pbx.block_lift"
+                        />
                       ) : null}
                     </td>
                   </tr>
@@ -154,7 +155,6 @@ pbxRoutes.get('/', async (c) => {
 });
 
 pbxRoutes.post('/blocks/:id/lift', async (c) => {
-  const id = toId(c.req.param('id'));
-  if (!id) throw new NotFoundError();
+  const id = idParam(c);
   return act(c, '/callcenter/pbx', () => liftBlock(ctxOf(c), id), { key: 'pbx.block_lifted_ok', kind: 'ok' });
 });

@@ -1,9 +1,7 @@
 /** Trunks (线路): the list with live state and calls in progress, create, edit and delete. */
 import { Hono } from 'hono';
 import { can } from '../../crm/access/actor.ts';
-import { NotFoundError } from '../../crm/shared/errors.ts';
 import { arrayListing } from '../../crm/shared/list-query.ts';
-import { toId } from '../../crm/shared/validate.ts';
 import {
   authModes,
   createTrunk,
@@ -20,7 +18,7 @@ import type { TrunkStatus } from '../../pbx/status.ts';
 import { trunkStatuses } from '../../pbx/status.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { act, attempt } from '../forms.ts';
-import { readForm, see } from '../http.ts';
+import { idParam, readForm, see } from '../http.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { DataTable, loadTable, type TableSpec } from '../table.tsx';
 import {
@@ -31,6 +29,7 @@ import {
   type FormState,
   SelectField,
   TextField,
+  PostButton,
 } from '../views/form.tsx';
 import { type PageView, renderPage } from '../views/page.tsx';
 
@@ -93,12 +92,13 @@ const table: TableSpec<TrunkRow> = {
   ],
   rowActions: (r, pv) =>
     pv.actor && can(pv.actor, 'callcenter:edit') ? (
-      <form method="post" action={`/callcenter/trunks/${r.id}/delete`} class="inline">
-        <input type="hidden" name="_csrf" value={pv.csrf} />
-        <button class="link danger" hx-confirm={pv.t('common.confirm_delete', { name: r.name })}>
-          {pv.t('common.delete')}
-        </button>
-      </form>
+      <PostButton
+        pv={pv}
+        action={`/callcenter/trunks/${r.id}/delete`}
+        label="common.delete"
+        confirm={pv.t('common.confirm_delete', { name: r.name })}
+        danger
+      />
     ) : null,
 };
 
@@ -240,9 +240,7 @@ trunkRoutes.post('/new', async (c) => {
 });
 
 async function loadOr404(c: C): Promise<Trunk> {
-  const id = toId(c.req.param('id'));
-  if (!id) throw new NotFoundError();
-  return getTrunk(ctxOf(c), id);
+  return getTrunk(ctxOf(c), idParam(c));
 }
 
 trunkRoutes.get('/:id/edit', async (c) => {

@@ -13,12 +13,18 @@ import {
   updateDepartment,
 } from '../../crm/org/departments.ts';
 import { employeeChoices } from '../../crm/org/employees.ts';
-import { toId } from '../../crm/shared/validate.ts';
-import { NotFoundError } from '../../crm/shared/errors.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { act, attempt } from '../forms.ts';
-import { readForm, see } from '../http.ts';
-import { CheckboxGroup, emptyForm, Form, type FormState, SelectField, TextField } from '../views/form.tsx';
+import { idParam, readForm, see } from '../http.ts';
+import {
+  CheckboxGroup,
+  emptyForm,
+  Form,
+  type FormState,
+  SelectField,
+  TextField,
+  PostButton,
+} from '../views/form.tsx';
 import { renderPage } from '../views/page.tsx';
 
 export const departmentRoutes = new Hono<AppEnv>();
@@ -57,12 +63,13 @@ departmentRoutes.get('/', async (c) => {
                   <a href={`/system/departments/${d.id}/edit`}>{t('common.edit')}</a>
                 ) : null}
                 {can(ctx.actor, 'departments:delete') && d.parentId !== null ? (
-                  <form method="post" action={`/system/departments/${d.id}/delete`} class="inline">
-                    <input type="hidden" name="_csrf" value={pv.csrf} />
-                    <button class="link danger" hx-confirm={t('common.confirm_delete', { name: d.name })}>
-                      {t('common.delete')}
-                    </button>
-                  </form>
+                  <PostButton
+                    pv={pv}
+                    action={`/system/departments/${d.id}/delete`}
+                    label="common.delete"
+                    confirm={t('common.confirm_delete', { name: d.name })}
+                    danger
+                  />
                 ) : null}
               </td>
             </tr>
@@ -147,9 +154,7 @@ departmentRoutes.post('/new', async (c) => {
 });
 
 async function loadOr404(c: C): Promise<Department> {
-  const id = toId(c.req.param('id'));
-  if (!id) throw new NotFoundError();
-  return getDepartment(ctxOf(c), id);
+  return getDepartment(ctxOf(c), idParam(c));
 }
 
 departmentRoutes.get('/:id/edit', async (c) => {

@@ -16,10 +16,10 @@ import {
   updateEmployee,
 } from '../../crm/org/employees.ts';
 import { DomainError, NotFoundError } from '../../crm/shared/errors.ts';
-import { toId, toIds } from '../../crm/shared/validate.ts';
+import { toIds } from '../../crm/shared/validate.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { attempt } from '../forms.ts';
-import { readForm, see } from '../http.ts';
+import { idParam, readForm, see } from '../http.ts';
 import { errorKey, type MessageKey } from '../i18n/index.ts';
 import { DataTable, exportCsv, loadTable, type TableSpec } from '../table.tsx';
 import {
@@ -252,6 +252,27 @@ function SingleActions({ pv, id }: { pv: PageView; id: number }) {
   );
 }
 
+/** Name, username and temporary password, one row each. */
+function PasswordRows({
+  rows,
+}: {
+  rows: { username: string; name: string; temporaryPassword: string | null }[];
+}) {
+  return (
+    <>
+      {rows.map((r) => (
+        <tr>
+          <td>{r.name}</td>
+          <td>{r.username}</td>
+          <td>
+            <code class="secret">{r.temporaryPassword}</code>
+          </td>
+        </tr>
+      ))}
+    </>
+  );
+}
+
 /** Shows generated passwords once, right after they were made. */
 function passwordsPage(
   c: C,
@@ -273,15 +294,7 @@ function passwordsPage(
           </tr>
         </thead>
         <tbody>
-          {rows.map((r) => (
-            <tr>
-              <td>{r.name}</td>
-              <td>{r.username}</td>
-              <td>
-                <code class="secret">{r.temporaryPassword}</code>
-              </td>
-            </tr>
-          ))}
+          <PasswordRows rows={rows} />
         </tbody>
       </table>
       <p>
@@ -310,12 +323,6 @@ employeeRoutes.post('/new', async (c) => {
     );
   return see(c, '/system/employees', { key: 'emp.created', params: { name: created.name }, kind: 'ok' });
 });
-
-function idParam(c: C): number {
-  const id = toId(c.req.param('id'));
-  if (!id) throw new NotFoundError();
-  return id;
-}
 
 employeeRoutes.get('/:id/edit', async (c) => {
   const id = idParam(c);
@@ -389,15 +396,7 @@ const importPage: ImportPage<CreatedEmployee> = {
       <p>{pv.t('emp.temp_passwords_intro')}</p>
       <table class="plain" id="temp-passwords">
         <tbody>
-          {rows.map((r) => (
-            <tr>
-              <td>{r.name}</td>
-              <td>{r.username}</td>
-              <td>
-                <code class="secret">{r.temporaryPassword}</code>
-              </td>
-            </tr>
-          ))}
+          <PasswordRows rows={rows} />
         </tbody>
       </table>
     </>

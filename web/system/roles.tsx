@@ -13,12 +13,10 @@ import {
   updateRole,
 } from '../../crm/access/roles.ts';
 import { employeeChoices } from '../../crm/org/employees.ts';
-import { NotFoundError } from '../../crm/shared/errors.ts';
 import { arrayListing } from '../../crm/shared/list-query.ts';
-import { toId } from '../../crm/shared/validate.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { attempt } from '../forms.ts';
-import { readForm, see } from '../http.ts';
+import { idParam, readForm, see } from '../http.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { DataTable, loadTable, type TableSpec } from '../table.tsx';
 import { emptyForm, Form, type FormState, SelectField, TextArea, TextField } from '../views/form.tsx';
@@ -165,9 +163,7 @@ roleRoutes.post('/new', async (c) => {
 });
 
 async function loadOr404(c: C) {
-  const id = toId(c.req.param('id'));
-  if (!id) throw new NotFoundError();
-  return getRole(ctxOf(c), id);
+  return getRole(ctxOf(c), idParam(c));
 }
 
 roleRoutes.get('/:id/edit', async (c) => {

@@ -214,3 +214,21 @@ export function CheckboxGroup(props: FieldProps & { options: Option[]; columns?:
     </Field>
   );
 }
+
+/** A button that posts (delete, lift, remove, log out) with the CSRF token, optionally asking first. */
+export function PostButton(props: {
+  pv: PageView;
+  action: string;
+  label: MessageKey;
+  confirm?: string;
+  danger?: boolean;
+}) {
+  return (
+    <form method="post" action={props.action} class="inline">
+      <input type="hidden" name="_csrf" value={props.pv.csrf} />
+      <button class={props.danger ? 'link danger' : 'link'} hx-confirm={props.confirm}>
+        {props.pv.t(props.label)}
+      </button>
+    </form>
+  );
+}
