@@ -7,13 +7,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AmiClient } from '../../cti/ami/client.ts';
 import { createEmployee, parseEmployeeInput, setEmployeesEnabled } from '../../crm/org/employees.ts';
-import { PbxConfigurator } from '../../pbx/configurator.ts';
+import type { PbxConfigurator } from '../../pbx/configurator.ts';
 import { accountOf } from '../../pbx/sip-accounts.ts';
 import { logged } from '../support/assert.ts';
 import { Phone } from '../support/baresip.ts';
-import { testDatabase, type TestDatabase } from '../support/db.ts';
-import { buildCompany, type Company, roleId } from '../support/fixtures.ts';
-import { startTestPbx, type TestPbx } from '../support/pbx.ts';
+import type { TestDatabase } from '../support/db.ts';
+import { type Company, roleId } from '../support/fixtures.ts';
+import type { TestPbx } from '../support/pbx.ts';
+import { type TelephonySetup, telephonySetup } from '../support/telephony.ts';
 
 const test = suite('agent phones');
 let db: TestDatabase;
@@ -23,20 +24,17 @@ let ami: AmiClient;
 let config: PbxConfigurator;
 const phones: Phone[] = [];
 
+let setup: TelephonySetup;
+
 test.before(
   logged(async () => {
-    db = await testDatabase();
-    company = await buildCompany(db.db);
-    pbx = await startTestPbx();
-    ami = await pbx.ami();
-    config = new PbxConfigurator(db.db, pbx.instance, () => ami);
-    await config.apply();
+    setup = await telephonySetup();
+    ({ db, company, pbx, ami, configurator: config } = setup);
   }),
 );
 test.after(async () => {
   for (const p of phones) await p.stop();
-  await pbx?.close();
-  await db?.close();
+  await setup?.close();
 });
 
 async function phoneFor(userId: number, password?: string) {

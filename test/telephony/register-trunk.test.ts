@@ -8,33 +8,28 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTrunk, parseTrunkInput } from '../../crm/telephony/lines.ts';
 import type { AmiClient } from '../../cti/ami/client.ts';
-import { PbxConfigurator } from '../../pbx/configurator.ts';
+import type { PbxConfigurator } from '../../pbx/configurator.ts';
 import { logged } from '../support/assert.ts';
-import { type TestDatabase, testDatabase } from '../support/db.ts';
-import { buildCompany, type Company } from '../support/fixtures.ts';
-import { freeSipPort, startTestPbx, type TestPbx } from '../support/pbx.ts';
+import type { Company } from '../support/fixtures.ts';
+import { freeSipPort } from '../support/pbx.ts';
 import { registrar, runSipp } from '../support/sipp.ts';
+import { type TelephonySetup, telephonySetup } from '../support/telephony.ts';
 
 const test = suite('registration trunk');
-let db: TestDatabase;
 let company: Company;
-let pbx: TestPbx;
 let ami: AmiClient;
 let configurator: PbxConfigurator;
 
+let setup: TelephonySetup;
+
 test.before(
   logged(async () => {
-    db = await testDatabase();
-    company = await buildCompany(db.db);
-    pbx = await startTestPbx();
-    ami = await pbx.ami();
-    configurator = new PbxConfigurator(db.db, pbx.instance, () => ami);
-    await configurator.apply();
+    setup = await telephonySetup();
+    ({ company, ami, configurator } = setup);
   }),
 );
 test.after(async () => {
-  await pbx?.close();
-  await db?.close();
+  await setup?.close();
 });
 
 /** Outbound registration states as the PBX status page reads them, by trunk endpoint. */

@@ -20,15 +20,16 @@ import { createTrunk, parseTrunkInput } from '../../crm/telephony/lines.ts';
 import type { AmiClient } from '../../cti/ami/client.ts';
 import { SipGuard } from '../../cti/sip-guard.ts';
 import { auditLog, sipBlocks } from '../../db/schema.ts';
-import { PbxConfigurator } from '../../pbx/configurator.ts';
+import type { PbxConfigurator } from '../../pbx/configurator.ts';
 import { onHost } from '../../pbx/layout.ts';
 import { accountOf } from '../../pbx/sip-accounts.ts';
 import { logged } from '../support/assert.ts';
 import { Phone } from '../support/baresip.ts';
-import { type TestDatabase, testDatabase } from '../support/db.ts';
-import { buildCompany, type Company } from '../support/fixtures.ts';
-import { freeSipPort, startTestPbx, type TestPbx } from '../support/pbx.ts';
+import type { TestDatabase } from '../support/db.ts';
+import type { Company } from '../support/fixtures.ts';
+import { freeSipPort, type TestPbx } from '../support/pbx.ts';
 import { badRegister, runSipp } from '../support/sipp.ts';
+import { type TelephonySetup, telephonySetup } from '../support/telephony.ts';
 
 const test = suite('SIP edge security');
 let db: TestDatabase;
@@ -38,17 +39,14 @@ let ami: AmiClient;
 let configurator: PbxConfigurator;
 let guard: SipGuard;
 let phone: Phone | null = null;
+let setup: TelephonySetup;
 const events = new DomainEvents();
 const guardLog: string[] = [];
 
 test.before(
   logged(async () => {
-    db = await testDatabase();
-    company = await buildCompany(db.db);
-    pbx = await startTestPbx();
-    ami = await pbx.ami();
-    configurator = new PbxConfigurator(db.db, pbx.instance, () => ami);
-    await configurator.apply();
+    setup = await telephonySetup();
+    ({ db, company, pbx, ami, configurator } = setup);
     events.on('event', () => void configurator.apply());
     guard = new SipGuard(
       ami,
@@ -64,8 +62,7 @@ test.before(
 test.after(async () => {
   guard?.stop();
   await phone?.stop();
-  await pbx?.close();
-  await db?.close();
+  await setup?.close();
 });
 
 /** Three registrations with a wrong password from `ip`; resolves with SIPp's exit code. */
