@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { Phone } from '../support/baresip.ts';
 import { WebClient } from '../support/client.ts';
 import { freeSipPort, freeUdpPort } from '../support/pbx.ts';
-import { badRegister, carrierAnswers, runSipp } from '../support/sipp.ts';
+import { answeredCall, badRegister, carrierAnswers, runSipp } from '../support/sipp.ts';
 import {
   killProducts,
   type RunningProduct,
@@ -92,7 +92,7 @@ async function nextApply(before: number) {
   }
 }
 
-test('set up in the UI: a trunk, a number for the agent, click-to-call; the record, timeline and recording are in the UI', async () => {
+test('set up in the UI: a trunk, a number for the agent, click-to-call and an inbound call to the softphone; records, timeline and recording in the UI', async () => {
   const web = new WebClient(product.url);
   await web.login('owner', 'Correct-horse-42');
   const carrierPort = await freeUdpPort();
@@ -111,20 +111,20 @@ test('set up in the UI: a trunk, a number for the agent, click-to-call; the reco
   assert.is(trunk.status, 303, trunk.text.slice(0, 2000));
   const trunkId = /\/callcenter\/trunks\/(\d+)\/edit/.exec((await web.get('/callcenter/trunks')).text)?.[1];
   assert.ok(trunkId);
+  const employees = await web.get('/system/employees?f_q=owner');
+  const ownerEdit = /\/system\/employees\/(\d+)\/edit/.exec(employees.text)![0];
+  const ownerId = ownerEdit.split('/')[3]!;
+  // The hotline rings the owner's phone; the owner may dial out showing it.
   const number = await web.post('/callcenter/numbers/new', {
     number: '4008001000',
     trunkId,
     label: 'Hotline',
+    routeUserId: ownerId,
     ringSeconds: '20',
     enabled: '1',
   });
   assert.is(number.status, 303, number.text.slice(0, 2000));
   const numberPage = number.location!;
-
-  // The owner may dial out and shows the hotline number.
-  const employees = await web.get('/system/employees?f_q=owner');
-  const ownerEdit = /\/system\/employees\/(\d+)\/edit/.exec(employees.text)![0];
-  const ownerId = ownerEdit.split('/')[3]!;
   await web.post(numberPage.replace('/edit', '/assign'), { userId: ownerId });
   const form = (await web.get(ownerEdit)).text;
   const dept = /name="departmentId"[\s\S]*?<option value="(\d+)" selected/.exec(form)![1]!;
@@ -198,6 +198,23 @@ test('set up in the UI: a trunk, a number for the agent, click-to-call; the reco
   );
   await download.arrayBuffer();
   assert.match((await web.get('/system/audit')).text, 'Recording downloaded');
+
+  // A customer calls the hotline: the call is routed to the owner's softphone, which answers.
+  const inbound = runSipp({
+    scenario: answeredCall(2000),
+    port: carrierPort,
+    remotePort: sipPort,
+    service: '4008001000',
+    callerNumber: '13800138000',
+  });
+  assert.is((await inbound.done).code, 0, 'the caller was answered and hung up');
+  let inboundList = '';
+  for (let i = 0; i < 50 && !inboundList.includes('data-disposition="answered"'); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    inboundList = (await web.get('/calls?f_q=13800138000&f_direction=inbound')).text;
+  }
+  assert.match(inboundList, 'data-disposition="answered"');
+  assert.match(inboundList, 'Olivia');
 
   // Recordings are never served without a session.
   assert.is((await fetch(product.url + audio, { redirect: 'manual' })).status, 303);
