@@ -19,6 +19,7 @@ export interface Settings {
   trustProxy: boolean;
   security: SecuritySettings;
   pbx: PbxSettings;
+  prompts: { maxSeconds: number; maxBytes: number };
 }
 
 export interface PbxSettings {
@@ -99,6 +100,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
         amiSecret: env.AMI_SECRET ?? '',
         recordingsDir: env.PBX_RECORDINGS_DIR ?? '',
       },
+    },
+    prompts: {
+      maxSeconds: int(env.PROMPT_MAX_SECONDS, 300),
+      maxBytes: int(env.PROMPT_MAX_MB, 10) * 1024 * 1024,
     },
     security: {
       lockoutThreshold: int(env.LOCKOUT_THRESHOLD, 5),

@@ -353,3 +353,167 @@ export const callRecords = pgTable(
     index('call_records_number_idx').on(t.numberId, t.startedAt),
   ],
 );
+
+// ── voice prompts (语音模板) ───────────────────────────────────────────────────
+export const promptCategories = pgTable(
+  'prompt_categories',
+  { id: serial('id').primaryKey(), name: text('name').notNull(), createdAt: createdAt() },
+  (t) => [uniqueIndex('prompt_categories_name_idx').on(t.name)],
+);
+
+export type PromptKind = 'upload' | 'tts';
+
+/** A prompt; its sound is the current version's files (data/prompts/<id>/v<version>.{wav,sln16}). */
+export const prompts = pgTable(
+  'prompts',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    categoryId: integer('category_id').references(() => promptCategories.id, { onDelete: 'set null' }),
+    kind: text('kind').$type<PromptKind>().notNull(),
+    /** TTS text and language, kept so the prompt can be spoken again. */
+    ttsText: text('tts_text'),
+    ttsLanguage: text('tts_language'),
+    version: integer('version').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    sourceName: text('source_name').notNull().default(''),
+    updatedBy: integer('updated_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('prompts_name_idx').on(t.name)],
+);
+
+/** Every version a prompt had; older files stay so calls in progress and history keep working. */
+export const promptVersions = pgTable(
+  'prompt_versions',
+  {
+    id: serial('id').primaryKey(),
+    promptId: integer('prompt_id')
+      .notNull()
+      .references(() => prompts.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    kind: text('kind').$type<PromptKind>().notNull(),
+    ttsText: text('tts_text'),
+    durationMs: integer('duration_ms').notNull(),
+    sourceName: text('source_name').notNull().default(''),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('prompt_versions_idx').on(t.promptId, t.version)],
+);
+
+// ── IVR (IVR 导航), hotlines (热线号码), blacklist (黑名单), agent groups ─────────
+/** Caller numbers that are never connected (3.4.9). */
+export const blacklist = pgTable(
+  'blacklist',
+  {
+    id: serial('id').primaryKey(),
+    number: text('number').notNull(),
+    reason: text('reason').notNull().default(''),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('blacklist_number_idx').on(t.number)],
+);
+
+/** An agent group (客服组): the IVR routes to it; until the ACD arrives all members ring at once. */
+export const agentGroups = pgTable(
+  'agent_groups',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    ringSeconds: integer('ring_seconds').notNull().default(30),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('agent_groups_name_idx').on(t.name)],
+);
+
+export const agentGroupMembers = pgTable(
+  'agent_group_members',
+  {
+    groupId: integer('group_id')
+      .notNull()
+      .references(() => agentGroups.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.userId] })],
+);
+
+/** An IVR: its tree, service hours and special prompts; the tree's shape is cti/ivr/tree.ts. */
+export const ivrs = pgTable(
+  'ivrs',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    /** Language of the system prompts (digits, "invalid option") played by this IVR. */
+    language: text('language').notNull().default('en'),
+    tree: jsonb('tree').$type<unknown>().notNull(),
+    hours: jsonb('hours').$type<unknown>().notNull(),
+    updatedBy: integer('updated_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('ivrs_name_idx').on(t.name)],
+);
+
+/** Which prompts an IVR uses (kept on save), so a prompt in use cannot be deleted. */
+export const ivrPromptRefs = pgTable(
+  'ivr_prompt_refs',
+  {
+    ivrId: integer('ivr_id')
+      .notNull()
+      .references(() => ivrs.id, { onDelete: 'cascade' }),
+    promptId: integer('prompt_id')
+      .notNull()
+      .references(() => prompts.id),
+  },
+  (t) => [primaryKey({ columns: [t.ivrId, t.promptId] }), index('ivr_prompt_refs_prompt_idx').on(t.promptId)],
+);
+
+export type HotlineTarget = 'ivr' | 'group' | 'agent';
+
+/** A hotline (热线号码): a number's inbound calls go to an IVR, an agent group or an agent. */
+export const hotlines = pgTable(
+  'hotlines',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    numberId: integer('number_id')
+      .notNull()
+      .references(() => phoneNumbers.id, { onDelete: 'cascade' }),
+    target: text('target').$type<HotlineTarget>().notNull(),
+    ivrId: integer('ivr_id').references(() => ivrs.id),
+    groupId: integer('group_id').references(() => agentGroups.id),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('hotlines_number_idx').on(t.numberId)],
+);
+
+/** IVR reception log (IVR 接待记录): one row per call through an IVR, projected from call_events. */
+export const ivrSessions = pgTable(
+  'ivr_sessions',
+  {
+    callId: text('call_id').primaryKey(),
+    ivrId: integer('ivr_id'),
+    hotlineId: integer('hotline_id'),
+    fromNumber: text('from_number').notNull(),
+    region: text('region').notNull().default(''),
+    enteredAt: timestamp('entered_at', { withTimezone: true, precision: 3 }).notNull(),
+    leftAt: timestamp('left_at', { withTimezone: true, precision: 3 }),
+    /** Nodes visited with the key that left each, and the times. */
+    path: jsonb('path').$type<unknown>().notNull(),
+    /** What the IVR finally did: group, agent, transfer, hangup, play_hangup, blacklisted, off_hours, timeout, caller_hung_up. */
+    outcome: text('outcome').notNull().default('in_progress'),
+    collected: jsonb('collected').$type<Record<string, string>>().notNull().default({}),
+  },
+  (t) => [
+    index('ivr_sessions_entered_idx').on(t.enteredAt),
+    index('ivr_sessions_ivr_idx').on(t.ivrId, t.enteredAt),
+  ],
+);

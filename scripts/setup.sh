@@ -62,6 +62,9 @@ if [ ! -f "$stamp" ] || ! cmp -s "$here/package-lock.json" "$stamp"; then
   cp "$here/package-lock.json" "$stamp"
 fi
 
+# ── audio: prompt conversion and text to speech ───────────────────────────────
+apt_install ffmpeg espeak-ng
+
 # ── what the tests need ─────────────────────────────────────────────────────────
 if [ "$mode" = "--test" ]; then
   apt_install chromium fonts-wqy-microhei   # the font makes Chinese legible in screenshots

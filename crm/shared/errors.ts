@@ -52,6 +52,13 @@ export const errorCodes = [
   'agent_unknown',
   'upload_missing',
   'upload_too_large',
+  'audio_unreadable',
+  'audio_silent',
+  'audio_too_long',
+  'audio_empty',
+  'tts_failed',
+  'prompt_in_use',
+  'in_use',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

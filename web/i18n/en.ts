@@ -520,6 +520,14 @@ export const en = {
   'pbx.block_lifted_ok': 'The address is unblocked.',
   'audit.action.sip.address_blocked': 'SIP address blocked after failed authentication',
   'audit.action.sip.address_unblocked': 'SIP address unblocked',
+  'err.audio_unreadable':
+    'This file is not audio that can be read (supported: MP3, WAV, M4A/AAC, OGG/Opus, AMR).',
+  'err.audio_silent': 'The recording is silent.',
+  'err.audio_too_long': 'The recording is longer than allowed.',
+  'err.audio_empty': 'The recording is empty.',
+  'err.tts_failed': 'The text could not be spoken.',
+  'err.prompt_in_use': 'This prompt is used by: {users}. Remove it there first.',
+  'err.in_use': 'This is still in use: {users}.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -508,4 +508,11 @@ export const zhCN: Record<MessageKey, string> = {
   'pbx.block_lifted_ok': '该地址已解封。',
   'audit.action.sip.address_blocked': 'SIP 地址因认证失败被封禁',
   'audit.action.sip.address_unblocked': 'SIP 地址解封',
+  'err.audio_unreadable': '无法识别为音频文件（支持 MP3、WAV、M4A/AAC、OGG/Opus、AMR）。',
+  'err.audio_silent': '录音是静音。',
+  'err.audio_too_long': '录音超过允许的时长。',
+  'err.audio_empty': '录音为空。',
+  'err.tts_failed': '无法将文字转换为语音。',
+  'err.prompt_in_use': '此语音正被使用：{users}。请先在那里移除。',
+  'err.in_use': '仍在使用中：{users}。',
 };
