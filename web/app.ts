@@ -6,6 +6,7 @@ import { authRoutes } from './auth/routes.tsx';
 import { numberRoutes } from './callcenter/numbers.tsx';
 import { callRoutes } from './calls/records.tsx';
 import { pbxRoutes } from './callcenter/pbx.tsx';
+import { promptRoutes } from './callcenter/prompts.tsx';
 import { trunkRoutes } from './callcenter/trunks.tsx';
 import { phoneRoutes } from './desk/phone.tsx';
 import type { AppDeps, AppEnv } from './env.ts';
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/callcenter/pbx', pbxRoutes);
   app.route('/callcenter/trunks', trunkRoutes);
   app.route('/callcenter/numbers', numberRoutes);
+  app.route('/callcenter/prompts', promptRoutes);
   app.route('/calls', callRoutes);
   app.route('/system/departments', departmentRoutes);
   app.route('/system/roles', roleRoutes);

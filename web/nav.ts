@@ -32,6 +32,7 @@ export const navigation: readonly NavArea[] = [
       { label: 'nav.pbx', href: '/callcenter/pbx', permission: 'callcenter:view' },
       { label: 'nav.trunks', href: '/callcenter/trunks', permission: 'callcenter:view' },
       { label: 'nav.numbers', href: '/callcenter/numbers', permission: 'callcenter:view' },
+      { label: 'nav.prompts', href: '/callcenter/prompts', permission: 'callcenter:view' },
     ],
   },
   {

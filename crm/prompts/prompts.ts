@@ -26,6 +26,15 @@ export interface PromptStore {
   maxBytes: number;
 }
 
+/** The store under a data directory, with the configured limits. */
+export const promptStoreIn = (
+  dataDir: string,
+  limits: { maxSeconds: number; maxBytes: number },
+): PromptStore => ({
+  dir: join(dataDir, 'prompts'),
+  ...limits,
+});
+
 /** The file base name of a prompt version (Asterisk picks .wav or .sln16 by the channel's codec). */
 export const promptFileBase = (id: number, version: number) => `p${id}-v${version}`;
 export const promptFile = (store: PromptStore, id: number, version: number, ext: 'wav' | 'sln16') =>

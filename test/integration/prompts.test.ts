@@ -25,7 +25,9 @@ import { ivrPromptRefs, ivrs, prompts } from '../../db/schema.ts';
 import { rejects } from '../support/assert.ts';
 import { amr, silence, tone } from '../support/audio.ts';
 import { type TestDatabase, testDatabase } from '../support/db.ts';
-import { buildCompany, type Company } from '../support/fixtures.ts';
+import { WebClient } from '../support/client.ts';
+import { buildCompany, type Company, password } from '../support/fixtures.ts';
+import { startApp } from '../support/server.ts';
 
 const test = suite('voice prompts');
 let db: TestDatabase;
@@ -156,6 +158,50 @@ test('a prompt an IVR uses cannot be deleted; the refusal names the IVR', async 
   await db.db.delete(ivrPromptRefs);
   await deletePrompt(company.owner, store, id);
   assert.not.ok(existsSync(promptFile(store, id, 1, 'wav')));
+});
+
+test('over the web: upload with a player and versions, refusal shown next to the file field', async () => {
+  const app = await startApp(db.db, {
+    settings: (st) => {
+      st.dataDir = join(work, 'web-data');
+    },
+  });
+  try {
+    const web = new WebClient(app.url);
+    await web.login('admin', password);
+    await web.get('/callcenter/prompts/new');
+    const bad = new FormData();
+    bad.set('name', 'Broken');
+    bad.set('kind', 'upload');
+    bad.set('file', new Blob(['not audio'], { type: 'audio/mpeg' }), 'broken.mp3');
+    const refused = await web.postMultipart('/callcenter/prompts/new', bad);
+    assert.is(refused.status, 422);
+    assert.match(refused.text, 'This file is not audio that can be read');
+    assert.match(refused.text, 'value="Broken"');
+
+    const good = new FormData();
+    good.set('name', 'Greeting');
+    good.set('kind', 'upload');
+    good.set(
+      'file',
+      new Blob([Buffer.from(tone(sources, 'g.mp3', 1.5, ['-c:a', 'libmp3lame']))], { type: 'audio/mpeg' }),
+      'greeting.mp3',
+    );
+    assert.is((await web.postMultipart('/callcenter/prompts/new', good)).status, 303);
+    const list = await web.get('/callcenter/prompts?f_q=Greeting');
+    assert.match(list.text, 'Greeting');
+    assert.match(list.text, '0:02');
+    const id = /\/callcenter\/prompts\/(\d+)\/audio/.exec(list.text)![1];
+    const audio = await fetch(`${app.url}/callcenter/prompts/${id}/audio`, {
+      headers: { cookie: web.cookieHeader(), range: 'bytes=0-43' },
+    });
+    assert.is(audio.status, 206);
+    assert.is(Buffer.from(await audio.arrayBuffer()).toString('ascii', 0, 4), 'RIFF');
+    const edit = await web.get(`/callcenter/prompts/${id}/edit`);
+    assert.match(edit.text, 'data-version="1"');
+  } finally {
+    await app.close();
+  }
 });
 
 test.run();

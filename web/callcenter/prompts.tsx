@@ -1,0 +1,320 @@
+/**
+ * Voice prompts (语音模板): the library with categories, each prompt's player and versions,
+ * create and replace by upload or text to speech, delete (refused while an IVR uses it).
+ */
+import { Hono } from 'hono';
+import { can } from '../../crm/access/actor.ts';
+import {
+  createCategory,
+  createPrompt,
+  deletePrompt,
+  getPrompt,
+  listCategories,
+  type Prompt,
+  type PromptRow,
+  parsePromptInput,
+  promptFile,
+  promptHistory,
+  promptListing,
+  promptStoreIn,
+  ttsLanguages,
+  updatePrompt,
+} from '../../crm/prompts/prompts.ts';
+import { NotFoundError } from '../../crm/shared/errors.ts';
+import { type AppEnv, type C, ctxOf } from '../env.ts';
+import { serveFile } from '../file-response.ts';
+import { act, attempt } from '../forms.ts';
+import { idParam, readForm, see } from '../http.ts';
+import type { MessageKey } from '../i18n/index.ts';
+import { DataTable, loadTable, type TableSpec } from '../table.tsx';
+import {
+  emptyForm,
+  Form,
+  type FormState,
+  PostButton,
+  SelectField,
+  TextArea,
+  TextField,
+} from '../views/form.tsx';
+import { formatDuration, formatTime } from '../views/format.ts';
+import { renderPage } from '../views/page.tsx';
+import { errorKey } from '../i18n/index.ts';
+
+export const promptRoutes = new Hono<AppEnv>();
+
+const storeOf = (c: C) => {
+  const { settings } = c.get('deps');
+  return promptStoreIn(settings.dataDir, settings.prompts);
+};
+const seconds = (ms: number) => formatDuration(ms / 1000);
+const kindLabel = (k: string) => `prompt.kind.${k}` as MessageKey;
+
+/** A small player for one version of a prompt. */
+export function PromptPlayer({ id, version }: { id: number; version?: number }) {
+  return (
+    <audio
+      controls
+      preload="none"
+      class="prompt-player"
+      src={`/callcenter/prompts/${id}/audio${version ? `?v=${version}` : ''}`}
+    >
+      <track kind="captions" />
+    </audio>
+  );
+}
+
+async function tableSpec(c: C): Promise<TableSpec<PromptRow>> {
+  const t = c.get('t');
+  const categories = await listCategories(c.get('deps').db);
+  return {
+    id: 'prompts',
+    filters: [
+      { key: 'q', label: 'common.search', kind: 'text' },
+      {
+        key: 'category',
+        label: 'prompt.category',
+        kind: 'select',
+        options: categories.map((k) => ({ value: String(k.id), label: k.name })),
+      },
+      {
+        key: 'kind',
+        label: 'prompt.kind',
+        kind: 'select',
+        options: ['upload', 'tts'].map((k) => ({ value: k, label: t(kindLabel(k)) })),
+      },
+    ],
+    columns: [
+      {
+        key: 'name',
+        label: 'prompt.name',
+        sort: 'name',
+        cell: (r, pv) =>
+          pv.actor && can(pv.actor, 'callcenter:edit') ? (
+            <a href={`/callcenter/prompts/${r.id}/edit`}>{r.name}</a>
+          ) : (
+            r.name
+          ),
+        csv: (r) => r.name,
+      },
+      { key: 'category', label: 'prompt.category', cell: (r) => r.categoryName ?? '' },
+      { key: 'kind', label: 'prompt.kind', cell: (r, pv) => pv.t(kindLabel(r.kind)) },
+      { key: 'duration', label: 'prompt.duration', sort: 'duration', cell: (r) => seconds(r.durationMs) },
+      { key: 'play', label: 'prompt.listen', cell: (r) => <PromptPlayer id={r.id} /> },
+      { key: 'version', label: 'prompt.version', cell: (r) => r.version, hiddenByDefault: true },
+      {
+        key: 'updated',
+        label: 'prompt.updated',
+        sort: 'updatedAt',
+        cell: (r, pv) => `${formatTime(r.updatedAt, pv.locale)} · ${r.updatedByName ?? ''}`,
+      },
+      { key: 'usedBy', label: 'prompt.used_by', cell: (r) => r.usedBy },
+    ],
+    rowActions: (r, pv) =>
+      pv.actor && can(pv.actor, 'callcenter:edit') ? (
+        <PostButton
+          pv={pv}
+          action={`/callcenter/prompts/${r.id}/delete`}
+          label="common.delete"
+          confirm={pv.t('common.confirm_delete', { name: r.name })}
+          danger
+        />
+      ) : null,
+  };
+}
+
+promptRoutes.get('/', async (c) => {
+  const ctx = ctxOf(c);
+  const t = c.get('t');
+  const data = await loadTable(c, await tableSpec(c), '/callcenter/prompts', async (q) =>
+    promptListing(ctx, q),
+  );
+  return renderPage(c, { title: t('prompt.title') }, (pv) => (
+    <section class="panel">
+      <div class="panel-head">
+        <h1>{t('prompt.title')}</h1>
+        {can(ctx.actor, 'callcenter:edit') ? (
+          <a class="button primary" href="/callcenter/prompts/new">
+            {t('prompt.new')}
+          </a>
+        ) : null}
+      </div>
+      <p class="hint">{t('prompt.intro')}</p>
+      {can(ctx.actor, 'callcenter:edit') ? (
+        <form method="post" action="/callcenter/prompts/categories" class="inline-form" id="new-category">
+          <input type="hidden" name="_csrf" value={pv.csrf} />
+          <input
+            type="text"
+            name="name"
+            aria-label={t('prompt.category_name')}
+            placeholder={t('prompt.category_name')}
+          />
+          <button type="submit">{t('prompt.new_category')}</button>
+        </form>
+      ) : null}
+      <DataTable pv={pv} data={data} />
+    </section>
+  ));
+});
+
+promptRoutes.post('/categories', async (c) => {
+  const raw = await readForm(c);
+  return act(c, '/callcenter/prompts', () => createCategory(ctxOf(c), String(raw.name ?? '')), {
+    key: 'common.saved',
+    kind: 'ok',
+  });
+});
+
+async function formPage(c: C, state: FormState, editing: Prompt | null, status: 200 | 422 = 200) {
+  const ctx = ctxOf(c);
+  const t = c.get('t');
+  const categories = await listCategories(ctx.db);
+  const history = editing ? await promptHistory(ctx, editing.id) : [];
+  const title = editing ? t('prompt.edit') : t('prompt.new');
+  const fileError = state.errors.file;
+  return renderPage(c, { title, status }, (pv) => (
+    <>
+      <section class="panel">
+        <h1>{title}</h1>
+        <Form
+          pv={pv}
+          state={state}
+          action={editing ? `/callcenter/prompts/${editing.id}/edit` : '/callcenter/prompts/new'}
+          submit="common.save"
+          cancelHref="/callcenter/prompts"
+          multipart
+          id="prompt-form"
+        >
+          <div class="grid-2">
+            <TextField pv={pv} state={state} name="name" label="prompt.name" required />
+            <SelectField
+              pv={pv}
+              state={state}
+              name="categoryId"
+              label="prompt.category"
+              emptyLabel={t('common.none')}
+              options={categories.map((k) => ({ value: k.id, label: k.name }))}
+            />
+          </div>
+          <SelectField
+            pv={pv}
+            state={state}
+            name="kind"
+            label="prompt.kind"
+            options={['upload', 'tts'].map((k) => ({ value: k, label: t(kindLabel(k)) }))}
+          />
+          <fieldset class="kind-upload">
+            <legend>{t('prompt.kind.upload')}</legend>
+            <div class={fileError ? 'field has-error' : 'field'} data-field="file">
+              <label for="f-file">{t('prompt.file')}</label>
+              <input
+                id="f-file"
+                type="file"
+                name="file"
+                accept="audio/*,.mp3,.wav,.m4a,.aac,.ogg,.opus,.amr"
+              />
+              <small class="hint">{t(editing ? 'prompt.file_replace_hint' : 'prompt.file_hint')}</small>
+              {fileError ? <small class="field-error">{t(errorKey(fileError))}</small> : null}
+            </div>
+          </fieldset>
+          <fieldset class="kind-tts">
+            <legend>{t('prompt.kind.tts')}</legend>
+            <TextArea pv={pv} state={state} name="ttsText" label="prompt.tts_text" hint="prompt.tts_hint" />
+            <SelectField
+              pv={pv}
+              state={state}
+              name="ttsLanguage"
+              label="prompt.tts_language"
+              options={ttsLanguages.map((l) => ({ value: l, label: t(`prompt.lang.${l}` as MessageKey) }))}
+            />
+          </fieldset>
+        </Form>
+      </section>
+      {editing ? (
+        <section class="panel" id="prompt-versions">
+          <h2>{t('prompt.versions')}</h2>
+          <table class="plain">
+            <tbody>
+              {history.map((h) => (
+                <tr data-version={h.v.version}>
+                  <td>v{h.v.version}</td>
+                  <td>{t(kindLabel(h.v.kind))}</td>
+                  <td>{h.v.ttsText ?? h.v.sourceName}</td>
+                  <td>{seconds(h.v.durationMs)}</td>
+                  <td>
+                    {formatTime(h.v.createdAt, pv.locale)} · {h.by ?? ''}
+                  </td>
+                  <td>
+                    <PromptPlayer id={editing.id} version={h.v.version} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
+    </>
+  ));
+}
+
+/** Reads the multipart form: the fields, and the uploaded file when one was chosen. */
+async function promptForm(c: C) {
+  const raw = await readForm(c);
+  const file = raw.file;
+  const upload =
+    file instanceof File && file.size > 0
+      ? { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) }
+      : null;
+  const { file: _omit, ...values } = raw;
+  return { values, input: parsePromptInput(raw, upload) };
+}
+
+promptRoutes.get('/new', (c) => {
+  if (!can(ctxOf(c).actor, 'callcenter:edit')) throw new NotFoundError();
+  return formPage(c, emptyForm({ kind: 'upload', ttsLanguage: 'en' }), null);
+});
+
+promptRoutes.post('/new', async (c) => {
+  const { values, input } = await promptForm(c);
+  const result = await attempt(values, () => createPrompt(ctxOf(c), storeOf(c), input));
+  if (!result.ok) return formPage(c, result.state, null, 422);
+  return see(c, '/callcenter/prompts', { key: 'prompt.created', kind: 'ok' });
+});
+
+promptRoutes.get('/:id/edit', async (c) => {
+  const p = await getPrompt(ctxOf(c), idParam(c));
+  return formPage(
+    c,
+    emptyForm({
+      name: p.name,
+      categoryId: p.categoryId ?? '',
+      kind: p.kind,
+      ttsText: p.ttsText ?? '',
+      ttsLanguage: p.ttsLanguage ?? 'en',
+    }),
+    p,
+  );
+});
+
+promptRoutes.post('/:id/edit', async (c) => {
+  const p = await getPrompt(ctxOf(c), idParam(c));
+  const { values, input } = await promptForm(c);
+  const result = await attempt(values, () => updatePrompt(ctxOf(c), storeOf(c), p.id, input));
+  if (!result.ok) return formPage(c, result.state, p, 422);
+  return see(c, '/callcenter/prompts', { key: 'common.saved', kind: 'ok' });
+});
+
+promptRoutes.post('/:id/delete', async (c) => {
+  const id = idParam(c);
+  return act(c, '/callcenter/prompts', () => deletePrompt(ctxOf(c), storeOf(c), id), {
+    key: 'common.deleted',
+    kind: 'ok',
+  });
+});
+
+/** The prompt's sound (current version, or ?v=N) for the browser's player. */
+promptRoutes.on(['GET', 'HEAD'], '/:id/audio', async (c) => {
+  const p = await getPrompt(ctxOf(c), idParam(c));
+  const v = Number(c.req.query('v') ?? p.version);
+  if (!Number.isInteger(v) || v < 1 || v > p.version) throw new NotFoundError();
+  return serveFile(c, promptFile(storeOf(c), p.id, v, 'wav'), { type: 'audio/wav' });
+});
