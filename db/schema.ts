@@ -317,7 +317,8 @@ export type CallDisposition =
   | 'busy'
   | 'abandoned'
   | 'failed'
-  | 'refused';
+  | 'refused'
+  | 'ended_in_ivr';
 
 /** One row per call, rebuilt from call_events whenever an event of the call is appended. */
 export const callRecords = pgTable(

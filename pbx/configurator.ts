@@ -8,6 +8,7 @@ import type { Db } from '../db/client.ts';
 import { trunks } from '../db/schema.ts';
 import { blockedAddresses } from '../crm/telephony/sip-blocks.ts';
 import { renderPjsip } from './config/pjsip.ts';
+import { syncPrompts } from './prompt-sync.ts';
 import { staticConfig } from './config/static-files.ts';
 import { reloadTarget, writeConfigFiles } from './instance.ts';
 import type { PbxInstance } from './layout.ts';
@@ -21,6 +22,8 @@ export class PbxConfigurator {
     private readonly db: Db,
     private readonly instance: PbxInstance,
     private readonly ami: () => AmiClient | null,
+    /** The prompt library to copy into the instance (data/prompts), when there is one. */
+    private readonly promptLibrary: string | null = null,
   ) {}
 
   /** Writes the files only (before Asterisk starts). */
@@ -28,6 +31,7 @@ export class PbxConfigurator {
     const agents = await ensureAgentAccounts(this.db);
     const trunkList = await this.db.select().from(trunks).orderBy(trunks.id);
     const blocked = await blockedAddresses(this.db);
+    if (this.promptLibrary) syncPrompts(this.promptLibrary, this.instance);
     return writeConfigFiles(this.instance, {
       ...staticConfig(this.instance),
       'pjsip.conf': renderPjsip(this.instance, agents, trunkList, blocked),

@@ -24,6 +24,10 @@ import { AsteriskProcess, type PbxHealth } from './process.ts';
 import { defaultPbxRoot, provisionPbx } from './provision.ts';
 import { freeTcpPort } from './ports.ts';
 import { recordingStoreIn } from '../cti/calls/recorder.ts';
+import { ensureSystemPrompts } from '../cti/ivr/system-prompts.ts';
+import { loadRegions, type RegionTable, regionOf } from '../crm/ivr/regions.ts';
+import { promptStoreIn } from '../crm/prompts/prompts.ts';
+import { promptsDirInside } from './prompt-sync.ts';
 
 export interface PbxStatus {
   mode: Settings['pbx']['mode'];
@@ -52,6 +56,7 @@ export class PbxService {
   private error: string | null = null;
   private debounce: NodeJS.Timeout | null = null;
   private guard: SipGuard | null = null;
+  private readonly regions: RegionTable;
   /** Applies the configuration again when the next SIP block runs out. */
   private expiry: NodeJS.Timeout | null = null;
 
@@ -62,6 +67,7 @@ export class PbxService {
     private readonly log: (line: string) => void = (l) => console.log(`[pbx] ${l}`),
   ) {
     this.state = settings.pbx.mode === 'off' ? 'off' : 'starting';
+    this.regions = loadRegions(settings.dataDir);
     events.on('event', () => {
       this.scheduleApply();
     });
@@ -125,7 +131,9 @@ export class PbxService {
       app: 'callcenter',
     };
     prepareInstanceDirs(this.instance);
-    this.configurator = new PbxConfigurator(this.db, this.instance, () => this.amiClient);
+    const library = promptStoreIn(settings.dataDir, settings.prompts).dir;
+    await ensureSystemPrompts(library).catch((err: Error) => this.log(`system prompts: ${err.message}`));
+    this.configurator = new PbxConfigurator(this.db, this.instance, () => this.amiClient, library);
     await this.configurator.render();
     this.state = 'starting';
     this.process = new AsteriskProcess(this.instance, { restart: { minDelayMs: 1000, maxDelayMs: 30_000 } });
@@ -174,6 +182,12 @@ export class PbxService {
       ami: () => this.amiClient,
       app: 'callcenter',
       recordings: { ...spool, store: recordingStoreIn(this.settings.dataDir) },
+      prompts: {
+        inside: this.instance
+          ? promptsDirInside(this.instance)
+          : promptStoreIn(this.settings.dataDir, this.settings.prompts).dir,
+      },
+      regionOf: (n) => regionOf(this.regions, n),
     });
     await this.engine.start();
   }

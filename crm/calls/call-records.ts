@@ -44,6 +44,7 @@ export const callDispositions: readonly CallDisposition[] = [
   'abandoned',
   'failed',
   'refused',
+  'ended_in_ivr',
 ];
 
 const agent = aliasedTable(users, 'agent');

@@ -350,3 +350,9 @@ export async function promptHistory(ctx: Ctx, id: number) {
     .where(eq(promptVersions.promptId, id))
     .orderBy(sql`${promptVersions.version} desc`);
 }
+
+/** The current version of a prompt, or null when it no longer exists (for playback). */
+export async function promptVersion(db: Db, id: number): Promise<number | null> {
+  const [row] = await db.select({ version: prompts.version }).from(prompts).where(eq(prompts.id, id));
+  return row?.version ?? null;
+}

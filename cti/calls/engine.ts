@@ -39,6 +39,13 @@ import {
 } from './directory.ts';
 import type { CallEvent, CallEventBody, LegFailure, LegTarget } from './events.ts';
 import { CallLog, eventsOf } from './log.ts';
+import { listGroups } from '../../crm/ivr/agent-groups.ts';
+import { isBlacklisted } from '../../crm/ivr/blacklist.ts';
+import { hotlineOfNumber } from '../../crm/ivr/hotlines.ts';
+import { type Ivr, loadIvr } from '../../crm/ivr/ivrs.ts';
+import { promptFileBase, promptVersion } from '../../crm/prompts/prompts.ts';
+import { type IvrResult, IvrRun } from '../ivr/runner.ts';
+import { systemPromptBase } from '../ivr/system-prompts.ts';
 import { Recorder, type RecordingPaths } from './recorder.ts';
 
 type Role = 'caller' | 'callee' | 'originator';
@@ -66,13 +73,21 @@ interface ActiveCall {
   legs: Map<string, Leg>;
   bridgeId: string | null;
   /** Agents still to try when the current one does not answer (inbound direct route). */
-  next: { target: LegTarget; ringSeconds: number }[];
+  next: NextStep[];
   /** Click-to-call: the customer to dial once the agent's phone answers. */
   afterAgentAnswers: { target: LegTarget; callerId: string } | null;
   /** The caller ID the dialled phones see. */
   callerId: string;
   recording: boolean;
   ended: boolean;
+}
+
+/** One step of trying to reach someone: a phone, or several ringing at once (an agent group). */
+interface NextStep {
+  target: LegTarget;
+  ringSeconds: number;
+  /** More phones that ring together with `target`; the first to answer takes the call. */
+  alongside?: LegTarget[];
 }
 
 export interface CallEngineOptions {
@@ -85,6 +100,10 @@ export interface CallEngineOptions {
   log?: (line: string) => void;
   /** Ring time for internal and outbound calls (inbound uses the number's). */
   ringSeconds?: number;
+  /** Where prompt files are as Asterisk sees them (synced by pbx/prompt-sync.ts). */
+  prompts?: { inside: string };
+  /** The caller number's region (province and city) for the IVR and its log. */
+  regionOf?: (number: string) => string;
 }
 
 /** Refusals reported to the web (click-to-call) and written to the log. */
@@ -112,6 +131,8 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
   readonly recorder: Recorder;
   private readonly calls = new Map<string, ActiveCall>();
   private readonly byChannel = new Map<string, ActiveCall>();
+  /** Callers in an IVR, by their channel. */
+  private readonly ivrRuns = new Map<string, IvrRun>();
   /** The cause of a hangup request, kept until the channel is gone. */
   private readonly hangupCauses = new Map<string, { cause: number; tech: number | null }>();
   private readonly now: () => Date;
@@ -195,6 +216,12 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
         }
         return;
       }
+      case 'ChannelDtmfReceived':
+        this.ivrRuns.get(e.channel.id)?.onEvent(e);
+        return;
+      case 'PlaybackFinished':
+        for (const run of this.ivrRuns.values()) run.onEvent(e);
+        return;
       case 'ChannelHangupRequest':
         if (e.cause) this.hangupCauses.set(e.channel.id, { cause: e.cause, tech: e.tech_cause ?? null });
         return;
@@ -312,17 +339,112 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     if (!number?.enabled || number.trunkId !== trunk.id) return this.refuse(call, 'unknown_number', 404);
     const limit = this.limitReached(trunk, number, call);
     if (limit) return this.refuse(call, limit, 486);
-    for (const userId of [number.routeUserId, number.fallbackUserId]) {
-      if (userId === null) continue;
-      const agent = await agentById(this.options.db, userId);
+    const from = normaliseNumber(channel.caller.number);
+    const blacklisted = await isBlacklisted(this.options.db, from);
+    const hotline = await hotlineOfNumber(this.options.db, number.id);
+    if (hotline?.target === 'ivr' && hotline.ivrId !== null) {
+      const ivr = await loadIvr(this.options.db, hotline.ivrId);
+      if (ivr) return this.runIvr(call, channel, number, ivr, hotline.id, blacklisted);
+    }
+    if (blacklisted) return this.refuse(call, 'blacklisted', 403);
+    if (hotline?.target === 'group' && hotline.groupId !== null) {
+      const step = await this.groupStep(hotline.groupId);
+      if (step) call.next.push(step);
+    } else if (hotline?.target === 'agent' && hotline.userId !== null) {
+      const agent = await agentById(this.options.db, hotline.userId);
       if (agent)
         call.next.push({
-          target: { kind: 'agent', userId, endpoint: agent.endpoint },
+          target: { kind: 'agent', userId: agent.userId, endpoint: agent.endpoint },
           ringSeconds: number.ringSeconds,
         });
+    } else {
+      for (const userId of [number.routeUserId, number.fallbackUserId]) {
+        if (userId === null) continue;
+        const agent = await agentById(this.options.db, userId);
+        if (agent)
+          call.next.push({
+            target: { kind: 'agent', userId, endpoint: agent.endpoint },
+            ringSeconds: number.ringSeconds,
+          });
+      }
     }
     if (call.next.length === 0) return this.refuse(call, 'no_route', 480);
     await this.options.ari.call('channels.ring', { channelId: channel.id });
+    await this.dialNext(call);
+  }
+
+  /** All members of an agent group with a phone, ringing at once (until the ACD brings strategies). */
+  private async groupStep(groupId: number): Promise<NextStep | null> {
+    const group = (await listGroups(this.options.db)).find((g) => g.id === groupId);
+    if (!group) return null;
+    const targets: LegTarget[] = [];
+    for (const userId of group.memberIds) {
+      const agent = await agentById(this.options.db, userId);
+      if (agent) targets.push({ kind: 'agent', userId, endpoint: agent.endpoint });
+    }
+    const [first, ...rest] = targets;
+    return first ? { target: first, alongside: rest, ringSeconds: group.ringSeconds } : null;
+  }
+
+  /** Takes the caller through an IVR, then does what it decided. */
+  private async runIvr(
+    call: ActiveCall,
+    channel: Channel,
+    number: PhoneNumber,
+    ivr: Ivr,
+    hotlineId: number,
+    blacklisted: boolean,
+  ) {
+    const promptsInside = this.options.prompts?.inside ?? '';
+    const run = new IvrRun({
+      ari: this.options.ari,
+      channelId: channel.id,
+      ivr,
+      hotlineId,
+      caller: {
+        number: call.callerId,
+        region: this.options.regionOf?.(call.callerId) ?? '',
+        vip: false,
+        blacklisted,
+      },
+      promptUri: async (promptId) => {
+        const version = await promptVersion(this.options.db, promptId);
+        return version === null ? null : `sound:${promptsInside}/${promptFileBase(promptId, version)}`;
+      },
+      systemUri: (name) => `sound:${promptsInside}/${systemPromptBase(ivr.language, name)}`,
+      log: (event) => this.append(call, event),
+      now: this.now,
+    });
+    this.ivrRuns.set(channel.id, run);
+    let result: IvrResult;
+    try {
+      result = await run.run();
+    } finally {
+      this.ivrRuns.delete(channel.id);
+    }
+    if (call.ended || result.kind === 'gone') return;
+    if (result.kind === 'hangup') return this.endCall(call, 'system', 16, null);
+    const { action } = result;
+    if (action.type === 'group') {
+      const step = await this.groupStep(action.groupId);
+      if (step) call.next.push(step);
+    } else if (action.type === 'agent') {
+      const agent = await agentById(this.options.db, action.userId);
+      if (agent)
+        call.next.push({
+          target: { kind: 'agent', userId: agent.userId, endpoint: agent.endpoint },
+          ringSeconds: number.ringSeconds,
+        });
+    } else {
+      // Transfer to an outside number through the hotline's trunk, showing the hotline number.
+      call.callerId = number.number;
+      call.next.push({
+        target: { kind: 'external', number: action.number, trunkId: number.trunkId },
+        ringSeconds: this.ringSeconds,
+      });
+    }
+    if (call.next.length === 0) return this.endCall(call, 'system', 16, null);
+    await this.options.ari.call('channels.ring', { channelId: channel.id }).catch(() => {});
     await this.dialNext(call);
   }
 
@@ -456,11 +578,23 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     return call.id;
   }
 
-  /** Dials the next target of the call; when none is left, ends the call. */
+  /** Dials the next step of the call (one phone, or a group's phones at once); when none is left, ends the call. */
   private async dialNext(call: ActiveCall, role: Role = 'callee'): Promise<void> {
     const next = call.next.shift();
     if (!next) return this.endCall(call, 'system', null, null);
-    const { target } = next;
+    const targets = [next.target, ...(next.alongside ?? [])];
+    let dialled = 0;
+    for (const target of targets) if (await this.dialLeg(call, target, next.ringSeconds, role)) dialled++;
+    if (dialled === 0 && !call.ended) return this.dialNext(call, role);
+  }
+
+  /** Creates and dials one leg; false when it could not even be created. */
+  private async dialLeg(
+    call: ActiveCall,
+    target: LegTarget,
+    ringSeconds: number,
+    role: Role,
+  ): Promise<boolean> {
     const endpoint =
       target.kind === 'agent'
         ? `PJSIP/${target.endpoint}`
@@ -488,7 +622,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
         type: 'leg.failed',
         data: { leg: '', failure: 'unavailable', q850Cause: null, sipCode: null },
       });
-      return this.dialNext(call, role);
+      return false;
     }
     const leg: Leg = {
       channel: channel.id,
@@ -510,7 +644,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       if (leg.answered || call.ended) return;
       leg.endedByUs = 'no_answer';
       void this.hangup(leg.channel, 'no_answer');
-    }, next.ringSeconds * 1000);
+    }, ringSeconds * 1000);
     try {
       // Dialling "from" the caller's channel would copy its caller ID; only an agent's phone may see the customer's.
       const from = role === 'callee' && target.kind === 'agent' ? (call.caller ?? undefined) : undefined;
@@ -520,6 +654,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       leg.endedByUs = 'unavailable';
       await this.hangup(channel.id, 'normal');
     }
+    return true;
   }
 
   private async onLegAnswered(call: ActiveCall, leg: Leg) {
@@ -599,7 +734,10 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     if (!leg || call.ended) return;
     call.legs.delete(leg.channel);
     if (leg.timer) clearTimeout(leg.timer);
-    if (leg.role === 'caller') return this.endCall(call, 'caller', cause, sipCode);
+    if (leg.role === 'caller') {
+      this.ivrRuns.get(channelId)?.abort();
+      return this.endCall(call, 'caller', cause, sipCode);
+    }
     if (leg.answered) return this.endCall(call, 'callee', cause, sipCode);
     const failure: LegFailure = leg.endedByUs ?? failureOf(cause);
     this.say(

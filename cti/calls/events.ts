@@ -3,6 +3,7 @@
  * records and every statistic are projections of these events.
  */
 import type { CallDirection } from '../../db/schema.ts';
+import type { IvrAction } from '../ivr/tree.ts';
 
 /** Who a leg rings: an agent's phone, or a number through a trunk. */
 export type LegTarget =
@@ -51,7 +52,32 @@ export type CallEventBody =
   | { type: 'recording.stored'; data: { file: string; seconds: number; parties: string[] } }
   /** The retention period ran out and the files were deleted. */
   | { type: 'recording.purged'; data: { file: string; retentionDays: number } }
-  | { type: 'cti.resumed'; data: { channels: string[] } };
+  | { type: 'cti.resumed'; data: { channels: string[] } }
+  // ── IVR (cti/ivr/runner.ts) ──
+  | {
+      type: 'ivr.entered';
+      data: { ivrId: number; name: string; hotlineId: number | null; from: string; region: string };
+    }
+  | { type: 'ivr.off_hours'; data: { reason: string; exception?: string } }
+  | { type: 'ivr.rule'; data: { index: number } }
+  | { type: 'ivr.menu'; data: { menu: string; name: string } }
+  | { type: 'ivr.key'; data: { menu: string; key: string } }
+  | { type: 'ivr.invalid'; data: { menu: string; key: string } }
+  | { type: 'ivr.silence'; data: { menu: string; repeat: number } }
+  | { type: 'ivr.collected'; data: { variable: string; value: string } }
+  | { type: 'ivr.left'; data: { outcome: IvrOutcome; action?: IvrAction } };
+
+/** How a caller left the IVR (the reception log's final action). */
+export type IvrOutcome =
+  | 'group'
+  | 'agent'
+  | 'transfer'
+  | 'hangup'
+  | 'play_hangup'
+  | 'blacklisted'
+  | 'off_hours'
+  | 'timeout'
+  | 'caller_hung_up';
 
 export type CallEventType = CallEventBody['type'];
 export type CallEvent = CallEventBody & { at: Date };

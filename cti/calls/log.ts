@@ -4,7 +4,8 @@
  */
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { callEvents, callRecords } from '../../db/schema.ts';
+import { callEvents, callRecords, ivrSessions } from '../../db/schema.ts';
+import { projectIvrSession } from '../ivr/reception.ts';
 import type { CallEvent, CallEventBody } from './events.ts';
 import { projectCallRecord } from './projection.ts';
 
@@ -37,6 +38,15 @@ export class CallLog {
           .insert(callRecords)
           .values(record)
           .onConflictDoUpdate({ target: callRecords.callId, set: record });
+      const session =
+        event.type.startsWith('ivr.') || event.type === 'call.ended'
+          ? projectIvrSession(callId, events)
+          : null;
+      if (session)
+        await tx
+          .insert(ivrSessions)
+          .values(session)
+          .onConflictDoUpdate({ target: ivrSessions.callId, set: session });
     });
   }
 

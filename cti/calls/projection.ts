@@ -5,7 +5,9 @@
  * Definitions: ring time runs from the first leg starting to ring until it is answered (or the
  * call ends); talk time from the answer to the end. A call nobody answered is `busy` or
  * `no_answer` from the last dial attempt, `abandoned` when the caller hung up first, `refused`
- * when the system turned it away (with the reason), otherwise `failed`.
+ * when the system turned it away (with the reason), `ended_in_ivr` when the IVR finished it without
+ * ringing anyone (the reason is the IVR's outcome), otherwise `failed`. A caller hanging up in
+ * the IVR is `abandoned` with the reason `in_ivr`.
  */
 import type { callRecords } from '../../db/schema.ts';
 import type { CallEvent } from './events.ts';
@@ -43,6 +45,7 @@ export function projectCallRecord(callId: string, events: readonly CallEvent[]):
   let firstDial: Date | null = null;
   let lastFailure: string | null = null;
   let originatorFailure: string | null = null;
+  let ivrOutcome: string | null = null;
   for (const e of events) {
     // The agent's own phone ringing first (click-to-call) is not the call being answered.
     if ((e.type === 'leg.dialing' || e.type === 'leg.answered') && e.data.originator) continue;
@@ -86,6 +89,9 @@ export function projectCallRecord(callId: string, events: readonly CallEvent[]):
         record.recording = e.data.file;
         record.recordingSeconds = e.data.seconds;
         break;
+      case 'ivr.left':
+        ivrOutcome = e.data.outcome;
+        break;
       case 'recording.purged':
         record.recording = null;
         record.recordingSeconds = null;
@@ -99,8 +105,14 @@ export function projectCallRecord(callId: string, events: readonly CallEvent[]):
   if (record.answeredAt && end) record.talkSeconds = seconds(record.answeredAt, end);
   if (record.disposition !== 'refused' && end) {
     if (record.answeredAt) record.disposition = 'answered';
-    else if (record.hangupBy === 'caller') record.disposition = 'abandoned';
-    else if (lastFailure === 'busy') record.disposition = 'busy';
+    else if (record.hangupBy === 'caller') {
+      record.disposition = 'abandoned';
+      if (ivrOutcome === 'caller_hung_up') record.reason = 'in_ivr';
+    } else if (ivrOutcome && !firstDial) {
+      // The IVR ended the call itself (information line, blacklist, off hours, silence).
+      record.disposition = 'ended_in_ivr';
+      record.reason = ivrOutcome;
+    } else if (lastFailure === 'busy') record.disposition = 'busy';
     else if (lastFailure === 'no_answer') record.disposition = 'no_answer';
     else record.disposition = 'failed';
     if (record.disposition === 'failed') record.reason = originatorFailure ?? lastFailure;

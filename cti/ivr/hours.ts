@@ -3,7 +3,7 @@
  * exceptions — holidays (closed all day) and special working days (open in their own ranges).
  * Ranges of one day must not overlap. No weekly ranges at all means always open.
  */
-import type { IvrAction } from './tree.ts';
+import { type IvrAction, parseAction } from './tree.ts';
 
 export interface TimeRange {
   from: string;
@@ -140,4 +140,41 @@ export function serviceState(
 
 export function alwaysOpen(timeZone = 'Asia/Shanghai'): ServiceHours {
   return { timeZone, weekly: [], exceptions: [], offHoursPromptId: null, offHoursAction: { type: 'hangup' } };
+}
+
+/** Reads service hours sent by the editor (untrusted JSON), or null when they are not that shape. */
+export function parseHours(json: unknown): ServiceHours | null {
+  if (typeof json !== 'object' || json === null) return null;
+  const h = json as Record<string, unknown>;
+  const ranges = (v: unknown): TimeRange[] | null =>
+    Array.isArray(v) && v.every((r) => typeof r === 'object' && r !== null)
+      ? v.map((r) => ({ from: String((r as TimeRange).from ?? ''), to: String((r as TimeRange).to ?? '') }))
+      : null;
+  const weekly = Array.isArray(h.weekly)
+    ? h.weekly.map((r) => ({
+        day: Number((r as WeeklyRange).day),
+        from: String((r as WeeklyRange).from ?? ''),
+        to: String((r as WeeklyRange).to ?? ''),
+      }))
+    : [];
+  const exceptions: HoursException[] = [];
+  for (const e of Array.isArray(h.exceptions) ? h.exceptions : []) {
+    const r = ranges((e as HoursException).ranges ?? []);
+    if (!r) return null;
+    exceptions.push({
+      date: String((e as HoursException).date ?? ''),
+      name: String((e as HoursException).name ?? '').slice(0, 60),
+      ranges: r,
+    });
+  }
+  const action = parseAction(h.offHoursAction ?? { type: 'hangup' });
+  if (!action) return null;
+  const prompt = Number(h.offHoursPromptId);
+  return {
+    timeZone: String(h.timeZone ?? 'Asia/Shanghai'),
+    weekly,
+    exceptions,
+    offHoursPromptId: Number.isSafeInteger(prompt) && prompt > 0 ? prompt : null,
+    offHoursAction: action,
+  };
 }

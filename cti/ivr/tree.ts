@@ -19,8 +19,8 @@ export type IvrAction =
   | { type: 'transfer'; number: string }
   | { type: 'play_hangup'; promptId: number }
   | { type: 'hangup' }
-  /** Collects digits into a variable (e.g. an order number), then does `then`. */
-  | { type: 'collect'; variable: string; promptId: number | null; maxDigits: number; then: IvrAction };
+  /** Collects digits into a variable (e.g. an order number), then does `next`. */
+  | { type: 'collect'; variable: string; promptId: number | null; maxDigits: number; next: IvrAction };
 
 export type IvrActionType = IvrAction['type'];
 
@@ -92,7 +92,7 @@ function ends(action: IvrAction): boolean {
     case 'hangup':
       return true;
     case 'collect':
-      return ends(action.then);
+      return ends(action.next);
     default:
       return false;
   }
@@ -100,7 +100,7 @@ function ends(action: IvrAction): boolean {
 
 function menuTarget(action: IvrAction): string | null {
   if (action.type === 'menu') return action.menu;
-  if (action.type === 'collect') return menuTarget(action.then);
+  if (action.type === 'collect') return menuTarget(action.next);
   return null;
 }
 
@@ -136,8 +136,8 @@ function checkAction(
       if (!Number.isInteger(action.maxDigits) || action.maxDigits < 1 || action.maxDigits > 30)
         at('bad_digits');
       if (action.promptId !== null && !ids.prompts.has(action.promptId)) at('unknown_prompt');
-      if (action.then.type === 'collect') at('bad_variable');
-      else checkAction(action.then, menu, key, ids, out);
+      if (action.next.type === 'collect') at('bad_variable');
+      else checkAction(action.next, menu, key, ids, out);
       break;
     default:
       break;
@@ -233,7 +233,7 @@ export function promptsOf(tree: IvrTree): number[] {
     if (a.type === 'play_hangup') ids.add(a.promptId);
     if (a.type === 'collect') {
       if (a.promptId !== null) ids.add(a.promptId);
-      fromAction(a.then);
+      fromAction(a.next);
     }
   };
   for (const m of tree.menus) {
@@ -259,4 +259,91 @@ export function starterTree(): IvrTree {
     invalidPromptId: null,
     blacklistPromptId: null,
   };
+}
+
+/** Reads a tree sent by the editor (untrusted JSON) into the IvrTree shape, or null when it is not one. */
+export function parseTree(json: unknown): IvrTree | null {
+  if (!isObject(json) || typeof json.root !== 'string' || !Array.isArray(json.menus)) return null;
+  const menus: IvrMenu[] = [];
+  for (const m of json.menus) {
+    if (!isObject(m) || typeof m.id !== 'string' || !Array.isArray(m.options)) return null;
+    const options: IvrOption[] = [];
+    for (const o of m.options) {
+      const action = isObject(o) ? parseAction(o.action) : null;
+      if (!isObject(o) || typeof o.key !== 'string' || !action) return null;
+      options.push({ key: o.key as IvrKey, action });
+    }
+    menus.push({
+      id: m.id.slice(0, 40),
+      name: String(m.name ?? m.id).slice(0, 80),
+      promptId: optId(m.promptId),
+      options,
+    });
+  }
+  const rules: CallerRule[] = [];
+  for (const r of Array.isArray(json.rules) ? json.rules : []) {
+    const action = isObject(r) ? parseAction(r.action) : null;
+    if (!isObject(r) || !action) return null;
+    rules.push({
+      ...(typeof r.prefix === 'string' && r.prefix !== '' ? { prefix: r.prefix } : {}),
+      ...(typeof r.region === 'string' && r.region !== '' ? { region: r.region } : {}),
+      ...(typeof r.vip === 'boolean' ? { vip: r.vip } : {}),
+      action,
+    });
+  }
+  return {
+    root: json.root,
+    menus,
+    rules,
+    silenceSeconds: Number(json.silenceSeconds ?? 5),
+    silenceRepeats: Number(json.silenceRepeats ?? 2),
+    digitTimeoutSeconds: Number(json.digitTimeoutSeconds ?? 3),
+    invalidPromptId: optId(json.invalidPromptId),
+    blacklistPromptId: optId(json.blacklistPromptId),
+  };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function optId(v: unknown): number | null {
+  const n = Number(v);
+  return v === null || v === undefined || v === '' || !Number.isSafeInteger(n) || n <= 0 ? null : n;
+}
+
+export function parseAction(v: unknown): IvrAction | null {
+  if (!isObject(v)) return null;
+  const id = (x: unknown) => optId(x) ?? 0;
+  switch (v.type) {
+    case 'menu':
+      return typeof v.menu === 'string' ? { type: 'menu', menu: v.menu } : null;
+    case 'group':
+      return { type: 'group', groupId: id(v.groupId) };
+    case 'agent':
+      return { type: 'agent', userId: id(v.userId) };
+    case 'replay':
+    case 'back':
+    case 'main':
+    case 'hangup':
+      return { type: v.type };
+    case 'transfer':
+      return { type: 'transfer', number: String(v.number ?? '').replace(/[\s-]/g, '') };
+    case 'play_hangup':
+      return { type: 'play_hangup', promptId: id(v.promptId) };
+    case 'collect': {
+      const next = parseAction(v.next);
+      return next
+        ? {
+            type: 'collect',
+            variable: String(v.variable ?? ''),
+            promptId: optId(v.promptId),
+            maxDigits: Number(v.maxDigits ?? 0),
+            next,
+          }
+        : null;
+    }
+    default:
+      return null;
+  }
 }

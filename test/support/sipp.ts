@@ -305,3 +305,79 @@ ${reply('200 OK', '      [last_Contact:];expires=300\n')}  <label id="end"/>
 `,
   );
 }
+
+/** What an IVR caller does after the call is answered. */
+export type CallerStep =
+  | { pause: number }
+  /** A key sent as SIP INFO (application/dtmf-relay). */
+  | { info: string }
+  /** A key sent in the media as RFC 4733 telephone-event (SIPp's shipped pcap). */
+  | { rfc2833: string };
+
+const sdpWithEvents = `      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 8 101
+      a=rtpmap:8 PCMA/8000
+      a=rtpmap:101 telephone-event/8000
+      a=fmtp:101 0-15
+`;
+
+const pcapName = (key: string) => (key === '#' ? 'pound' : key === '*' ? 'star' : key);
+
+/**
+ * A caller into an IVR: is answered, does `steps` (pauses, keys by SIP INFO or RFC 4733), then
+ * either hangs up itself or waits for the system to hang up (`until: 'bye'`).
+ */
+export function ivrCaller(steps: CallerStep[], until: 'hangup' | 'bye'): string {
+  let cseq = 1;
+  const body = steps
+    .map((step) => {
+      if ('pause' in step) return `  <pause milliseconds="${step.pause}"/>\n`;
+      if ('rfc2833' in step)
+        return `  <nop><action><exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_${pcapName(step.rfc2833)}.pcap"/></action></nop>\n  <pause milliseconds="400"/>\n`;
+      cseq++;
+      return `  <send retrans="500">
+    <![CDATA[
+      INFO sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Caller" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: ${cseq} INFO
+      Max-Forwards: 70
+      Content-Type: application/dtmf-relay
+      Content-Length: [len]
+
+      Signal=${step.info}
+      Duration=160
+    ]]>
+  </send>
+  <recv response="200"/>
+`;
+    })
+    .join('');
+  const end =
+    until === 'hangup'
+      ? `${request('BYE', cseq + 1, { retrans: true })}  <recv response="200" crlf="true"/>\n`
+      : `  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+    ]]>
+  </send>
+`;
+  return wrap(
+    'IVR caller',
+    `${invite.replace(sdp, sdpWithEvents)}  <recv response="200" rtd="true"/>
+${ack}${body}${end}`,
+  );
+}

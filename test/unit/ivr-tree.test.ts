@@ -47,7 +47,7 @@ test('a three-level tree with every kind of action is valid', () => {
             variable: 'order_no',
             promptId: 3,
             maxDigits: 8,
-            then: { type: 'agent', userId: 20 },
+            next: { type: 'agent', userId: 20 },
           },
         },
         { key: '#', action: { type: 'main' } },

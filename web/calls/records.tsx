@@ -234,6 +234,24 @@ function describe(pv: PageView, e: CallEvent, detail: CallDetail): string {
       return t('timeline.recording_purged', { days: e.data.retentionDays });
     case 'cti.resumed':
       return t('timeline.resumed');
+    case 'ivr.entered':
+      return t('timeline.ivr_entered', { name: e.data.name });
+    case 'ivr.off_hours':
+      return t('timeline.ivr_off_hours', { exception: e.data.exception ?? '' });
+    case 'ivr.rule':
+      return t('timeline.ivr_rule', { index: e.data.index + 1 });
+    case 'ivr.menu':
+      return t('timeline.ivr_menu', { name: e.data.name });
+    case 'ivr.key':
+      return t('timeline.ivr_key', { key: e.data.key });
+    case 'ivr.invalid':
+      return t('timeline.ivr_invalid', { key: e.data.key });
+    case 'ivr.silence':
+      return t('timeline.ivr_silence', { repeat: e.data.repeat });
+    case 'ivr.collected':
+      return t('timeline.ivr_collected', { variable: e.data.variable, value: e.data.value });
+    case 'ivr.left':
+      return t('timeline.ivr_left', { outcome: t(`ivr.outcome.${e.data.outcome}` as MessageKey) });
   }
 }
 
