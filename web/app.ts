@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { DomainError, ForbiddenError, NotFoundError } from '../crm/shared/errors.ts';
 import { authRoutes } from './auth/routes.tsx';
+import { ivrRoutes } from './callcenter/ivrs.tsx';
 import { numberRoutes } from './callcenter/numbers.tsx';
 import { callRoutes } from './calls/records.tsx';
 import { pbxRoutes } from './callcenter/pbx.tsx';
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/callcenter/trunks', trunkRoutes);
   app.route('/callcenter/numbers', numberRoutes);
   app.route('/callcenter/prompts', promptRoutes);
+  app.route('/callcenter/ivrs', ivrRoutes);
   app.route('/calls', callRoutes);
   app.route('/system/departments', departmentRoutes);
   app.route('/system/roles', roleRoutes);

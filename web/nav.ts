@@ -33,6 +33,7 @@ export const navigation: readonly NavArea[] = [
       { label: 'nav.trunks', href: '/callcenter/trunks', permission: 'callcenter:view' },
       { label: 'nav.numbers', href: '/callcenter/numbers', permission: 'callcenter:view' },
       { label: 'nav.prompts', href: '/callcenter/prompts', permission: 'callcenter:view' },
+      { label: 'nav.ivrs', href: '/callcenter/ivrs', permission: 'callcenter:view' },
     ],
   },
   {

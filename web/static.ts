@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import type { AppEnv } from './env.ts';
+import { widgetBundle } from './widget-bundle.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -25,6 +26,14 @@ const assets: Record<string, { path: string; type: string }> = {
 const cache = new Map<string, Buffer>();
 
 export const staticRoutes = new Hono<AppEnv>();
+staticRoutes.get('/widgets/:file{[a-z0-9-]+\\.js}', async (c) => {
+  const bundle = widgetBundle(c.req.param('file').replace(/\.js$/, ''));
+  if (!bundle) return c.notFound();
+  c.header('Content-Type', 'text/javascript; charset=utf-8');
+  c.header('Cache-Control', 'public, max-age=300');
+  return c.body(await bundle);
+});
+
 staticRoutes.get('/*', (c) => {
   const name = c.req.path.replace(/^\/static\//, '');
   const asset = assets[name];
