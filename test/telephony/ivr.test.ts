@@ -36,6 +36,9 @@ import { Phone } from '../support/baresip.ts';
 import { freeUdpPort } from '../support/pbx.ts';
 import { type CallerStep, ivrCaller, runSipp } from '../support/sipp.ts';
 import { type TelephonySetup, telephonySetup } from '../support/telephony.ts';
+import { WebClient } from '../support/client.ts';
+import { password } from '../support/fixtures.ts';
+import { startApp } from '../support/server.ts';
 
 const test = suite('IVR');
 let setup: TelephonySetup;
@@ -318,6 +321,27 @@ test('a key that is not an option plays the invalid-key prompt and the menu agai
   const again = events.find((e) => e.type === 'ivr.menu' && e.id > invalid.id)!;
   const gap = again.at.getTime() - invalid.at.getTime();
   assert.ok(gap >= 1400, `the 1.5 s invalid-key prompt played before the menu again (${gap} ms)`);
+});
+
+test('the IVR reception log page lists each call with region, keys and result, filterable', async () => {
+  const app = await startApp(setup.db.db);
+  try {
+    const web = new WebClient(app.url);
+    await web.login('admin', password);
+    const all = await web.get('/calls/ivr');
+    assert.is(all.status, 200);
+    const shanghai = await web.get('/calls/ivr?f_q=02150001234');
+    assert.match(shanghai.text, '1 → 2 → 1');
+    assert.match(shanghai.text, '上海');
+    assert.match(shanghai.text, 'to an agent');
+    const blocked = await web.get('/calls/ivr?f_outcome=blacklisted');
+    assert.match(blocked.text, '13700137000');
+    assert.not.match(blocked.text, '02150001234');
+    const csv = await web.get('/calls/ivr/export.csv?f_outcome=off_hours');
+    assert.is(csv.text.trim().split('\r\n').length, 4, 'header and three off-hours calls');
+  } finally {
+    await app.close();
+  }
 });
 
 test.run();

@@ -1,0 +1,139 @@
+/** Agent groups (客服组): name, ring time and members; used by hotlines and IVR keys. */
+import { Hono } from 'hono';
+import { can } from '../../crm/access/actor.ts';
+import {
+  type AgentGroup,
+  createGroup,
+  deleteGroup,
+  getGroup,
+  listGroups,
+  parseGroupInput,
+  updateGroup,
+} from '../../crm/ivr/agent-groups.ts';
+import { employeeChoices } from '../../crm/org/employees.ts';
+import { arrayListing } from '../../crm/shared/list-query.ts';
+import { type AppEnv, type C, ctxOf } from '../env.ts';
+import { act, attempt } from '../forms.ts';
+import { idParam, readForm, see } from '../http.ts';
+import { DataTable, loadTable, type TableSpec } from '../table.tsx';
+import { CheckboxGroup, emptyForm, Form, type FormState, PostButton, TextField } from '../views/form.tsx';
+import { renderPage } from '../views/page.tsx';
+
+export const groupRoutes = new Hono<AppEnv>();
+
+const table: TableSpec<AgentGroup> = {
+  id: 'groups',
+  filters: [{ key: 'q', label: 'common.search', kind: 'text' }],
+  columns: [
+    {
+      key: 'name',
+      label: 'group.name',
+      cell: (r, pv) =>
+        pv.actor && can(pv.actor, 'callcenter:edit') ? (
+          <a href={`/callcenter/groups/${r.id}/edit`}>{r.name}</a>
+        ) : (
+          r.name
+        ),
+      csv: (r) => r.name,
+    },
+    { key: 'members', label: 'group.members', cell: (r) => r.memberNames },
+    { key: 'ring', label: 'group.ring_seconds', cell: (r) => r.ringSeconds },
+  ],
+  rowActions: (r, pv) =>
+    pv.actor && can(pv.actor, 'callcenter:edit') ? (
+      <PostButton
+        pv={pv}
+        action={`/callcenter/groups/${r.id}/delete`}
+        label="common.delete"
+        confirm={pv.t('common.confirm_delete', { name: r.name })}
+        danger
+      />
+    ) : null,
+};
+
+groupRoutes.get('/', async (c) => {
+  const ctx = ctxOf(c);
+  const t = c.get('t');
+  const data = await loadTable(c, table, '/callcenter/groups', async (q) => {
+    const needle = (q.filters.q ?? '').toLowerCase();
+    return arrayListing((await listGroups(ctx.db)).filter((g) => g.name.toLowerCase().includes(needle)));
+  });
+  return renderPage(c, { title: t('group.title') }, (pv) => (
+    <section class="panel">
+      <div class="panel-head">
+        <h1>{t('group.title')}</h1>
+        {can(ctx.actor, 'callcenter:edit') ? (
+          <a class="button primary" href="/callcenter/groups/new">
+            {t('group.new')}
+          </a>
+        ) : null}
+      </div>
+      <p class="hint">{t('group.intro')}</p>
+      <DataTable pv={pv} data={data} />
+    </section>
+  ));
+});
+
+async function formPage(c: C, state: FormState, editing: AgentGroup | null, status: 200 | 422 = 200) {
+  const ctx = ctxOf(c);
+  const t = c.get('t');
+  const people = await employeeChoices(ctx, 'callcenter:view');
+  const title = editing ? t('group.edit') : t('group.new');
+  return renderPage(c, { title, status }, (pv) => (
+    <section class="panel">
+      <h1>{title}</h1>
+      <Form
+        pv={pv}
+        state={state}
+        action={editing ? `/callcenter/groups/${editing.id}/edit` : '/callcenter/groups/new'}
+        submit="common.save"
+        cancelHref="/callcenter/groups"
+        id="group-form"
+      >
+        <div class="grid-2">
+          <TextField pv={pv} state={state} name="name" label="group.name" required />
+          <TextField pv={pv} state={state} name="ringSeconds" label="group.ring_seconds" />
+        </div>
+        <CheckboxGroup
+          pv={pv}
+          state={state}
+          name="memberIds"
+          label="group.members"
+          columns
+          options={people.map((p) => ({ value: p.id, label: p.name }))}
+        />
+      </Form>
+    </section>
+  ));
+}
+
+groupRoutes.get('/new', (c) => formPage(c, emptyForm({ ringSeconds: '30' }), null));
+
+groupRoutes.post('/new', async (c) => {
+  const raw = await readForm(c);
+  const result = await attempt(raw, () => createGroup(ctxOf(c), parseGroupInput(raw)));
+  if (!result.ok) return formPage(c, result.state, null, 422);
+  return see(c, '/callcenter/groups', { key: 'common.saved', kind: 'ok' });
+});
+
+groupRoutes.get('/:id/edit', async (c) => {
+  const g = await getGroup(ctxOf(c), idParam(c));
+  return formPage(
+    c,
+    emptyForm({ name: g.name, ringSeconds: g.ringSeconds, memberIds: g.memberIds.map(String) }),
+    g,
+  );
+});
+
+groupRoutes.post('/:id/edit', async (c) => {
+  const g = await getGroup(ctxOf(c), idParam(c));
+  const raw = await readForm(c);
+  const result = await attempt(raw, () => updateGroup(ctxOf(c), g.id, parseGroupInput(raw)));
+  if (!result.ok) return formPage(c, result.state, g, 422);
+  return see(c, '/callcenter/groups', { key: 'common.saved', kind: 'ok' });
+});
+
+groupRoutes.post('/:id/delete', async (c) => {
+  const id = idParam(c);
+  return act(c, '/callcenter/groups', () => deleteGroup(ctxOf(c), id), { key: 'common.deleted', kind: 'ok' });
+});

@@ -1,0 +1,203 @@
+/** Hotlines (热线号码): which IVR, agent group or agent a number's calls go to; with a test-call hint. */
+import { Hono } from 'hono';
+import { can } from '../../crm/access/actor.ts';
+import { listGroups } from '../../crm/ivr/agent-groups.ts';
+import {
+  createHotline,
+  deleteHotline,
+  getHotline,
+  type Hotline,
+  hotlineTargets,
+  listHotlines,
+  parseHotlineInput,
+  updateHotline,
+} from '../../crm/ivr/hotlines.ts';
+import { listIvrs } from '../../crm/ivr/ivrs.ts';
+import { employeeChoices } from '../../crm/org/employees.ts';
+import { arrayListing, listQuery } from '../../crm/shared/list-query.ts';
+import { numberListing } from '../../crm/telephony/lines.ts';
+import { type AppEnv, type C, ctxOf } from '../env.ts';
+import { act, attempt } from '../forms.ts';
+import { idParam, readForm, see } from '../http.ts';
+import type { MessageKey } from '../i18n/index.ts';
+import { DataTable, loadTable, type TableSpec } from '../table.tsx';
+import { emptyForm, Form, type FormState, PostButton, SelectField, TextField } from '../views/form.tsx';
+import { renderPage } from '../views/page.tsx';
+
+export const hotlineRoutes = new Hono<AppEnv>();
+
+type Row = Awaited<ReturnType<typeof listHotlines>>[number];
+const targetLabel = (t: string) => `hotline.target.${t}` as MessageKey;
+
+const table: TableSpec<Row> = {
+  id: 'hotlines',
+  filters: [{ key: 'q', label: 'common.search', kind: 'text' }],
+  columns: [
+    {
+      key: 'name',
+      label: 'hotline.name',
+      cell: (r, pv) =>
+        pv.actor && can(pv.actor, 'callcenter:edit') ? (
+          <a href={`/callcenter/hotlines/${r.h.id}/edit`}>{r.h.name}</a>
+        ) : (
+          r.h.name
+        ),
+      csv: (r) => r.h.name,
+    },
+    { key: 'number', label: 'hotline.number', cell: (r) => r.number },
+    {
+      key: 'target',
+      label: 'hotline.target',
+      cell: (r, pv) => `${pv.t(targetLabel(r.h.target))}: ${r.ivrName ?? r.groupName ?? r.userName ?? ''}`,
+    },
+    {
+      key: 'test',
+      label: 'hotline.test_call',
+      cell: (r, pv) => pv.t('hotline.test_hint', { number: r.number }),
+    },
+  ],
+  rowActions: (r, pv) =>
+    pv.actor && can(pv.actor, 'callcenter:edit') ? (
+      <PostButton
+        pv={pv}
+        action={`/callcenter/hotlines/${r.h.id}/delete`}
+        label="common.delete"
+        confirm={pv.t('common.confirm_delete', { name: r.h.name })}
+        danger
+      />
+    ) : null,
+};
+
+hotlineRoutes.get('/', async (c) => {
+  const ctx = ctxOf(c);
+  const t = c.get('t');
+  const data = await loadTable(c, table, '/callcenter/hotlines', async (q) => {
+    const needle = (q.filters.q ?? '').toLowerCase();
+    return arrayListing(
+      (await listHotlines(ctx)).filter((r) => `${r.h.name} ${r.number}`.toLowerCase().includes(needle)),
+    );
+  });
+  return renderPage(c, { title: t('hotline.title') }, (pv) => (
+    <section class="panel">
+      <div class="panel-head">
+        <h1>{t('hotline.title')}</h1>
+        {can(ctx.actor, 'callcenter:edit') ? (
+          <a class="button primary" href="/callcenter/hotlines/new">
+            {t('hotline.new')}
+          </a>
+        ) : null}
+      </div>
+      <p class="hint">{t('hotline.intro')}</p>
+      <DataTable pv={pv} data={data} />
+    </section>
+  ));
+});
+
+async function formPage(c: C, state: FormState, editing: Hotline | null, status: 200 | 422 = 200) {
+  const ctx = ctxOf(c);
+  const t = c.get('t');
+  const numbers = await (await numberListing(ctx, listQuery({ pageSize: 1000 }))).fetch(1000, 0);
+  const ivrList = await listIvrs(ctx);
+  const groups = await listGroups(ctx.db);
+  const agents = await employeeChoices(ctx, 'callcenter:view');
+  const title = editing ? t('hotline.edit') : t('hotline.new');
+  return renderPage(c, { title, status }, (pv) => (
+    <section class="panel">
+      <h1>{title}</h1>
+      <Form
+        pv={pv}
+        state={state}
+        action={editing ? `/callcenter/hotlines/${editing.id}/edit` : '/callcenter/hotlines/new'}
+        submit="common.save"
+        cancelHref="/callcenter/hotlines"
+        id="hotline-form"
+      >
+        <div class="grid-2">
+          <TextField pv={pv} state={state} name="name" label="hotline.name" required />
+          <SelectField
+            pv={pv}
+            state={state}
+            name="numberId"
+            label="hotline.number"
+            required
+            emptyLabel=""
+            options={numbers.map((n) => ({ value: n.id, label: `${n.number} ${n.label}` }))}
+          />
+          <SelectField
+            pv={pv}
+            state={state}
+            name="target"
+            label="hotline.target"
+            options={hotlineTargets.map((x) => ({ value: x, label: t(targetLabel(x)) }))}
+          />
+          <SelectField
+            pv={pv}
+            state={state}
+            name="ivrId"
+            label="hotline.target.ivr"
+            emptyLabel={t('common.none')}
+            options={ivrList.map((i) => ({ value: i.id, label: i.name }))}
+          />
+          <SelectField
+            pv={pv}
+            state={state}
+            name="groupId"
+            label="hotline.target.group"
+            emptyLabel={t('common.none')}
+            options={groups.map((g) => ({ value: g.id, label: g.name }))}
+          />
+          <SelectField
+            pv={pv}
+            state={state}
+            name="userId"
+            label="hotline.target.agent"
+            emptyLabel={t('common.none')}
+            options={agents.map((a) => ({ value: a.id, label: `${a.name} (${a.username})` }))}
+          />
+        </div>
+        <p class="hint">{t('hotline.form_hint')}</p>
+      </Form>
+    </section>
+  ));
+}
+
+hotlineRoutes.get('/new', (c) => formPage(c, emptyForm({ target: 'ivr' }), null));
+
+hotlineRoutes.post('/new', async (c) => {
+  const raw = await readForm(c);
+  const result = await attempt(raw, () => createHotline(ctxOf(c), parseHotlineInput(raw)));
+  if (!result.ok) return formPage(c, result.state, null, 422);
+  return see(c, '/callcenter/hotlines', { key: 'common.saved', kind: 'ok' });
+});
+
+hotlineRoutes.get('/:id/edit', async (c) => {
+  const h = await getHotline(ctxOf(c), idParam(c));
+  return formPage(
+    c,
+    emptyForm({
+      name: h.name,
+      numberId: h.numberId,
+      target: h.target,
+      ivrId: h.ivrId ?? '',
+      groupId: h.groupId ?? '',
+      userId: h.userId ?? '',
+    }),
+    h,
+  );
+});
+
+hotlineRoutes.post('/:id/edit', async (c) => {
+  const h = await getHotline(ctxOf(c), idParam(c));
+  const raw = await readForm(c);
+  const result = await attempt(raw, () => updateHotline(ctxOf(c), h.id, parseHotlineInput(raw)));
+  if (!result.ok) return formPage(c, result.state, h, 422);
+  return see(c, '/callcenter/hotlines', { key: 'common.saved', kind: 'ok' });
+});
+
+hotlineRoutes.post('/:id/delete', async (c) => {
+  const id = idParam(c);
+  return act(c, '/callcenter/hotlines', () => deleteHotline(ctxOf(c), id), {
+    key: 'common.deleted',
+    kind: 'ok',
+  });
+});
