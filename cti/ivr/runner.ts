@@ -54,6 +54,7 @@ export class IvrRun {
   private wake: (() => void) | null = null;
   private playing: { id: string; done: () => void; bargeIn: boolean } | null = null;
   private gone = false;
+  private lastKey: { digit: string; at: number } | null = null;
   private seq = 0;
 
   constructor(private readonly o: IvrRunOptions) {}
@@ -61,6 +62,11 @@ export class IvrRun {
   /** Events of the caller's channel, fed by the engine. */
   onEvent(e: AriEvent): void {
     if (e.type === 'ChannelDtmfReceived') {
+      // The end of the same key reported again before a new press of it could even have lasted
+      // that long is a duplicate (seen with RFC 4733 events), not a second press.
+      const now = Date.now();
+      if (this.lastKey?.digit === e.digit && now - this.lastKey.at < e.duration_ms) return;
+      this.lastKey = { digit: e.digit, at: now };
       this.digits.push(e.digit);
       if (this.playing?.bargeIn)
         void this.o.ari.call('playbacks.stop', { playbackId: this.playing.id }).catch(() => {});

@@ -107,6 +107,16 @@ test.before(
           options: [
             { key: '1', action: { type: 'menu', menu: 'sales' } },
             { key: '9', action: { type: 'play_hangup', promptId: prompt.info } },
+            {
+              key: '5',
+              action: {
+                type: 'collect',
+                variable: 'order_no',
+                promptId: null,
+                maxDigits: 6,
+                next: { type: 'play_hangup', promptId: prompt.info },
+              },
+            },
           ],
         },
         {
@@ -126,7 +136,7 @@ test.before(
           options: [{ key: '1', action: { type: 'agent', userId: company.people.repA } }],
         },
       ],
-      rules: [],
+      rules: [{ prefix: '0755', action: { type: 'menu', menu: 'orders' } }],
       silenceSeconds: 1,
       silenceRepeats: 2,
       digitTimeoutSeconds: 3,
@@ -321,6 +331,58 @@ test('a key that is not an option plays the invalid-key prompt and the menu agai
   const again = events.find((e) => e.type === 'ivr.menu' && e.id > invalid.id)!;
   const gap = again.at.getTime() - invalid.at.getTime();
   assert.ok(gap >= 1400, `the 1.5 s invalid-key prompt played before the menu again (${gap} ms)`);
+});
+
+test('digits collected into a variable are logged with the call', async () => {
+  clockAt(open);
+  const { session } = await call(
+    [
+      { pause: 300 },
+      { info: '5' },
+      { pause: 200 },
+      { info: '1' },
+      { info: '2' },
+      { rfc2833: '3' },
+      { info: '4' },
+      { info: '#' },
+    ],
+    'bye',
+  );
+  assert.equal(session.collected, { order_no: '1234' });
+  assert.is(session.outcome, 'play_hangup');
+});
+
+test('a key for an agent group rings its members; the one who answers takes the call', async () => {
+  clockAt(open);
+  const { company, db } = setup;
+  const account = (await accountOf(db.db, company.people.repB))!;
+  const other = await Phone.start({
+    username: account.username,
+    password: account.password,
+    registrar: setup.pbx.instance.ports.sip,
+  });
+  try {
+    await other.waitFor('REGISTER_OK');
+    const { session, record } = await call(
+      [{ pause: 300 }, { info: '1' }, { pause: 300 }, { info: '3' }, { pause: 3000 }],
+      'hangup',
+    );
+    assert.is(session.outcome, 'group');
+    assert.is(record.disposition, 'answered');
+    assert.is(record.agentId, company.people.repB);
+  } finally {
+    await other.stop();
+  }
+});
+
+test('a caller rule sends callers by number prefix straight to a menu', async () => {
+  clockAt(open);
+  const { session } = await call([{ pause: 300 }, { info: '1' }, { pause: 3000 }], 'hangup', '075588886666');
+  const path = session.path as IvrStep[];
+  assert.is(path[0]!.note, 'rule:1');
+  assert.is(path[1]!.menu, 'orders');
+  assert.is(session.outcome, 'agent');
+  assert.is(session.region, '广东 深圳');
 });
 
 test('the IVR reception log page lists each call with region, keys and result, filterable', async () => {

@@ -742,6 +742,13 @@ export const en = {
   'audit.action.group.create': 'Agent group created',
   'audit.action.group.update': 'Agent group changed',
   'audit.action.group.delete': 'Agent group deleted',
+  'ivr.rules': 'Caller rules',
+  'ivr.rules_hint':
+    'Checked in order before the welcome menu: the first rule that matches the caller decides (number prefix, number region, VIP).',
+  'ivr.rule_prefix': 'Number starts with',
+  'ivr.rule_region': 'Region contains',
+  'ivr.rule_vip': 'VIP',
+  'ivr.add_rule': 'Add rule',
 } as const;
 
 export type MessageKey = keyof typeof en;

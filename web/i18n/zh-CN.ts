@@ -725,4 +725,10 @@ export const zhCN: Record<MessageKey, string> = {
   'audit.action.group.create': '创建客服组',
   'audit.action.group.update': '修改客服组',
   'audit.action.group.delete': '删除客服组',
+  'ivr.rules': '来电规则',
+  'ivr.rules_hint': '在欢迎菜单前按顺序检查，第一条匹配的规则决定去向（号码前缀、号码归属地、VIP）。',
+  'ivr.rule_prefix': '号码前缀',
+  'ivr.rule_region': '归属地包含',
+  'ivr.rule_vip': 'VIP',
+  'ivr.add_rule': '添加规则',
 };

@@ -405,6 +405,48 @@ export class IvrEditor extends LitElement {
     </fieldset>`;
   }
 
+  private renderRules(tree: IvrTree): TemplateResult {
+    return html`<fieldset class="rules">
+      <legend>${this.t('ivr.rules')}</legend>
+      <div class="muted">${this.t('ivr.rules_hint')}</div>
+      ${tree.rules.map(
+        (r, i) => html`<div class="row rule" data-rule=${i + 1}>
+        <input aria-label=${this.t('ivr.rule_prefix')} placeholder=${this.t('ivr.rule_prefix')} .value=${r.prefix ?? ''}
+          @change=${(e: Event) =>
+            this.change((t) => {
+              const v = (e.target as HTMLInputElement).value.trim();
+              if (v) t.rules[i]!.prefix = v;
+              else delete t.rules[i]!.prefix;
+            })} />
+        <input aria-label=${this.t('ivr.rule_region')} placeholder=${this.t('ivr.rule_region')} .value=${r.region ?? ''}
+          @change=${(e: Event) =>
+            this.change((t) => {
+              const v = (e.target as HTMLInputElement).value.trim();
+              if (v) t.rules[i]!.region = v;
+              else delete t.rules[i]!.region;
+            })} />
+        <label><input type="checkbox" .checked=${r.vip === true} @change=${(e: Event) =>
+          this.change((t) => {
+            if ((e.target as HTMLInputElement).checked) t.rules[i]!.vip = true;
+            else delete t.rules[i]!.vip;
+          })} /> ${this.t('ivr.rule_vip')}</label>
+        ${this.actionEditor(r.action, (t, a) => {
+          t.rules[i]!.action = a;
+        })}
+        <button type="button" @click=${() =>
+          this.change((t) => {
+            t.rules.splice(i, 1);
+          })}>${this.t('ivr.remove')}</button>
+        ${this.problems.filter((p) => p.menu === `rule ${i + 1}`).map((p) => html`<span class="problem">${p.message}</span>`)}
+      </div>`,
+      )}
+      <div class="row"><button type="button" class="add-rule" @click=${() =>
+        this.change((t) => {
+          t.rules.push({ prefix: '', action: { type: 'menu', menu: t.root } });
+        })}>${this.t('ivr.add_rule')}</button></div>
+    </fieldset>`;
+  }
+
   private renderSettings(tree: IvrTree): TemplateResult {
     const num = (value: number, label: string, set: (t: IvrTree, n: number) => void) => html`<label>${label}
       <input type="number" min="0" .value=${String(value)} @change=${(e: Event) => this.change((t) => set(t, Number((e.target as HTMLInputElement).value)))} /></label>`;
@@ -483,6 +525,7 @@ export class IvrEditor extends LitElement {
       <section class="tree">${treeView}</section>
       ${loose.length ? html`<h3>${this.t('ivr.loose')}</h3>${loose.map((m) => this.renderMenu(m, seen))}` : nothing}
       ${this.renderSettings(d.tree)}
+      ${this.renderRules(d.tree)}
       ${this.renderHours(d.hours)}
       <div class="row">
         <button type="button" class="save primary" @click=${() => void this.save()}>${this.t('ivr.save')}</button>
