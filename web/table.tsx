@@ -23,6 +23,7 @@ import {
 import { userTablePrefs } from '../db/schema.ts';
 import { type C, ctxOf } from './env.ts';
 import type { MessageKey } from './i18n/index.ts';
+import { PostButton } from './views/form.tsx';
 import type { PageView } from './views/page.tsx';
 
 export interface Column<R> {
@@ -368,4 +369,22 @@ export function DataTable<R>(props: { pv: PageView; data: TableData<R>; toolbar?
       </div>
     </section>
   );
+}
+
+/** The row action of lists whose rows can be deleted: a button that asks first, for those who may. */
+export function deleteRowAction<R>(
+  permission: Permission,
+  action: (row: R) => string,
+  name: (row: R) => string,
+): NonNullable<TableSpec<R>['rowActions']> {
+  return (row, pv) =>
+    pv.actor?.grants.has(permission) ? (
+      <PostButton
+        pv={pv}
+        action={action(row)}
+        label="common.delete"
+        confirm={pv.t('common.confirm_delete', { name: name(row) })}
+        danger
+      />
+    ) : null;
 }

@@ -15,8 +15,9 @@ import { arrayListing } from '../../crm/shared/list-query.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { act, attempt } from '../forms.ts';
 import { idParam, readForm, see } from '../http.ts';
-import { DataTable, loadTable, type TableSpec } from '../table.tsx';
-import { CheckboxGroup, emptyForm, Form, type FormState, PostButton, TextField } from '../views/form.tsx';
+import { DataTable, deleteRowAction, loadTable, type TableSpec } from '../table.tsx';
+import { CheckboxGroup, emptyForm, Form, type FormState, TextField } from '../views/form.tsx';
+import { ListPanel } from '../views/list-panel.tsx';
 import { renderPage } from '../views/page.tsx';
 
 export const groupRoutes = new Hono<AppEnv>();
@@ -39,16 +40,11 @@ const table: TableSpec<AgentGroup> = {
     { key: 'members', label: 'group.members', cell: (r) => r.memberNames },
     { key: 'ring', label: 'group.ring_seconds', cell: (r) => r.ringSeconds },
   ],
-  rowActions: (r, pv) =>
-    pv.actor && can(pv.actor, 'callcenter:edit') ? (
-      <PostButton
-        pv={pv}
-        action={`/callcenter/groups/${r.id}/delete`}
-        label="common.delete"
-        confirm={pv.t('common.confirm_delete', { name: r.name })}
-        danger
-      />
-    ) : null,
+  rowActions: deleteRowAction(
+    'callcenter:edit',
+    (r) => `/callcenter/groups/${r.id}/delete`,
+    (r) => r.name,
+  ),
 };
 
 groupRoutes.get('/', async (c) => {
@@ -59,18 +55,16 @@ groupRoutes.get('/', async (c) => {
     return arrayListing((await listGroups(ctx.db)).filter((g) => g.name.toLowerCase().includes(needle)));
   });
   return renderPage(c, { title: t('group.title') }, (pv) => (
-    <section class="panel">
-      <div class="panel-head">
-        <h1>{t('group.title')}</h1>
-        {can(ctx.actor, 'callcenter:edit') ? (
-          <a class="button primary" href="/callcenter/groups/new">
-            {t('group.new')}
-          </a>
-        ) : null}
-      </div>
-      <p class="hint">{t('group.intro')}</p>
+    <ListPanel
+      pv={pv}
+      title="group.title"
+      intro="group.intro"
+      buttons={[
+        { href: '/callcenter/groups/new', label: 'group.new', permission: 'callcenter:edit', primary: true },
+      ]}
+    >
       <DataTable pv={pv} data={data} />
-    </section>
+    </ListPanel>
   ));
 });
 

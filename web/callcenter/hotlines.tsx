@@ -20,8 +20,9 @@ import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { act, attempt } from '../forms.ts';
 import { idParam, readForm, see } from '../http.ts';
 import type { MessageKey } from '../i18n/index.ts';
-import { DataTable, loadTable, type TableSpec } from '../table.tsx';
-import { emptyForm, Form, type FormState, PostButton, SelectField, TextField } from '../views/form.tsx';
+import { DataTable, deleteRowAction, loadTable, type TableSpec } from '../table.tsx';
+import { emptyForm, Form, type FormState, SelectField, TextField } from '../views/form.tsx';
+import { ListPanel } from '../views/list-panel.tsx';
 import { renderPage } from '../views/page.tsx';
 
 export const hotlineRoutes = new Hono<AppEnv>();
@@ -56,16 +57,11 @@ const table: TableSpec<Row> = {
       cell: (r, pv) => pv.t('hotline.test_hint', { number: r.number }),
     },
   ],
-  rowActions: (r, pv) =>
-    pv.actor && can(pv.actor, 'callcenter:edit') ? (
-      <PostButton
-        pv={pv}
-        action={`/callcenter/hotlines/${r.h.id}/delete`}
-        label="common.delete"
-        confirm={pv.t('common.confirm_delete', { name: r.h.name })}
-        danger
-      />
-    ) : null,
+  rowActions: deleteRowAction(
+    'callcenter:edit',
+    (r) => `/callcenter/hotlines/${r.h.id}/delete`,
+    (r) => r.h.name,
+  ),
 };
 
 hotlineRoutes.get('/', async (c) => {
@@ -78,18 +74,21 @@ hotlineRoutes.get('/', async (c) => {
     );
   });
   return renderPage(c, { title: t('hotline.title') }, (pv) => (
-    <section class="panel">
-      <div class="panel-head">
-        <h1>{t('hotline.title')}</h1>
-        {can(ctx.actor, 'callcenter:edit') ? (
-          <a class="button primary" href="/callcenter/hotlines/new">
-            {t('hotline.new')}
-          </a>
-        ) : null}
-      </div>
-      <p class="hint">{t('hotline.intro')}</p>
+    <ListPanel
+      pv={pv}
+      title="hotline.title"
+      intro="hotline.intro"
+      buttons={[
+        {
+          href: '/callcenter/hotlines/new',
+          label: 'hotline.new',
+          permission: 'callcenter:edit',
+          primary: true,
+        },
+      ]}
+    >
       <DataTable pv={pv} data={data} />
-    </section>
+    </ListPanel>
   ));
 });
 

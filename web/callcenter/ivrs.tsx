@@ -21,8 +21,7 @@ import { act } from '../forms.ts';
 import { idParam, readForm, see } from '../http.ts';
 import { errorKey, type MessageKey } from '../i18n/index.ts';
 import { en } from '../i18n/en.ts';
-import { DataTable, loadTable, type TableSpec } from '../table.tsx';
-import { PostButton } from '../views/form.tsx';
+import { DataTable, deleteRowAction, loadTable, type TableSpec } from '../table.tsx';
 import { formatTime } from '../views/format.ts';
 import { renderPage } from '../views/page.tsx';
 
@@ -46,16 +45,11 @@ const table: TableSpec<IvrRow> = {
     { key: 'hotlines', label: 'ivr.hotlines', cell: (r) => r.hotlines },
     { key: 'updated', label: 'prompt.updated', cell: (r, pv) => formatTime(r.updatedAt, pv.locale) },
   ],
-  rowActions: (r, pv) =>
-    pv.actor && can(pv.actor, 'callcenter:edit') ? (
-      <PostButton
-        pv={pv}
-        action={`/callcenter/ivrs/${r.id}/delete`}
-        label="common.delete"
-        confirm={pv.t('common.confirm_delete', { name: r.name })}
-        danger
-      />
-    ) : null,
+  rowActions: deleteRowAction(
+    'callcenter:edit',
+    (r) => `/callcenter/ivrs/${r.id}/delete`,
+    (r) => r.name,
+  ),
 };
 
 ivrRoutes.get('/', async (c) => {

@@ -27,7 +27,7 @@ import { type ImportedNumber, importNumbers, numberTemplate } from '../../crm/te
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { act, attempt } from '../forms.ts';
 import { idParam, readForm, see } from '../http.ts';
-import { DataTable, exportCsv, loadTable, type TableSpec } from '../table.tsx';
+import { DataTable, deleteRowAction, exportCsv, loadTable, type TableSpec } from '../table.tsx';
 import {
   CheckboxField,
   emptyForm,
@@ -38,6 +38,7 @@ import {
   PostButton,
 } from '../views/form.tsx';
 import { handleImport, type ImportPage, importTemplate, renderImportPage } from '../views/import-page.tsx';
+import { ListPanel } from '../views/list-panel.tsx';
 import { type PageView, pageView, renderPage } from '../views/page.tsx';
 
 export const numberRoutes = new Hono<AppEnv>();
@@ -97,16 +98,11 @@ async function tableSpec(c: C): Promise<TableSpec<NumberRow>> {
         cell: (r, pv) => (r.enabled ? pv.t('emp.enabled') : pv.t('emp.disabled')),
       },
     ],
-    rowActions: (r, pv) =>
-      pv.actor && can(pv.actor, 'callcenter:edit') ? (
-        <PostButton
-          pv={pv}
-          action={`/callcenter/numbers/${r.id}/delete`}
-          label="common.delete"
-          confirm={pv.t('common.confirm_delete', { name: r.number })}
-          danger
-        />
-      ) : null,
+    rowActions: deleteRowAction(
+      'callcenter:edit',
+      (r) => `/callcenter/numbers/${r.id}/delete`,
+      (r) => r.number,
+    ),
     exportPermission: 'callcenter:view',
   };
 }
@@ -117,22 +113,21 @@ numberRoutes.get('/', async (c) => {
   const spec = await tableSpec(c);
   const data = await loadTable(c, spec, '/callcenter/numbers', async (q) => numberListing(ctx, q));
   return renderPage(c, { title: t('number.title') }, (pv) => (
-    <section class="panel">
-      <div class="panel-head">
-        <h1>{t('number.title')}</h1>
-        {can(ctx.actor, 'callcenter:edit') ? (
-          <div>
-            <a class="button" href="/callcenter/numbers/import">
-              {t('number.import')}
-            </a>{' '}
-            <a class="button primary" href="/callcenter/numbers/new">
-              {t('number.new')}
-            </a>
-          </div>
-        ) : null}
-      </div>
+    <ListPanel
+      pv={pv}
+      title="number.title"
+      buttons={[
+        { href: '/callcenter/numbers/import', label: 'number.import', permission: 'callcenter:edit' },
+        {
+          href: '/callcenter/numbers/new',
+          label: 'number.new',
+          permission: 'callcenter:edit',
+          primary: true,
+        },
+      ]}
+    >
       <DataTable pv={pv} data={data} />
-    </section>
+    </ListPanel>
   ));
 });
 

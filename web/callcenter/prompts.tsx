@@ -26,17 +26,10 @@ import { serveFile } from '../file-response.ts';
 import { act, attempt } from '../forms.ts';
 import { idParam, readForm, see } from '../http.ts';
 import type { MessageKey } from '../i18n/index.ts';
-import { DataTable, loadTable, type TableSpec } from '../table.tsx';
-import {
-  emptyForm,
-  Form,
-  type FormState,
-  PostButton,
-  SelectField,
-  TextArea,
-  TextField,
-} from '../views/form.tsx';
+import { DataTable, deleteRowAction, loadTable, type TableSpec } from '../table.tsx';
+import { emptyForm, Form, type FormState, SelectField, TextArea, TextField } from '../views/form.tsx';
 import { formatDuration, formatTime } from '../views/format.ts';
+import { ListPanel } from '../views/list-panel.tsx';
 import { renderPage } from '../views/page.tsx';
 import { errorKey } from '../i18n/index.ts';
 
@@ -109,16 +102,11 @@ async function tableSpec(c: C): Promise<TableSpec<PromptRow>> {
       },
       { key: 'usedBy', label: 'prompt.used_by', cell: (r) => r.usedBy },
     ],
-    rowActions: (r, pv) =>
-      pv.actor && can(pv.actor, 'callcenter:edit') ? (
-        <PostButton
-          pv={pv}
-          action={`/callcenter/prompts/${r.id}/delete`}
-          label="common.delete"
-          confirm={pv.t('common.confirm_delete', { name: r.name })}
-          danger
-        />
-      ) : null,
+    rowActions: deleteRowAction(
+      'callcenter:edit',
+      (r) => `/callcenter/prompts/${r.id}/delete`,
+      (r) => r.name,
+    ),
   };
 }
 
@@ -129,16 +117,19 @@ promptRoutes.get('/', async (c) => {
     promptListing(ctx, q),
   );
   return renderPage(c, { title: t('prompt.title') }, (pv) => (
-    <section class="panel">
-      <div class="panel-head">
-        <h1>{t('prompt.title')}</h1>
-        {can(ctx.actor, 'callcenter:edit') ? (
-          <a class="button primary" href="/callcenter/prompts/new">
-            {t('prompt.new')}
-          </a>
-        ) : null}
-      </div>
-      <p class="hint">{t('prompt.intro')}</p>
+    <ListPanel
+      pv={pv}
+      title="prompt.title"
+      intro="prompt.intro"
+      buttons={[
+        {
+          href: '/callcenter/prompts/new',
+          label: 'prompt.new',
+          permission: 'callcenter:edit',
+          primary: true,
+        },
+      ]}
+    >
       {can(ctx.actor, 'callcenter:edit') ? (
         <form method="post" action="/callcenter/prompts/categories" class="inline-form" id="new-category">
           <input type="hidden" name="_csrf" value={pv.csrf} />
@@ -152,7 +143,7 @@ promptRoutes.get('/', async (c) => {
         </form>
       ) : null}
       <DataTable pv={pv} data={data} />
-    </section>
+    </ListPanel>
   ));
 });
 

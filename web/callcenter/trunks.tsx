@@ -20,7 +20,7 @@ import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { act, attempt } from '../forms.ts';
 import { idParam, readForm, see } from '../http.ts';
 import type { MessageKey } from '../i18n/index.ts';
-import { DataTable, loadTable, type TableSpec } from '../table.tsx';
+import { DataTable, deleteRowAction, loadTable, type TableSpec } from '../table.tsx';
 import {
   CheckboxField,
   CheckboxGroup,
@@ -29,8 +29,8 @@ import {
   type FormState,
   SelectField,
   TextField,
-  PostButton,
 } from '../views/form.tsx';
+import { ListPanel } from '../views/list-panel.tsx';
 import { type PageView, renderPage } from '../views/page.tsx';
 
 export const trunkRoutes = new Hono<AppEnv>();
@@ -90,16 +90,11 @@ const table: TableSpec<TrunkRow> = {
       cell: (r) => `${r.live?.activeCalls ?? 0}${r.maxCalls > 0 ? ` / ${r.maxCalls}` : ''}`,
     },
   ],
-  rowActions: (r, pv) =>
-    pv.actor && can(pv.actor, 'callcenter:edit') ? (
-      <PostButton
-        pv={pv}
-        action={`/callcenter/trunks/${r.id}/delete`}
-        label="common.delete"
-        confirm={pv.t('common.confirm_delete', { name: r.name })}
-        danger
-      />
-    ) : null,
+  rowActions: deleteRowAction(
+    'callcenter:edit',
+    (r) => `/callcenter/trunks/${r.id}/delete`,
+    (r) => r.name,
+  ),
 };
 
 trunkRoutes.get('/', async (c) => {
@@ -116,16 +111,14 @@ trunkRoutes.get('/', async (c) => {
     return arrayListing(rows);
   });
   return renderPage(c, { title: t('trunk.title') }, (pv) => (
-    <section class="panel">
-      <div class="panel-head">
-        <h1>{t('trunk.title')}</h1>
-        {can(ctx.actor, 'callcenter:edit') ? (
-          <a class="button primary" href="/callcenter/trunks/new">
-            {t('trunk.new')}
-          </a>
-        ) : null}
-      </div>
-      <p class="hint">{t('trunk.intro')}</p>
+    <ListPanel
+      pv={pv}
+      title="trunk.title"
+      intro="trunk.intro"
+      buttons={[
+        { href: '/callcenter/trunks/new', label: 'trunk.new', permission: 'callcenter:edit', primary: true },
+      ]}
+    >
       {/* Live: the table refreshes itself every few seconds. */}
       <div
         hx-get={c.req.url}
@@ -136,7 +129,7 @@ trunkRoutes.get('/', async (c) => {
       >
         <DataTable pv={pv} data={data} />
       </div>
-    </section>
+    </ListPanel>
   ));
 });
 
