@@ -12,11 +12,10 @@ import {
 } from '../../crm/ivr/agent-groups.ts';
 import { employeeChoices } from '../../crm/org/employees.ts';
 import { arrayListing } from '../../crm/shared/list-query.ts';
+import { crudRoutes } from '../crud.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
-import { act, attempt } from '../forms.ts';
-import { idParam, readForm, see } from '../http.ts';
 import { DataTable, deleteRowAction, loadTable, type TableSpec } from '../table.tsx';
-import { CheckboxGroup, emptyForm, Form, type FormState, TextField } from '../views/form.tsx';
+import { CheckboxGroup, Form, type FormState, TextField } from '../views/form.tsx';
 import { ListPanel } from '../views/list-panel.tsx';
 import { renderPage } from '../views/page.tsx';
 
@@ -101,33 +100,14 @@ async function formPage(c: C, state: FormState, editing: AgentGroup | null, stat
   ));
 }
 
-groupRoutes.get('/new', (c) => formPage(c, emptyForm({ ringSeconds: '30' }), null));
-
-groupRoutes.post('/new', async (c) => {
-  const raw = await readForm(c);
-  const result = await attempt(raw, () => createGroup(ctxOf(c), parseGroupInput(raw)));
-  if (!result.ok) return formPage(c, result.state, null, 422);
-  return see(c, '/callcenter/groups', { key: 'common.saved', kind: 'ok' });
-});
-
-groupRoutes.get('/:id/edit', async (c) => {
-  const g = await getGroup(ctxOf(c), idParam(c));
-  return formPage(
-    c,
-    emptyForm({ name: g.name, ringSeconds: g.ringSeconds, memberIds: g.memberIds.map(String) }),
-    g,
-  );
-});
-
-groupRoutes.post('/:id/edit', async (c) => {
-  const g = await getGroup(ctxOf(c), idParam(c));
-  const raw = await readForm(c);
-  const result = await attempt(raw, () => updateGroup(ctxOf(c), g.id, parseGroupInput(raw)));
-  if (!result.ok) return formPage(c, result.state, g, 422);
-  return see(c, '/callcenter/groups', { key: 'common.saved', kind: 'ok' });
-});
-
-groupRoutes.post('/:id/delete', async (c) => {
-  const id = idParam(c);
-  return act(c, '/callcenter/groups', () => deleteGroup(ctxOf(c), id), { key: 'common.deleted', kind: 'ok' });
+crudRoutes(groupRoutes, {
+  base: '/callcenter/groups',
+  form: formPage,
+  blank: () => ({ ringSeconds: '30' }),
+  values: (g) => ({ name: g.name, ringSeconds: g.ringSeconds, memberIds: g.memberIds.map(String) }),
+  parse: parseGroupInput,
+  get: getGroup,
+  create: createGroup,
+  update: updateGroup,
+  remove: deleteGroup,
 });

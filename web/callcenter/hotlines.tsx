@@ -16,12 +16,11 @@ import { listIvrs } from '../../crm/ivr/ivrs.ts';
 import { employeeChoices } from '../../crm/org/employees.ts';
 import { arrayListing, listQuery } from '../../crm/shared/list-query.ts';
 import { numberListing } from '../../crm/telephony/lines.ts';
+import { crudRoutes } from '../crud.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
-import { act, attempt } from '../forms.ts';
-import { idParam, readForm, see } from '../http.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { DataTable, deleteRowAction, loadTable, type TableSpec } from '../table.tsx';
-import { emptyForm, Form, type FormState, SelectField, TextField } from '../views/form.tsx';
+import { Form, type FormState, SelectField, TextField } from '../views/form.tsx';
 import { ListPanel } from '../views/list-panel.tsx';
 import { renderPage } from '../views/page.tsx';
 
@@ -160,43 +159,21 @@ async function formPage(c: C, state: FormState, editing: Hotline | null, status:
   ));
 }
 
-hotlineRoutes.get('/new', (c) => formPage(c, emptyForm({ target: 'ivr' }), null));
-
-hotlineRoutes.post('/new', async (c) => {
-  const raw = await readForm(c);
-  const result = await attempt(raw, () => createHotline(ctxOf(c), parseHotlineInput(raw)));
-  if (!result.ok) return formPage(c, result.state, null, 422);
-  return see(c, '/callcenter/hotlines', { key: 'common.saved', kind: 'ok' });
-});
-
-hotlineRoutes.get('/:id/edit', async (c) => {
-  const h = await getHotline(ctxOf(c), idParam(c));
-  return formPage(
-    c,
-    emptyForm({
-      name: h.name,
-      numberId: h.numberId,
-      target: h.target,
-      ivrId: h.ivrId ?? '',
-      groupId: h.groupId ?? '',
-      userId: h.userId ?? '',
-    }),
-    h,
-  );
-});
-
-hotlineRoutes.post('/:id/edit', async (c) => {
-  const h = await getHotline(ctxOf(c), idParam(c));
-  const raw = await readForm(c);
-  const result = await attempt(raw, () => updateHotline(ctxOf(c), h.id, parseHotlineInput(raw)));
-  if (!result.ok) return formPage(c, result.state, h, 422);
-  return see(c, '/callcenter/hotlines', { key: 'common.saved', kind: 'ok' });
-});
-
-hotlineRoutes.post('/:id/delete', async (c) => {
-  const id = idParam(c);
-  return act(c, '/callcenter/hotlines', () => deleteHotline(ctxOf(c), id), {
-    key: 'common.deleted',
-    kind: 'ok',
-  });
+crudRoutes(hotlineRoutes, {
+  base: '/callcenter/hotlines',
+  form: formPage,
+  blank: () => ({ target: 'ivr' }),
+  values: (h) => ({
+    name: h.name,
+    numberId: h.numberId,
+    target: h.target,
+    ivrId: h.ivrId ?? '',
+    groupId: h.groupId ?? '',
+    userId: h.userId ?? '',
+  }),
+  parse: parseHotlineInput,
+  get: getHotline,
+  create: createHotline,
+  update: updateHotline,
+  remove: deleteHotline,
 });

@@ -24,9 +24,10 @@ import {
   updateNumber,
 } from '../../crm/telephony/lines.ts';
 import { type ImportedNumber, importNumbers, numberTemplate } from '../../crm/telephony/number-import.ts';
+import { crudRoutes } from '../crud.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
-import { act, attempt } from '../forms.ts';
-import { idParam, readForm, see } from '../http.ts';
+import { act } from '../forms.ts';
+import { idParam, readForm } from '../http.ts';
 import { DataTable, deleteRowAction, exportCsv, loadTable, type TableSpec } from '../table.tsx';
 import {
   CheckboxField,
@@ -280,23 +281,31 @@ function AssignmentPanel(props: {
   );
 }
 
-/** An unticked box is absent from the form: read it as "no", not as the domain's default. */
-const withBoxes = (raw: Record<string, unknown>) => ({ enabled: '', ...raw });
-
-numberRoutes.get('/new', (c) => {
-  ctxOf(c);
-  return formPage(
-    c,
-    emptyForm({ ringSeconds: '30', enabled: '1', trunkId: c.req.query('trunk') ?? '' }),
-    null,
-  );
-});
-
-numberRoutes.post('/new', async (c) => {
-  const raw = withBoxes(await readForm(c));
-  const result = await attempt(raw, () => createNumber(ctxOf(c), parseNumberInput(raw)));
-  if (!result.ok) return formPage(c, result.state, null, 422);
-  return see(c, `/callcenter/numbers/${result.value}/edit`, { key: 'number.created', kind: 'ok' });
+crudRoutes(numberRoutes, {
+  base: '/callcenter/numbers',
+  form: formPage,
+  blank: (c) => ({ ringSeconds: '30', enabled: '1', trunkId: c.req.query('trunk') ?? '' }),
+  values: (n) => ({
+    number: n.number,
+    trunkId: n.trunkId,
+    label: n.label,
+    maxCalls: n.maxCalls,
+    minIntervalSeconds: n.minIntervalSeconds,
+    dailyCap: n.dailyCap,
+    sameDestinationDailyCap: n.sameDestinationDailyCap,
+    routeUserId: n.routeUserId ?? '',
+    ringSeconds: n.ringSeconds,
+    fallbackUserId: n.fallbackUserId ?? '',
+    enabled: n.enabled ? '1' : '',
+  }),
+  // An unticked box is absent from the form: read it as "no", not as the domain's default.
+  parse: (raw) => parseNumberInput({ enabled: '', ...raw }),
+  get: getNumber,
+  create: createNumber,
+  update: updateNumber,
+  remove: deleteNumber,
+  created: 'number.created',
+  afterCreate: (id) => `/callcenter/numbers/${id}/edit`,
 });
 
 const importPage: ImportPage<ImportedNumber> = {
@@ -320,43 +329,6 @@ numberRoutes.post('/import', (c) => handleImport(c, importPage, (bytes) => impor
 async function loadOr404(c: C): Promise<PhoneNumber> {
   return getNumber(ctxOf(c), idParam(c));
 }
-
-numberRoutes.get('/:id/edit', async (c) => {
-  const n = await loadOr404(c);
-  return formPage(
-    c,
-    emptyForm({
-      number: n.number,
-      trunkId: n.trunkId,
-      label: n.label,
-      maxCalls: n.maxCalls,
-      minIntervalSeconds: n.minIntervalSeconds,
-      dailyCap: n.dailyCap,
-      sameDestinationDailyCap: n.sameDestinationDailyCap,
-      routeUserId: n.routeUserId ?? '',
-      ringSeconds: n.ringSeconds,
-      fallbackUserId: n.fallbackUserId ?? '',
-      enabled: n.enabled ? '1' : '',
-    }),
-    n,
-  );
-});
-
-numberRoutes.post('/:id/edit', async (c) => {
-  const n = await loadOr404(c);
-  const raw = withBoxes(await readForm(c));
-  const result = await attempt(raw, () => updateNumber(ctxOf(c), n.id, parseNumberInput(raw)));
-  if (!result.ok) return formPage(c, result.state, n, 422);
-  return see(c, '/callcenter/numbers', { key: 'common.saved', kind: 'ok' });
-});
-
-numberRoutes.post('/:id/delete', async (c) => {
-  const n = await loadOr404(c);
-  return act(c, '/callcenter/numbers', () => deleteNumber(ctxOf(c), n.id), {
-    key: 'common.deleted',
-    kind: 'ok',
-  });
-});
 
 numberRoutes.post('/:id/assign', async (c) => {
   const n = await loadOr404(c);

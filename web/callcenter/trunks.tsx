@@ -16,15 +16,13 @@ import {
 } from '../../crm/telephony/lines.ts';
 import type { TrunkStatus } from '../../pbx/status.ts';
 import { trunkStatuses } from '../../pbx/status.ts';
+import { crudRoutes } from '../crud.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
-import { act, attempt } from '../forms.ts';
-import { idParam, readForm, see } from '../http.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { DataTable, deleteRowAction, loadTable, type TableSpec } from '../table.tsx';
 import {
   CheckboxField,
   CheckboxGroup,
-  emptyForm,
   Form,
   type FormState,
   SelectField,
@@ -206,68 +204,34 @@ async function formPage(c: C, state: FormState, editing: Trunk | null, status: 2
   ));
 }
 
-/** An unticked box is absent from the form: read it as "no", not as the domain's default. */
-const withBoxes = (raw: Record<string, unknown>) => ({ qualify: '', enabled: '', ...raw });
-
-trunkRoutes.get('/new', (c) => {
-  ctxOf(c);
-  return formPage(
-    c,
-    emptyForm({
-      authMode: 'ip',
-      transport: 'udp',
-      port: '5060',
-      codecs: ['alaw', 'ulaw'],
-      qualify: '1',
-      enabled: '1',
-    }),
-    null,
-  );
-});
-
-trunkRoutes.post('/new', async (c) => {
-  const raw = withBoxes(await readForm(c));
-  const result = await attempt(raw, () => createTrunk(ctxOf(c), parseTrunkInput(raw)));
-  if (!result.ok) return formPage(c, result.state, null, 422);
-  return see(c, '/callcenter/trunks', { key: 'trunk.created', kind: 'ok' });
-});
-
-async function loadOr404(c: C): Promise<Trunk> {
-  return getTrunk(ctxOf(c), idParam(c));
-}
-
-trunkRoutes.get('/:id/edit', async (c) => {
-  const tr = await loadOr404(c);
-  return formPage(
-    c,
-    emptyForm({
-      name: tr.name,
-      host: tr.host,
-      port: tr.port,
-      transport: tr.transport,
-      authMode: tr.authMode,
-      username: tr.username,
-      codecs: tr.codecs,
-      maxCalls: tr.maxCalls,
-      qualify: tr.qualify ? '1' : '',
-      enabled: tr.enabled ? '1' : '',
-    }),
-    tr,
-  );
-});
-
-trunkRoutes.post('/:id/edit', async (c) => {
-  const tr = await loadOr404(c);
-  const raw = withBoxes(await readForm(c));
-  const result = await attempt(raw, () => updateTrunk(ctxOf(c), tr.id, parseTrunkInput(raw)));
-  if (!result.ok) return formPage(c, result.state, tr, 422);
-  return see(c, '/callcenter/trunks', { key: 'common.saved', kind: 'ok' });
-});
-
-trunkRoutes.post('/:id/delete', async (c) => {
-  const tr = await loadOr404(c);
-  return act(c, '/callcenter/trunks', () => deleteTrunk(ctxOf(c), tr.id), {
-    key: 'common.deleted',
-    kind: 'ok',
-  });
+crudRoutes(trunkRoutes, {
+  base: '/callcenter/trunks',
+  form: formPage,
+  blank: () => ({
+    authMode: 'ip',
+    transport: 'udp',
+    port: '5060',
+    codecs: ['alaw', 'ulaw'],
+    qualify: '1',
+    enabled: '1',
+  }),
+  values: (tr) => ({
+    name: tr.name,
+    host: tr.host,
+    port: tr.port,
+    transport: tr.transport,
+    authMode: tr.authMode,
+    username: tr.username,
+    codecs: tr.codecs,
+    maxCalls: tr.maxCalls,
+    qualify: tr.qualify ? '1' : '',
+    enabled: tr.enabled ? '1' : '',
+  }),
+  // An unticked box is absent from the form: read it as "no", not as the domain's default.
+  parse: (raw) => parseTrunkInput({ qualify: '', enabled: '', ...raw }),
+  get: getTrunk,
+  create: createTrunk,
+  update: updateTrunk,
+  remove: deleteTrunk,
+  created: 'trunk.created',
 });
