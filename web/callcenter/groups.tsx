@@ -1,6 +1,5 @@
 /** Agent groups (客服组): name, ring time and members; used by hotlines and IVR keys. */
 import { Hono } from 'hono';
-import { can } from '../../crm/access/actor.ts';
 import {
   type AgentGroup,
   createGroup,
@@ -15,7 +14,7 @@ import { arrayListing } from '../../crm/shared/list-query.ts';
 import { crudRoutes } from '../crud.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { DataTable, deleteRowAction, loadTable, type TableSpec } from '../table.tsx';
-import { CheckboxGroup, Form, type FormState, TextField } from '../views/form.tsx';
+import { CheckboxGroup, type FormState, TextField, editLink, RecordForm } from '../views/form.tsx';
 import { ListPanel } from '../views/list-panel.tsx';
 import { renderPage } from '../views/page.tsx';
 
@@ -28,12 +27,7 @@ const table: TableSpec<AgentGroup> = {
     {
       key: 'name',
       label: 'group.name',
-      cell: (r, pv) =>
-        pv.actor && can(pv.actor, 'callcenter:edit') ? (
-          <a href={`/callcenter/groups/${r.id}/edit`}>{r.name}</a>
-        ) : (
-          r.name
-        ),
+      cell: editLink('callcenter:edit', '/callcenter/groups', (r) => r.name),
       csv: (r) => r.name,
     },
     { key: 'members', label: 'group.members', cell: (r) => r.memberNames },
@@ -73,30 +67,27 @@ async function formPage(c: C, state: FormState, editing: AgentGroup | null, stat
   const people = await employeeChoices(ctx, 'callcenter:view');
   const title = editing ? t('group.edit') : t('group.new');
   return renderPage(c, { title, status }, (pv) => (
-    <section class="panel">
-      <h1>{title}</h1>
-      <Form
+    <RecordForm
+      pv={pv}
+      state={state}
+      base="/callcenter/groups"
+      editingId={editing?.id ?? null}
+      title={title}
+      id="group-form"
+    >
+      <div class="grid-2">
+        <TextField pv={pv} state={state} name="name" label="group.name" required />
+        <TextField pv={pv} state={state} name="ringSeconds" label="group.ring_seconds" />
+      </div>
+      <CheckboxGroup
         pv={pv}
         state={state}
-        action={editing ? `/callcenter/groups/${editing.id}/edit` : '/callcenter/groups/new'}
-        submit="common.save"
-        cancelHref="/callcenter/groups"
-        id="group-form"
-      >
-        <div class="grid-2">
-          <TextField pv={pv} state={state} name="name" label="group.name" required />
-          <TextField pv={pv} state={state} name="ringSeconds" label="group.ring_seconds" />
-        </div>
-        <CheckboxGroup
-          pv={pv}
-          state={state}
-          name="memberIds"
-          label="group.members"
-          columns
-          options={people.map((p) => ({ value: p.id, label: p.name }))}
-        />
-      </Form>
-    </section>
+        name="memberIds"
+        label="group.members"
+        columns
+        options={people.map((p) => ({ value: p.id, label: p.name }))}
+      />
+    </RecordForm>
   ));
 }
 

@@ -20,7 +20,7 @@ import { crudRoutes } from '../crud.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { DataTable, deleteRowAction, loadTable, type TableSpec } from '../table.tsx';
-import { Form, type FormState, SelectField, TextField } from '../views/form.tsx';
+import { type FormState, SelectField, TextField, RecordForm } from '../views/form.tsx';
 import { ListPanel } from '../views/list-panel.tsx';
 import { renderPage } from '../views/page.tsx';
 
@@ -100,62 +100,59 @@ async function formPage(c: C, state: FormState, editing: Hotline | null, status:
   const agents = await employeeChoices(ctx, 'callcenter:view');
   const title = editing ? t('hotline.edit') : t('hotline.new');
   return renderPage(c, { title, status }, (pv) => (
-    <section class="panel">
-      <h1>{title}</h1>
-      <Form
-        pv={pv}
-        state={state}
-        action={editing ? `/callcenter/hotlines/${editing.id}/edit` : '/callcenter/hotlines/new'}
-        submit="common.save"
-        cancelHref="/callcenter/hotlines"
-        id="hotline-form"
-      >
-        <div class="grid-2">
-          <TextField pv={pv} state={state} name="name" label="hotline.name" required />
-          <SelectField
-            pv={pv}
-            state={state}
-            name="numberId"
-            label="hotline.number"
-            required
-            emptyLabel=""
-            options={numbers.map((n) => ({ value: n.id, label: `${n.number} ${n.label}` }))}
-          />
-          <SelectField
-            pv={pv}
-            state={state}
-            name="target"
-            label="hotline.target"
-            options={hotlineTargets.map((x) => ({ value: x, label: t(targetLabel(x)) }))}
-          />
-          <SelectField
-            pv={pv}
-            state={state}
-            name="ivrId"
-            label="hotline.target.ivr"
-            emptyLabel={t('common.none')}
-            options={ivrList.map((i) => ({ value: i.id, label: i.name }))}
-          />
-          <SelectField
-            pv={pv}
-            state={state}
-            name="groupId"
-            label="hotline.target.group"
-            emptyLabel={t('common.none')}
-            options={groups.map((g) => ({ value: g.id, label: g.name }))}
-          />
-          <SelectField
-            pv={pv}
-            state={state}
-            name="userId"
-            label="hotline.target.agent"
-            emptyLabel={t('common.none')}
-            options={agents.map((a) => ({ value: a.id, label: `${a.name} (${a.username})` }))}
-          />
-        </div>
-        <p class="hint">{t('hotline.form_hint')}</p>
-      </Form>
-    </section>
+    <RecordForm
+      pv={pv}
+      state={state}
+      base="/callcenter/hotlines"
+      editingId={editing?.id ?? null}
+      title={title}
+      id="hotline-form"
+    >
+      <div class="grid-2">
+        <TextField pv={pv} state={state} name="name" label="hotline.name" required />
+        <SelectField
+          pv={pv}
+          state={state}
+          name="numberId"
+          label="hotline.number"
+          required
+          emptyLabel=""
+          options={numbers.map((n) => ({ value: n.id, label: `${n.number} ${n.label}` }))}
+        />
+        <SelectField
+          pv={pv}
+          state={state}
+          name="target"
+          label="hotline.target"
+          options={hotlineTargets.map((x) => ({ value: x, label: t(targetLabel(x)) }))}
+        />
+        <SelectField
+          pv={pv}
+          state={state}
+          name="ivrId"
+          label="hotline.target.ivr"
+          emptyLabel={t('common.none')}
+          options={ivrList.map((i) => ({ value: i.id, label: i.name }))}
+        />
+        <SelectField
+          pv={pv}
+          state={state}
+          name="groupId"
+          label="hotline.target.group"
+          emptyLabel={t('common.none')}
+          options={groups.map((g) => ({ value: g.id, label: g.name }))}
+        />
+        <SelectField
+          pv={pv}
+          state={state}
+          name="userId"
+          label="hotline.target.agent"
+          emptyLabel={t('common.none')}
+          options={agents.map((a) => ({ value: a.id, label: `${a.name} (${a.username})` }))}
+        />
+      </div>
+      <p class="hint">{t('hotline.form_hint')}</p>
+    </RecordForm>
   ));
 }
 

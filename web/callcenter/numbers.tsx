@@ -32,11 +32,12 @@ import { DataTable, deleteRowAction, exportCsv, loadTable, type TableSpec } from
 import {
   CheckboxField,
   emptyForm,
-  Form,
   type FormState,
   SelectField,
   TextField,
   PostButton,
+  editLink,
+  RecordForm,
 } from '../views/form.tsx';
 import { handleImport, type ImportPage, importTemplate, renderImportPage } from '../views/import-page.tsx';
 import { ListPanel } from '../views/list-panel.tsx';
@@ -74,12 +75,7 @@ async function tableSpec(c: C): Promise<TableSpec<NumberRow>> {
         key: 'number',
         label: 'number.number',
         sort: 'number',
-        cell: (r, pv) =>
-          pv.actor && can(pv.actor, 'callcenter:edit') ? (
-            <a href={`/callcenter/numbers/${r.id}/edit`}>{r.number}</a>
-          ) : (
-            r.number
-          ),
+        cell: editLink('callcenter:edit', '/callcenter/numbers', (r) => r.number),
         csv: (r) => r.number,
       },
       { key: 'label', label: 'number.label', sort: 'label', cell: (r) => r.label },
@@ -148,72 +144,69 @@ async function formPage(c: C, state: FormState, editing: PhoneNumber | null, sta
   const depts = editing ? await departmentsInScope(ctx, 'callcenter:view') : [];
   return renderPage(c, { title, status }, (pv) => (
     <>
-      <section class="panel">
-        <h1>{title}</h1>
-        <Form
-          pv={pv}
-          state={state}
-          action={editing ? `/callcenter/numbers/${editing.id}/edit` : '/callcenter/numbers/new'}
-          submit="common.save"
-          cancelHref="/callcenter/numbers"
-          id="number-form"
-        >
-          <div class="grid-2">
-            <TextField pv={pv} state={state} name="number" label="number.number" required type="tel" />
-            <SelectField
-              pv={pv}
-              state={state}
-              name="trunkId"
-              label="number.trunk"
-              required
-              emptyLabel=""
-              options={trunkList.map((tr) => ({ value: tr.id, label: tr.name }))}
-            />
-            <TextField pv={pv} state={state} name="label" label="number.label" />
-            <TextField
-              pv={pv}
-              state={state}
-              name="maxCalls"
-              label="number.max_calls"
-              hint="number.zero_no_limit"
-            />
-          </div>
-          <h2>{t('number.inbound')}</h2>
-          <div class="grid-2">
-            <SelectField
-              pv={pv}
-              state={state}
-              name="routeUserId"
-              label="number.route_user"
-              hint="number.route_user_hint"
-              emptyLabel={t('common.none')}
-              options={agentOptions}
-            />
-            <TextField pv={pv} state={state} name="ringSeconds" label="number.ring_seconds" />
-            <SelectField
-              pv={pv}
-              state={state}
-              name="fallbackUserId"
-              label="number.fallback_user"
-              emptyLabel={t('common.none')}
-              options={agentOptions}
-            />
-          </div>
-          <h2>{t('number.rules')}</h2>
-          <p class="hint">{t('number.rules_hint')}</p>
-          <div class="grid-2">
-            <TextField pv={pv} state={state} name="minIntervalSeconds" label="number.min_interval" />
-            <TextField pv={pv} state={state} name="dailyCap" label="number.daily_cap" />
-            <TextField
-              pv={pv}
-              state={state}
-              name="sameDestinationDailyCap"
-              label="number.same_destination_cap"
-            />
-          </div>
-          <CheckboxField pv={pv} state={state} name="enabled" label="number.enabled" />
-        </Form>
-      </section>
+      <RecordForm
+        pv={pv}
+        state={state}
+        base="/callcenter/numbers"
+        editingId={editing?.id ?? null}
+        title={title}
+        id="number-form"
+      >
+        <div class="grid-2">
+          <TextField pv={pv} state={state} name="number" label="number.number" required type="tel" />
+          <SelectField
+            pv={pv}
+            state={state}
+            name="trunkId"
+            label="number.trunk"
+            required
+            emptyLabel=""
+            options={trunkList.map((tr) => ({ value: tr.id, label: tr.name }))}
+          />
+          <TextField pv={pv} state={state} name="label" label="number.label" />
+          <TextField
+            pv={pv}
+            state={state}
+            name="maxCalls"
+            label="number.max_calls"
+            hint="number.zero_no_limit"
+          />
+        </div>
+        <h2>{t('number.inbound')}</h2>
+        <div class="grid-2">
+          <SelectField
+            pv={pv}
+            state={state}
+            name="routeUserId"
+            label="number.route_user"
+            hint="number.route_user_hint"
+            emptyLabel={t('common.none')}
+            options={agentOptions}
+          />
+          <TextField pv={pv} state={state} name="ringSeconds" label="number.ring_seconds" />
+          <SelectField
+            pv={pv}
+            state={state}
+            name="fallbackUserId"
+            label="number.fallback_user"
+            emptyLabel={t('common.none')}
+            options={agentOptions}
+          />
+        </div>
+        <h2>{t('number.rules')}</h2>
+        <p class="hint">{t('number.rules_hint')}</p>
+        <div class="grid-2">
+          <TextField pv={pv} state={state} name="minIntervalSeconds" label="number.min_interval" />
+          <TextField pv={pv} state={state} name="dailyCap" label="number.daily_cap" />
+          <TextField
+            pv={pv}
+            state={state}
+            name="sameDestinationDailyCap"
+            label="number.same_destination_cap"
+          />
+        </div>
+        <CheckboxField pv={pv} state={state} name="enabled" label="number.enabled" />
+      </RecordForm>
       {editing ? (
         <AssignmentPanel
           pv={pv}

@@ -27,7 +27,15 @@ import { act, attempt } from '../forms.ts';
 import { idParam, readForm, see } from '../http.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { DataTable, deleteRowAction, loadTable, type TableSpec } from '../table.tsx';
-import { emptyForm, Form, type FormState, SelectField, TextArea, TextField } from '../views/form.tsx';
+import {
+  emptyForm,
+  type FormState,
+  SelectField,
+  TextArea,
+  TextField,
+  editLink,
+  RecordForm,
+} from '../views/form.tsx';
 import { formatDuration, formatTime } from '../views/format.ts';
 import { ListPanel } from '../views/list-panel.tsx';
 import { renderPage } from '../views/page.tsx';
@@ -81,12 +89,7 @@ async function tableSpec(c: C): Promise<TableSpec<PromptRow>> {
         key: 'name',
         label: 'prompt.name',
         sort: 'name',
-        cell: (r, pv) =>
-          pv.actor && can(pv.actor, 'callcenter:edit') ? (
-            <a href={`/callcenter/prompts/${r.id}/edit`}>{r.name}</a>
-          ) : (
-            r.name
-          ),
+        cell: editLink('callcenter:edit', '/callcenter/prompts', (r) => r.name),
         csv: (r) => r.name,
       },
       { key: 'category', label: 'prompt.category', cell: (r) => r.categoryName ?? '' },
@@ -164,62 +167,54 @@ async function formPage(c: C, state: FormState, editing: Prompt | null, status: 
   const fileError = state.errors.file;
   return renderPage(c, { title, status }, (pv) => (
     <>
-      <section class="panel">
-        <h1>{title}</h1>
-        <Form
-          pv={pv}
-          state={state}
-          action={editing ? `/callcenter/prompts/${editing.id}/edit` : '/callcenter/prompts/new'}
-          submit="common.save"
-          cancelHref="/callcenter/prompts"
-          multipart
-          id="prompt-form"
-        >
-          <div class="grid-2">
-            <TextField pv={pv} state={state} name="name" label="prompt.name" required />
-            <SelectField
-              pv={pv}
-              state={state}
-              name="categoryId"
-              label="prompt.category"
-              emptyLabel={t('common.none')}
-              options={categories.map((k) => ({ value: k.id, label: k.name }))}
-            />
-          </div>
+      <RecordForm
+        pv={pv}
+        state={state}
+        base="/callcenter/prompts"
+        editingId={editing?.id ?? null}
+        title={title}
+        id="prompt-form"
+        multipart
+      >
+        <div class="grid-2">
+          <TextField pv={pv} state={state} name="name" label="prompt.name" required />
           <SelectField
             pv={pv}
             state={state}
-            name="kind"
-            label="prompt.kind"
-            options={['upload', 'tts'].map((k) => ({ value: k, label: t(kindLabel(k)) }))}
+            name="categoryId"
+            label="prompt.category"
+            emptyLabel={t('common.none')}
+            options={categories.map((k) => ({ value: k.id, label: k.name }))}
           />
-          <fieldset class="kind-upload">
-            <legend>{t('prompt.kind.upload')}</legend>
-            <div class={fileError ? 'field has-error' : 'field'} data-field="file">
-              <label for="f-file">{t('prompt.file')}</label>
-              <input
-                id="f-file"
-                type="file"
-                name="file"
-                accept="audio/*,.mp3,.wav,.m4a,.aac,.ogg,.opus,.amr"
-              />
-              <small class="hint">{t(editing ? 'prompt.file_replace_hint' : 'prompt.file_hint')}</small>
-              {fileError ? <small class="field-error">{t(errorKey(fileError))}</small> : null}
-            </div>
-          </fieldset>
-          <fieldset class="kind-tts">
-            <legend>{t('prompt.kind.tts')}</legend>
-            <TextArea pv={pv} state={state} name="ttsText" label="prompt.tts_text" hint="prompt.tts_hint" />
-            <SelectField
-              pv={pv}
-              state={state}
-              name="ttsLanguage"
-              label="prompt.tts_language"
-              options={ttsLanguages.map((l) => ({ value: l, label: t(`prompt.lang.${l}` as MessageKey) }))}
-            />
-          </fieldset>
-        </Form>
-      </section>
+        </div>
+        <SelectField
+          pv={pv}
+          state={state}
+          name="kind"
+          label="prompt.kind"
+          options={['upload', 'tts'].map((k) => ({ value: k, label: t(kindLabel(k)) }))}
+        />
+        <fieldset class="kind-upload">
+          <legend>{t('prompt.kind.upload')}</legend>
+          <div class={fileError ? 'field has-error' : 'field'} data-field="file">
+            <label for="f-file">{t('prompt.file')}</label>
+            <input id="f-file" type="file" name="file" accept="audio/*,.mp3,.wav,.m4a,.aac,.ogg,.opus,.amr" />
+            <small class="hint">{t(editing ? 'prompt.file_replace_hint' : 'prompt.file_hint')}</small>
+            {fileError ? <small class="field-error">{t(errorKey(fileError))}</small> : null}
+          </div>
+        </fieldset>
+        <fieldset class="kind-tts">
+          <legend>{t('prompt.kind.tts')}</legend>
+          <TextArea pv={pv} state={state} name="ttsText" label="prompt.tts_text" hint="prompt.tts_hint" />
+          <SelectField
+            pv={pv}
+            state={state}
+            name="ttsLanguage"
+            label="prompt.tts_language"
+            options={ttsLanguages.map((l) => ({ value: l, label: t(`prompt.lang.${l}` as MessageKey) }))}
+          />
+        </fieldset>
+      </RecordForm>
       {editing ? (
         <section class="panel" id="prompt-versions">
           <h2>{t('prompt.versions')}</h2>

@@ -1,6 +1,5 @@
 /** Trunks (线路): the list with live state and calls in progress, create, edit and delete. */
 import { Hono } from 'hono';
-import { can } from '../../crm/access/actor.ts';
 import { arrayListing } from '../../crm/shared/list-query.ts';
 import {
   authModes,
@@ -23,10 +22,11 @@ import { DataTable, deleteRowAction, loadTable, type TableSpec } from '../table.
 import {
   CheckboxField,
   CheckboxGroup,
-  Form,
   type FormState,
   SelectField,
   TextField,
+  editLink,
+  RecordForm,
 } from '../views/form.tsx';
 import { ListPanel } from '../views/list-panel.tsx';
 import { type PageView, renderPage } from '../views/page.tsx';
@@ -66,12 +66,7 @@ const table: TableSpec<TrunkRow> = {
       key: 'name',
       label: 'trunk.name',
       sort: 'name',
-      cell: (r, pv) =>
-        pv.actor && can(pv.actor, 'callcenter:edit') ? (
-          <a href={`/callcenter/trunks/${r.id}/edit`}>{r.name}</a>
-        ) : (
-          r.name
-        ),
+      cell: editLink('callcenter:edit', '/callcenter/trunks', (r) => r.name),
       csv: (r) => r.name,
     },
     { key: 'target', label: 'trunk.target', cell: (r) => `${r.transport}:${r.host}:${r.port}` },
@@ -135,72 +130,69 @@ async function formPage(c: C, state: FormState, editing: Trunk | null, status: 2
   const t = c.get('t');
   const title = editing ? t('trunk.edit') : t('trunk.new');
   return renderPage(c, { title, status }, (pv) => (
-    <section class="panel">
-      <h1>{title}</h1>
-      <Form
-        pv={pv}
-        state={state}
-        action={editing ? `/callcenter/trunks/${editing.id}/edit` : '/callcenter/trunks/new'}
-        submit="common.save"
-        cancelHref="/callcenter/trunks"
-        id="trunk-form"
-      >
-        <div class="grid-2">
-          <TextField pv={pv} state={state} name="name" label="trunk.name" required />
-          <SelectField
-            pv={pv}
-            state={state}
-            name="authMode"
-            label="trunk.auth_mode"
-            hint="trunk.auth_mode_hint"
-            options={authModes.map((m) => ({ value: m, label: t(`trunk.auth.${m}`) }))}
-          />
-          <TextField pv={pv} state={state} name="host" label="trunk.host" required />
-          <TextField pv={pv} state={state} name="port" label="trunk.port" hint="trunk.port_hint" />
-          <SelectField
-            pv={pv}
-            state={state}
-            name="transport"
-            label="trunk.transport"
-            options={transports.map((m) => ({ value: m, label: m.toUpperCase() }))}
-          />
-          <TextField
-            pv={pv}
-            state={state}
-            name="maxCalls"
-            label="trunk.max_calls"
-            hint="trunk.max_calls_hint"
-          />
-          <TextField
-            pv={pv}
-            state={state}
-            name="username"
-            label="trunk.username"
-            hint="trunk.credentials_hint"
-            autocomplete="off"
-          />
-          <TextField
-            pv={pv}
-            state={state}
-            name="password"
-            label="trunk.password"
-            type="password"
-            hint={editing ? 'trunk.password_keep_hint' : 'trunk.credentials_hint'}
-            autocomplete="new-password"
-          />
-        </div>
-        <CheckboxGroup
+    <RecordForm
+      pv={pv}
+      state={state}
+      base="/callcenter/trunks"
+      editingId={editing?.id ?? null}
+      title={title}
+      id="trunk-form"
+    >
+      <div class="grid-2">
+        <TextField pv={pv} state={state} name="name" label="trunk.name" required />
+        <SelectField
           pv={pv}
           state={state}
-          name="codecs"
-          label="trunk.codecs"
-          hint="trunk.codecs_hint"
-          options={knownCodecs.map((k) => ({ value: k, label: k }))}
+          name="authMode"
+          label="trunk.auth_mode"
+          hint="trunk.auth_mode_hint"
+          options={authModes.map((m) => ({ value: m, label: t(`trunk.auth.${m}`) }))}
         />
-        <CheckboxField pv={pv} state={state} name="qualify" label="trunk.qualify" hint="trunk.qualify_hint" />
-        <CheckboxField pv={pv} state={state} name="enabled" label="trunk.enabled" />
-      </Form>
-    </section>
+        <TextField pv={pv} state={state} name="host" label="trunk.host" required />
+        <TextField pv={pv} state={state} name="port" label="trunk.port" hint="trunk.port_hint" />
+        <SelectField
+          pv={pv}
+          state={state}
+          name="transport"
+          label="trunk.transport"
+          options={transports.map((m) => ({ value: m, label: m.toUpperCase() }))}
+        />
+        <TextField
+          pv={pv}
+          state={state}
+          name="maxCalls"
+          label="trunk.max_calls"
+          hint="trunk.max_calls_hint"
+        />
+        <TextField
+          pv={pv}
+          state={state}
+          name="username"
+          label="trunk.username"
+          hint="trunk.credentials_hint"
+          autocomplete="off"
+        />
+        <TextField
+          pv={pv}
+          state={state}
+          name="password"
+          label="trunk.password"
+          type="password"
+          hint={editing ? 'trunk.password_keep_hint' : 'trunk.credentials_hint'}
+          autocomplete="new-password"
+        />
+      </div>
+      <CheckboxGroup
+        pv={pv}
+        state={state}
+        name="codecs"
+        label="trunk.codecs"
+        hint="trunk.codecs_hint"
+        options={knownCodecs.map((k) => ({ value: k, label: k }))}
+      />
+      <CheckboxField pv={pv} state={state} name="qualify" label="trunk.qualify" hint="trunk.qualify_hint" />
+      <CheckboxField pv={pv} state={state} name="enabled" label="trunk.enabled" />
+    </RecordForm>
   ));
 }
 

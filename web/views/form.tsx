@@ -4,6 +4,7 @@
  * (and through htmx when boosted) with the CSRF token included.
  */
 import type { Child } from 'hono/jsx';
+import type { Permission } from '../../crm/access/permissions.ts';
 import type { ErrorCode, FieldErrors } from '../../crm/shared/errors.ts';
 import { errorKey, type MessageKey } from '../i18n/index.ts';
 import type { PageView } from './page.tsx';
@@ -231,4 +232,46 @@ export function PostButton(props: {
       </button>
     </form>
   );
+}
+
+/**
+ * The form of a record on its own page: the title, and the form posting to `${base}/new` or
+ * `${base}/<id>/edit`, with Save and Cancel (back to the list).
+ */
+export function RecordForm(props: {
+  pv: PageView;
+  state: FormState;
+  base: string;
+  editingId: number | null;
+  title: string;
+  id: string;
+  multipart?: boolean;
+  children?: Child;
+}) {
+  return (
+    <section class="panel">
+      <h1>{props.title}</h1>
+      <Form
+        pv={props.pv}
+        state={props.state}
+        action={props.editingId ? `${props.base}/${props.editingId}/edit` : `${props.base}/new`}
+        submit="common.save"
+        cancelHref={props.base}
+        multipart={props.multipart}
+        id={props.id}
+      >
+        {props.children}
+      </Form>
+    </section>
+  );
+}
+
+/** A table cell linking to a record's edit page for those who may edit, plain text for others. */
+export function editLink<R extends { id: number }>(
+  permission: Permission,
+  base: string,
+  text: (row: R) => string,
+): (row: R, pv: PageView) => Child {
+  return (row, pv) =>
+    pv.actor?.grants.has(permission) ? <a href={`${base}/${row.id}/edit`}>{text(row)}</a> : text(row);
 }
