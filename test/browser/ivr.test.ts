@@ -14,7 +14,7 @@ import { createGroup } from '../../crm/ivr/agent-groups.ts';
 import { createPrompt, parsePromptInput, promptStoreIn } from '../../crm/prompts/prompts.ts';
 import { parseTree } from '../../cti/ivr/tree.ts';
 import { ivrs } from '../../db/schema.ts';
-import { launchBrowser, screenshotDir } from '../support/browser.ts';
+import { launchBrowser, logIn, screenshotDir } from '../support/browser.ts';
 import { type TestDatabase, testDatabase } from '../support/db.ts';
 import { buildCompany, password } from '../support/fixtures.ts';
 import { type RunningApp, startApp } from '../support/server.ts';
@@ -44,11 +44,7 @@ test.before(async () => {
   });
   browser = await launchBrowser();
   page = await browser.newPage({ locale: 'en-US' });
-  await page.goto(`${app.url}/login`);
-  await page.fill('#f-username', 'admin');
-  await page.fill('#f-password', password);
-  await page.click('#login-form button[type=submit]');
-  await page.waitForSelector('text=Welcome');
+  await logIn(page, app.url, 'admin', password);
 });
 test.after(async () => {
   await browser?.close();

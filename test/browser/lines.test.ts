@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTrunk, parseTrunkInput } from '../../crm/telephony/lines.ts';
-import { launchBrowser, screenshotDir } from '../support/browser.ts';
+import { launchBrowser, logIn, screenshotDir } from '../support/browser.ts';
 import { type TestDatabase, testDatabase } from '../support/db.ts';
 import { buildCompany, type Company, password } from '../support/fixtures.ts';
 import { type RunningApp, startApp } from '../support/server.ts';
@@ -26,11 +26,7 @@ test.before(async () => {
   app = await startApp(db.db);
   browser = await launchBrowser();
   page = await browser.newPage({ locale: 'en-US' });
-  await page.goto(`${app.url}/login`);
-  await page.fill('#f-username', 'admin');
-  await page.fill('#f-password', password);
-  await page.click('#login-form button[type=submit]');
-  await page.waitForSelector('text=Welcome');
+  await logIn(page, app.url, 'admin', password);
 });
 test.after(async () => {
   await browser?.close();

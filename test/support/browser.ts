@@ -21,3 +21,17 @@ export async function launchBrowser(): Promise<Browser> {
     ],
   });
 }
+
+/** Logs a user in through the login form and waits for the home page. */
+export async function logIn(
+  page: import('playwright-core').Page,
+  baseUrl: string,
+  username: string,
+  password: string,
+) {
+  await page.goto(`${baseUrl}/login`);
+  await page.fill('#f-username', username);
+  await page.fill('#f-password', password);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('text=Welcome');
+}

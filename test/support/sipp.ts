@@ -142,6 +142,21 @@ const request = (
 `;
 const ack = request('ACK', 1);
 
+/** The other side hangs up: take its BYE and confirm it. */
+const answerBye = `  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+    ]]>
+  </send>
+`;
+
 const wrap = (name: string, body: string) => `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
 <scenario name="${name}">
@@ -227,19 +242,7 @@ export function carrierAnswers(): string {
 ${sdp}    ]]>
   </send>
   <recv request="ACK"/>
-  <recv request="BYE"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]>
-  </send>
-`,
+${answerBye}`,
   );
 }
 
@@ -362,19 +365,7 @@ export function ivrCaller(steps: CallerStep[], until: 'hangup' | 'bye'): string 
   const end =
     until === 'hangup'
       ? `${request('BYE', cseq + 1, { retrans: true })}  <recv response="200" crlf="true"/>\n`
-      : `  <recv request="BYE"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]>
-  </send>
-`;
+      : answerBye;
   return wrap(
     'IVR caller',
     `${invite.replace(sdp, sdpWithEvents)}  <recv response="200" rtd="true"/>
