@@ -518,3 +518,17 @@ export const ivrSessions = pgTable(
     index('ivr_sessions_ivr_idx').on(t.ivrId, t.enteredAt),
   ],
 );
+
+/** VIP callers (until the CRM's customer VIP flag): IVR caller rules can route them first. */
+export const vipCallers = pgTable(
+  'vip_callers',
+  {
+    id: serial('id').primaryKey(),
+    number: text('number').notNull(),
+    /** Who the caller is, or why they are VIP. */
+    reason: text('reason').notNull().default(''),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('vip_callers_number_idx').on(t.number)],
+);

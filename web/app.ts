@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { DomainError, ForbiddenError, NotFoundError } from '../crm/shared/errors.ts';
 import { authRoutes } from './auth/routes.tsx';
-import { blacklistRoutes } from './callcenter/blacklist.tsx';
+import { callerListRoutes } from './callcenter/caller-lists.tsx';
 import { groupRoutes } from './callcenter/groups.tsx';
 import { hotlineRoutes } from './callcenter/hotlines.tsx';
 import { ivrRoutes } from './callcenter/ivrs.tsx';
@@ -54,7 +54,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/callcenter/ivrs', ivrRoutes);
   app.route('/callcenter/hotlines', hotlineRoutes);
   app.route('/callcenter/groups', groupRoutes);
-  app.route('/callcenter/blacklist', blacklistRoutes);
+  app.route('/callcenter/blacklist', callerListRoutes('blacklist'));
+  app.route('/callcenter/vip', callerListRoutes('vip'));
   app.route('/calls/ivr', ivrLogRoutes);
   app.route('/calls', callRoutes);
   app.route('/system/departments', departmentRoutes);

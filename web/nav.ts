@@ -37,6 +37,7 @@ export const navigation: readonly NavArea[] = [
       { label: 'nav.hotlines', href: '/callcenter/hotlines', permission: 'callcenter:view' },
       { label: 'nav.groups', href: '/callcenter/groups', permission: 'callcenter:view' },
       { label: 'nav.blacklist', href: '/callcenter/blacklist', permission: 'callcenter:view' },
+      { label: 'nav.vip', href: '/callcenter/vip', permission: 'callcenter:view' },
     ],
   },
   {

@@ -40,7 +40,7 @@ import {
 import type { CallEvent, CallEventBody, LegFailure, LegTarget } from './events.ts';
 import { CallLog, eventsOf } from './log.ts';
 import { listGroups } from '../../crm/ivr/agent-groups.ts';
-import { isBlacklisted } from '../../crm/ivr/blacklist.ts';
+import { isBlacklisted, isVip } from '../../crm/ivr/caller-lists.ts';
 import { hotlineOfNumber } from '../../crm/ivr/hotlines.ts';
 import { type Ivr, loadIvr } from '../../crm/ivr/ivrs.ts';
 import { promptFileBase, promptVersion } from '../../crm/prompts/prompts.ts';
@@ -404,7 +404,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       caller: {
         number: call.callerId,
         region: this.options.regionOf?.(call.callerId) ?? '',
-        vip: false,
+        vip: await isVip(this.options.db, call.callerId),
         blacklisted,
       },
       promptUri: async (promptId) => {

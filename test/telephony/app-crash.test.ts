@@ -85,7 +85,10 @@ async function until<T>(
   for (;;) {
     const value = await check();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}; the product said:\n${product?.log().slice(-6000) ?? ''}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -121,10 +124,14 @@ test('SIGKILL of the app mid-call: the call goes on, and its record is completed
 
   const run = await call.done;
   assert.is(run.code, 0, `the caller's call went on to its own hang-up: ${run.output}`);
-  const r = await until('the record to close with its recording', async () => {
-    const row = await record();
-    return row?.endedAt && row.recording ? row : null;
-  });
+  const r = await until(
+    'the record to close with its recording',
+    async () => {
+      const row = await record();
+      return row?.endedAt && row.recording ? row : null;
+    },
+    30_000,
+  );
   assert.is(r.disposition, 'answered');
   assert.is(r.hangupBy, 'caller');
   assert.is(r.agentId, company.people.repA);

@@ -12,7 +12,7 @@ import { asc, desc, eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createGroup } from '../../crm/ivr/agent-groups.ts';
-import { addToBlacklist } from '../../crm/ivr/blacklist.ts';
+import { addToList } from '../../crm/ivr/caller-lists.ts';
 import { createHotline, parseHotlineInput } from '../../crm/ivr/hotlines.ts';
 import { createIvr, saveIvr } from '../../crm/ivr/ivrs.ts';
 import { loadRegions, regionOf } from '../../crm/ivr/regions.ts';
@@ -136,7 +136,10 @@ test.before(
           options: [{ key: '1', action: { type: 'agent', userId: company.people.repA } }],
         },
       ],
-      rules: [{ prefix: '0755', action: { type: 'menu', menu: 'orders' } }],
+      rules: [
+        { prefix: '0755', action: { type: 'menu', menu: 'orders' } },
+        { vip: true, action: { type: 'agent', userId: company.people.repA } },
+      ],
       silenceSeconds: 1,
       silenceRepeats: 2,
       digitTimeoutSeconds: 3,
@@ -308,7 +311,7 @@ test('outside service hours and on a holiday the caller hears the off-hours prom
 
 test('a blacklisted caller never reaches an agent', async () => {
   clockAt(open);
-  await addToBlacklist(setup.company.owner, { number: '13700137000', reason: 'abusive' });
+  await addToList(setup.company.owner, 'blacklist', { number: '13700137000', reason: 'abusive' });
   const { run, session, record } = await call([{ pause: 500 }, { info: '1' }], 'bye', '13700137000');
   assert.is(run.code, 0, run.output);
   assert.is(session.outcome, 'blacklisted');
@@ -383,6 +386,15 @@ test('a caller rule sends callers by number prefix straight to a menu', async ()
   assert.is(path[1]!.menu, 'orders');
   assert.is(session.outcome, 'agent');
   assert.is(session.region, '广东 深圳');
+});
+
+test('a VIP caller is routed by the VIP rule straight to the agent', async () => {
+  clockAt(open);
+  await addToList(setup.company.owner, 'vip', { number: '13600136000', reason: 'Key account' });
+  const { session, record } = await call([{ pause: 3000 }], 'hangup', '13600136000');
+  assert.is((session.path as IvrStep[])[0]!.note, 'rule:2');
+  assert.is(session.outcome, 'agent');
+  assert.is(record.agentId, setup.company.people.repA);
 });
 
 test('the IVR reception log page lists each call with region, keys and result, filterable', async () => {

@@ -749,6 +749,16 @@ export const en = {
   'ivr.rule_region': 'Region contains',
   'ivr.rule_vip': 'VIP',
   'ivr.add_rule': 'Add rule',
+  'nav.vip': 'VIP callers',
+  'vip.title': 'VIP callers',
+  'vip.intro': 'IVR caller rules marked VIP match these numbers (until the CRM marks customers as VIP).',
+  'vip.number': 'Number',
+  'vip.reason': 'Note',
+  'vip.added': 'Added',
+  'vip.add': 'Add VIP caller',
+  'vip.remove': 'Remove',
+  'audit.action.vip.add': 'VIP caller added',
+  'audit.action.vip.remove': 'VIP caller removed',
 } as const;
 
 export type MessageKey = keyof typeof en;
