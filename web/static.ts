@@ -28,7 +28,7 @@ const cache = new Map<string, Buffer>();
 export const staticRoutes = new Hono<AppEnv>();
 staticRoutes.get('/widgets/:file{[a-z0-9-]+\\.js}', async (c) => {
   const bundle = widgetBundle(c.req.param('file').replace(/\.js$/, ''));
-  if (!bundle) return c.notFound();
+  if (!bundle) return c.text('Not found', 404);
   c.header('Content-Type', 'text/javascript; charset=utf-8');
   c.header('Cache-Control', 'public, max-age=300');
   return c.body(await bundle);
@@ -37,7 +37,7 @@ staticRoutes.get('/widgets/:file{[a-z0-9-]+\\.js}', async (c) => {
 staticRoutes.get('/*', (c) => {
   const name = c.req.path.replace(/^\/static\//, '');
   const asset = assets[name];
-  if (!asset) return c.notFound();
+  if (!asset) return c.text('Not found', 404);
   let body = cache.get(name);
   if (!body) {
     body = readFileSync(asset.path);

@@ -116,6 +116,12 @@ test('saving an IVR answers with the problems at their menus; a saved IVR protec
   const widget = await fetch(`${app.url}/static/widgets/ivr-editor.js`);
   assert.is(widget.status, 200);
   assert.ok((await widget.text()).includes('ivr-editor'), 'the bundled widget');
+  for (const missing of [
+    '/static/widgets/nothing-here.js',
+    '/static/widgets/..%2Fapp.js',
+    '/static/nope.css',
+  ])
+    assert.is((await fetch(app.url + missing)).status, 404, missing);
 
   const save = (tree: unknown) =>
     fetch(`${app.url}/callcenter/ivrs/${ivrId}`, {
