@@ -532,3 +532,41 @@ export const vipCallers = pgTable(
   },
   (t) => [uniqueIndex('vip_callers_number_idx').on(t.number)],
 );
+
+// ── agent desk (crm/desk) ─────────────────────────────────────────────────────
+export type AgentState = 'logged_out' | 'ready' | 'break' | 'ringing' | 'on_call' | 'wrap_up';
+
+/** Every change of an agent's state, append-only; the current state is the latest row. */
+export const agentStateEvents = pgTable(
+  'agent_state_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull(),
+    state: text('state').$type<AgentState>().notNull(),
+    /** The break reason, or the call that put the agent in ringing / on call / wrap-up. */
+    reason: text('reason').notNull().default(''),
+    /** Who changed it when it was not the agent (a supervisor, or the system). */
+    byUserId: integer('by_user_id').references(() => users.id, { onDelete: 'set null' }),
+  },
+  (t) => [
+    index('agent_state_events_user_idx').on(t.userId, t.id),
+    index('agent_state_events_at_idx').on(t.at),
+  ],
+);
+
+/** Break reasons (小休状态细分): the defaults and the ones an admin adds. */
+export const breakReasons = pgTable(
+  'break_reasons',
+  {
+    id: serial('id').primaryKey(),
+    /** meeting, training, rest, restroom, other for the defaults (translated); null for added ones. */
+    builtinKey: text('builtin_key'),
+    name: text('name').notNull(),
+    position: integer('position').notNull().default(0),
+    enabled: boolean('enabled').notNull().default(true),
+  },
+  (t) => [uniqueIndex('break_reasons_name_idx').on(t.name)],
+);

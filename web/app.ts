@@ -14,6 +14,7 @@ import { pbxRoutes } from './callcenter/pbx.tsx';
 import { promptRoutes } from './callcenter/prompts.tsx';
 import { trunkRoutes } from './callcenter/trunks.tsx';
 import { phoneRoutes } from './desk/phone.tsx';
+import { deskSettingsRoutes, deskStateRoutes } from './desk/state.tsx';
 import type { AppDeps, AppEnv } from './env.ts';
 import { errorKey } from './i18n/index.ts';
 import { csrfGuard, requestContext, requireLogin, sessionLoader, setupGate } from './middleware.ts';
@@ -47,6 +48,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(requestContext(deps), sessionLoader, setupGate(), csrfGuard, requireLogin);
   app.route('/', authRoutes);
   app.route('/desk/phone', phoneRoutes);
+  app.route('/desk', deskStateRoutes);
+  app.route('/callcenter/desk', deskSettingsRoutes);
   app.route('/callcenter/pbx', pbxRoutes);
   app.route('/callcenter/trunks', trunkRoutes);
   app.route('/callcenter/numbers', numberRoutes);

@@ -23,7 +23,10 @@ export const navigation: readonly NavArea[] = [
   {
     label: 'nav.desk',
     permission: 'desk:use',
-    items: [{ label: 'nav.my_phone', href: '/desk/phone', permission: 'desk:use' }],
+    items: [
+      { label: 'nav.my_state', href: '/desk', permission: 'desk:use' },
+      { label: 'nav.my_phone', href: '/desk/phone', permission: 'desk:use' },
+    ],
   },
   {
     label: 'nav.callcenter',
@@ -38,6 +41,7 @@ export const navigation: readonly NavArea[] = [
       { label: 'nav.groups', href: '/callcenter/groups', permission: 'callcenter:view' },
       { label: 'nav.blacklist', href: '/callcenter/blacklist', permission: 'callcenter:view' },
       { label: 'nav.vip', href: '/callcenter/vip', permission: 'callcenter:view' },
+      { label: 'nav.desk_settings', href: '/callcenter/desk', permission: 'callcenter:edit' },
     ],
   },
   {

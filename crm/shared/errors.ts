@@ -59,6 +59,7 @@ export const errorCodes = [
   'tts_failed',
   'prompt_in_use',
   'in_use',
+  'agent_busy',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

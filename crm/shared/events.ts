@@ -8,7 +8,9 @@ export type DomainEvent =
   | { type: 'employees.changed'; userIds: number[] }
   | { type: 'roles.changed'; roleId: number }
   /** Trunks or numbers changed: the PBX configuration follows. */
-  | { type: 'telephony.changed' };
+  | { type: 'telephony.changed' }
+  /** Agents' desk states changed (live views follow). */
+  | { type: 'agents.changed'; userIds: number[] };
 
 export class DomainEvents extends EventEmitter<{ event: [DomainEvent] }> {
   publish(event: DomainEvent): void {

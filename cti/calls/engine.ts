@@ -39,6 +39,14 @@ import {
 } from './directory.ts';
 import type { CallEvent, CallEventBody, LegFailure, LegTarget } from './events.ts';
 import { CallLog, eventsOf } from './log.ts';
+import {
+  agentsInWrapUp,
+  callStateChanged,
+  endWrapUp,
+  offerable,
+  readyAgents,
+  wrapUpSeconds,
+} from '../../crm/desk/agent-states.ts';
 import { listGroups } from '../../crm/ivr/agent-groups.ts';
 import { isBlacklisted, isVip } from '../../crm/ivr/caller-lists.ts';
 import { hotlineOfNumber } from '../../crm/ivr/hotlines.ts';
@@ -80,6 +88,10 @@ interface ActiveCall {
   callerId: string;
   recording: boolean;
   ended: boolean;
+  /** Agents whose desk state this call holds (the one who answered; the one who called out). */
+  agentsOnCall?: number[];
+  /** The agent who placed an outbound or internal call (or click-to-call). */
+  placedBy?: number;
 }
 
 /** One step of trying to reach someone: a phone, or several ringing at once (an agent group). */
@@ -104,6 +116,8 @@ export interface CallEngineOptions {
   prompts?: { inside: string };
   /** The caller number's region (province and city) for the IVR and its log. */
   regionOf?: (number: string) => string;
+  /** Told when the engine changed an agent's desk state (live views). */
+  onAgentState?: (userId: number) => void;
 }
 
 /** Refusals reported to the web (click-to-call) and written to the log. */
@@ -133,6 +147,8 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
   private readonly byChannel = new Map<string, ActiveCall>();
   /** Callers in an IVR, by their channel. */
   private readonly ivrRuns = new Map<string, IvrRun>();
+  /** Agents in wrap-up, until they become ready again. */
+  private readonly autoReady = new Map<number, NodeJS.Timeout>();
   /** The cause of a hangup request, kept until the channel is gone. */
   private readonly hangupCauses = new Map<string, { cause: number; tech: number | null }>();
   private readonly now: () => Date;
@@ -160,6 +176,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     if (ari.connected) this.onConnected();
     else await ari.connect();
     await this.resyncing;
+    await this.resumeWrapUps().catch((err: Error) => this.say(`wrap-ups: ${err.message}`));
   }
 
   /** Stops listening (the calls themselves go on in Asterisk). */
@@ -168,7 +185,46 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     this.options.ari.off('connected', this.onConnected);
     for (const call of this.calls.values())
       for (const leg of call.legs.values()) if (leg.timer) clearTimeout(leg.timer);
+    for (const timer of this.autoReady.values()) clearTimeout(timer);
+    this.autoReady.clear();
     await this.log.flush();
+  }
+
+  /** Moves a logged-in agent's desk state with the call; after a call, wrap-up then auto-ready. */
+  private async deskState(
+    userId: number,
+    change: 'offered' | 'connected' | 'ended' | 'not_taken',
+    call: ActiveCall,
+  ) {
+    try {
+      const seconds = await wrapUpSeconds(this.options.db);
+      const next = await callStateChanged(this.options.db, userId, change, call.id, seconds);
+      if (next) this.options.onAgentState?.(userId);
+      if (next === 'wrap_up') this.scheduleAutoReady(userId, call.id, seconds * 1000);
+    } catch (err) {
+      this.say(`agent ${userId} state: ${err instanceof Error ? err.message : err}`);
+    }
+  }
+
+  private scheduleAutoReady(userId: number, callId: string, delayMs: number) {
+    clearTimeout(this.autoReady.get(userId));
+    const timer = setTimeout(
+      () => {
+        this.autoReady.delete(userId);
+        void endWrapUp(this.options.db, userId, callId)
+          .then((changed) => changed && this.options.onAgentState?.(userId))
+          .catch((err: Error) => this.say(`auto-ready ${userId}: ${err.message}`));
+      },
+      Math.max(0, delayMs),
+    );
+    this.autoReady.set(userId, timer);
+  }
+
+  /** Wrap-ups that were running when the engine stopped end when they would have. */
+  private async resumeWrapUps() {
+    const seconds = await wrapUpSeconds(this.options.db);
+    for (const w of await agentsInWrapUp(this.options.db))
+      this.scheduleAutoReady(w.userId, w.callId, w.since.getTime() + seconds * 1000 - this.now().getTime());
   }
 
   /** Calls in progress per trunk and per number (for limits and the status page). */
@@ -351,7 +407,9 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       const step = await this.groupStep(hotline.groupId);
       if (step) call.next.push(step);
     } else if (hotline?.target === 'agent' && hotline.userId !== null) {
-      const agent = await agentById(this.options.db, hotline.userId);
+      const agent = (await offerable(this.options.db, hotline.userId))
+        ? await agentById(this.options.db, hotline.userId)
+        : null;
       if (agent)
         call.next.push({
           target: { kind: 'agent', userId: agent.userId, endpoint: agent.endpoint },
@@ -359,7 +417,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
         });
     } else {
       for (const userId of [number.routeUserId, number.fallbackUserId]) {
-        if (userId === null) continue;
+        if (userId === null || !(await offerable(this.options.db, userId))) continue;
         const agent = await agentById(this.options.db, userId);
         if (agent)
           call.next.push({
@@ -378,7 +436,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     const group = (await listGroups(this.options.db)).find((g) => g.id === groupId);
     if (!group) return null;
     const targets: LegTarget[] = [];
-    for (const userId of group.memberIds) {
+    for (const userId of await readyAgents(this.options.db, group.memberIds)) {
       const agent = await agentById(this.options.db, userId);
       if (agent) targets.push({ kind: 'agent', userId, endpoint: agent.endpoint });
     }
@@ -429,7 +487,9 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       const step = await this.groupStep(action.groupId);
       if (step) call.next.push(step);
     } else if (action.type === 'agent') {
-      const agent = await agentById(this.options.db, action.userId);
+      const agent = (await offerable(this.options.db, action.userId))
+        ? await agentById(this.options.db, action.userId)
+        : null;
       if (agent)
         call.next.push({
           target: { kind: 'agent', userId: agent.userId, endpoint: agent.endpoint },
@@ -459,6 +519,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     const colleague = await agentByEndpoint(this.options.db, dialled);
     if (colleague) {
       const call = this.newCall('internal', channel, null, null);
+      call.placedBy = agent.userId;
       await this.tag(channel.id, call.id, 'caller');
       await this.append(call, {
         type: 'call.started',
@@ -526,6 +587,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
   ) {
     call.trunkId = number?.trunkId ?? null;
     call.numberId = number?.id ?? null;
+    call.placedBy = agent.userId;
     return this.append(call, {
       type: 'call.started',
       data: {
@@ -639,6 +701,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       type: 'leg.dialing',
       data: { leg: channel.id, target, ...(role === 'originator' ? { originator: true } : {}) },
     });
+    if (target.kind === 'agent' && role === 'callee') await this.deskState(target.userId, 'offered', call);
     leg.timer = setTimeout(() => {
       leg.timer = null;
       if (leg.answered || call.ended) return;
@@ -703,6 +766,11 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       type: 'leg.answered',
       data: { leg: leg.channel, userId: leg.target?.kind === 'agent' ? leg.target.userId : null },
     });
+    for (const userId of [leg.target?.kind === 'agent' ? leg.target.userId : null, call.placedBy ?? null]) {
+      if (userId === null) continue;
+      call.agentsOnCall = [...(call.agentsOnCall ?? []), userId];
+      await this.deskState(userId, 'connected', call);
+    }
     if (!call.caller) return;
     await ari.call('channels.answer', { channelId: call.caller }).catch(() => {});
     const bridge = await ari.call('bridges.create', { type: 'mixing', name: `call-${call.id}` });
@@ -753,6 +821,8 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
         ...(leg.role === 'originator' ? { originator: true } : {}),
       },
     });
+    if (leg.target?.kind === 'agent' && leg.role === 'callee')
+      await this.deskState(leg.target.userId, 'not_taken', call);
     if (failure === 'cancelled') return;
     const stillRinging = [...call.legs.values()].some((l) => l.role !== 'caller' && !l.answered);
     if (stillRinging) return;
@@ -778,6 +848,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       await this.hangup(leg.channel, leg.answered ? 'normal' : failure === 'busy' ? 'busy' : 'no_answer');
     }
     await this.append(call, { type: 'call.ended', data: { by, q850Cause, sipCode } });
+    for (const userId of call.agentsOnCall ?? []) await this.deskState(userId, 'ended', call);
     if (call.bridgeId)
       await this.options.ari.call('bridges.destroy', { bridgeId: call.bridgeId }).catch(() => {});
     if (call.recording) {

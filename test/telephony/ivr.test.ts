@@ -12,6 +12,7 @@ import { asc, desc, eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createGroup } from '../../crm/ivr/agent-groups.ts';
+import { setOwnState } from '../../crm/desk/agent-states.ts';
 import { addToList } from '../../crm/ivr/caller-lists.ts';
 import { createHotline, parseHotlineInput } from '../../crm/ivr/hotlines.ts';
 import { createIvr, saveIvr } from '../../crm/ivr/ivrs.ts';
@@ -359,6 +360,8 @@ test('a key for an agent group rings its members; the one who answers takes the 
   clockAt(open);
   const { company, db } = setup;
   const account = (await accountOf(db.db, company.people.repB))!;
+  // Groups offer calls to logged-in, ready members only.
+  await setOwnState(await company.ctx(company.people.repB), 'ready');
   const other = await Phone.start({
     username: account.username,
     password: account.password,

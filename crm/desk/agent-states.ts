@@ -1,0 +1,188 @@
+/**
+ * Agent states (坐席状态): logged out, ready, break (with a reason), ringing, on call, wrap-up.
+ * The agent moves between logged out, ready and break from the desk; the call engine moves a
+ * logged-in agent to ringing and on call, and to wrap-up (after-call work) when a call ends, from
+ * which they become ready again after the configured seconds (auto-ready, at most 180 s). Every
+ * change is an event in `agent_state_events`; the current state is the latest. Only ready agents
+ * are offered calls; an agent who never logged in to the desk is reachable only by direct route.
+ */
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { type AgentState, agentStateEvents, breakReasons } from '../../db/schema.ts';
+import { requirePermission } from '../access/actor.ts';
+import type { Ctx } from '../shared/context.ts';
+import { DomainError, ValidationError } from '../shared/errors.ts';
+import { readSetting, writeSetting } from '../shared/settings.ts';
+import { audit } from '../audit/audit-log.ts';
+
+export interface CurrentState {
+  state: AgentState;
+  since: Date;
+  reason: string;
+}
+
+const loggedOut = (): CurrentState => ({ state: 'logged_out', since: new Date(0), reason: '' });
+
+/** The current state of each of the agents (logged out when they never logged in). */
+export async function currentStates(db: Db, userIds: readonly number[]): Promise<Map<number, CurrentState>> {
+  const out = new Map<number, CurrentState>(userIds.map((id) => [id, loggedOut()]));
+  if (userIds.length === 0) return out;
+  const rows = await db
+    .selectDistinctOn([agentStateEvents.userId], {
+      userId: agentStateEvents.userId,
+      state: agentStateEvents.state,
+      at: agentStateEvents.at,
+      reason: agentStateEvents.reason,
+    })
+    .from(agentStateEvents)
+    .where(inArray(agentStateEvents.userId, [...userIds]))
+    .orderBy(agentStateEvents.userId, desc(agentStateEvents.id));
+  for (const r of rows) out.set(r.userId, { state: r.state, since: r.at, reason: r.reason });
+  return out;
+}
+
+export async function stateOf(db: Db, userId: number): Promise<CurrentState> {
+  return (await currentStates(db, [userId])).get(userId)!;
+}
+
+async function record(
+  db: Db,
+  userId: number,
+  state: AgentState,
+  reason = '',
+  byUserId: number | null = null,
+  at = new Date(),
+) {
+  await db.insert(agentStateEvents).values({ userId, at, state, reason, byUserId });
+}
+
+/** The agent's own changes from the desk: log in (ready), ready, break with a reason, log out. */
+export async function setOwnState(
+  ctx: Ctx,
+  target: 'ready' | 'break' | 'logged_out',
+  reasonId?: number | null,
+): Promise<void> {
+  requirePermission(ctx.actor, 'desk:use');
+  const current = await stateOf(ctx.db, ctx.actor.userId);
+  if (current.state === 'ringing' || current.state === 'on_call') throw new DomainError('agent_busy');
+  let reason = '';
+  if (target === 'break') {
+    const [r] = reasonId
+      ? await ctx.db
+          .select()
+          .from(breakReasons)
+          .where(and(eq(breakReasons.id, reasonId), eq(breakReasons.enabled, true)))
+      : [];
+    if (!r) throw new ValidationError({ reasonId: 'required' });
+    reason = r.builtinKey ?? r.name;
+  }
+  if (current.state === target && current.reason === reason) return;
+  await record(ctx.db, ctx.actor.userId, target, reason);
+  if (target === 'logged_out' || current.state === 'logged_out')
+    await audit(ctx, { action: target === 'logged_out' ? 'desk.logout' : 'desk.login' });
+  ctx.events?.publish({ type: 'agents.changed', userIds: [ctx.actor.userId] });
+}
+
+/**
+ * The call engine's changes for a logged-in agent: offered a call, connected, the call ended
+ * (wrap-up, or ready when there is none), or an offer not taken (back to what they were).
+ * Agents who are logged out stay so.
+ */
+export async function callStateChanged(
+  db: Db,
+  userId: number,
+  change: 'offered' | 'connected' | 'ended' | 'not_taken',
+  callId: string,
+  wrapUpSeconds: number,
+): Promise<AgentState | null> {
+  const current = await stateOf(db, userId);
+  if (current.state === 'logged_out' || current.state === 'break') return null;
+  let next: AgentState;
+  if (change === 'offered') next = 'ringing';
+  else if (change === 'connected') next = 'on_call';
+  else if (change === 'not_taken') {
+    if (current.state !== 'ringing' || current.reason !== callId) return null;
+    next = 'ready';
+  } else {
+    if (current.reason !== callId) return null;
+    next = wrapUpSeconds > 0 ? 'wrap_up' : 'ready';
+  }
+  await record(db, userId, next, callId);
+  return next;
+}
+
+/** Ends a wrap-up that is still running for that call (auto-ready). */
+export async function endWrapUp(db: Db, userId: number, callId: string): Promise<boolean> {
+  const current = await stateOf(db, userId);
+  if (current.state !== 'wrap_up' || current.reason !== callId) return false;
+  await record(db, userId, 'ready');
+  return true;
+}
+
+/** Agents whose current state is wrap-up, with the call and since when (to resume auto-ready). */
+export async function agentsInWrapUp(db: Db): Promise<{ userId: number; callId: string; since: Date }[]> {
+  const latest = await db
+    .selectDistinctOn([agentStateEvents.userId], {
+      userId: agentStateEvents.userId,
+      state: agentStateEvents.state,
+      at: agentStateEvents.at,
+      reason: agentStateEvents.reason,
+    })
+    .from(agentStateEvents)
+    .orderBy(agentStateEvents.userId, desc(agentStateEvents.id));
+  return latest
+    .filter((r) => r.state === 'wrap_up')
+    .map((r) => ({ userId: r.userId, callId: r.reason, since: r.at }));
+}
+
+/** Of these agents, the ones that may be offered a call now. */
+export async function readyAgents(db: Db, userIds: readonly number[]): Promise<number[]> {
+  const states = await currentStates(db, userIds);
+  return userIds.filter((id) => states.get(id)?.state === 'ready');
+}
+
+/** Whether a call may be offered to this agent now: ready, or not using the desk at all. */
+export async function offerable(db: Db, userId: number): Promise<boolean> {
+  const s = await stateOf(db, userId);
+  return s.state === 'ready' || s.state === 'logged_out';
+}
+
+// ── settings and break reasons ────────────────────────────────────────────
+const wrapUpKey = 'desk.wrap_up_seconds';
+const isSeconds = (v: unknown): v is number =>
+  Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 180;
+
+/** After-call work before the agent is ready again (0 = straight to ready; at most 180 s). */
+export const wrapUpSeconds = (db: Db) => readSetting(db, wrapUpKey, 15, isSeconds);
+
+export async function setWrapUpSeconds(ctx: Ctx, text: string): Promise<void> {
+  requirePermission(ctx.actor, 'callcenter:edit');
+  const n = Number(text.trim() === '' ? 0 : text);
+  if (!isSeconds(n)) throw new ValidationError({ wrapUpSeconds: 'out_of_range' });
+  await writeSetting(ctx.db, wrapUpKey, n);
+  await audit(ctx, { action: 'desk.settings', detail: { wrapUpSeconds: n } });
+}
+
+export async function listBreakReasons(db: Db, all = false) {
+  const rows = await db.select().from(breakReasons).orderBy(asc(breakReasons.position), asc(breakReasons.id));
+  return all ? rows : rows.filter((r) => r.enabled);
+}
+
+export async function addBreakReason(ctx: Ctx, name: string): Promise<void> {
+  requirePermission(ctx.actor, 'callcenter:edit');
+  const clean = name.trim();
+  const [same] = await ctx.db.select().from(breakReasons).where(eq(breakReasons.name, clean));
+  if (!clean || clean.length > 40) throw new ValidationError({ name: clean ? 'too_long' : 'required' });
+  if (same) throw new ValidationError({ name: 'name_taken' });
+  const [{ max } = { max: 0 }] = await ctx.db
+    .select({ max: sql<number>`coalesce(max(${breakReasons.position}), 0)` })
+    .from(breakReasons);
+  await ctx.db.insert(breakReasons).values({ name: clean, position: Number(max) + 1 });
+  await audit(ctx, { action: 'desk.break_reason_added', targetLabel: clean });
+}
+
+export async function setBreakReasonEnabled(ctx: Ctx, id: number, enabled: boolean): Promise<void> {
+  requirePermission(ctx.actor, 'callcenter:edit');
+  await ctx.db.update(breakReasons).set({ enabled }).where(eq(breakReasons.id, id));
+  await audit(ctx, { action: 'desk.break_reason_changed', targetId: id, detail: { enabled } });
+}
