@@ -23,11 +23,9 @@ export interface CurrentState {
 
 const loggedOut = (): CurrentState => ({ state: 'logged_out', since: new Date(0), reason: '' });
 
-/** The current state of each of the agents (logged out when they never logged in). */
-export async function currentStates(db: Db, userIds: readonly number[]): Promise<Map<number, CurrentState>> {
-  const out = new Map<number, CurrentState>(userIds.map((id) => [id, loggedOut()]));
-  if (userIds.length === 0) return out;
-  const rows = await db
+/** The latest state row of each agent (of all agents when `userIds` is not given). */
+function latestStates(db: Db, userIds?: readonly number[]) {
+  return db
     .selectDistinctOn([agentStateEvents.userId], {
       userId: agentStateEvents.userId,
       state: agentStateEvents.state,
@@ -35,9 +33,16 @@ export async function currentStates(db: Db, userIds: readonly number[]): Promise
       reason: agentStateEvents.reason,
     })
     .from(agentStateEvents)
-    .where(inArray(agentStateEvents.userId, [...userIds]))
+    .where(userIds ? inArray(agentStateEvents.userId, [...userIds]) : undefined)
     .orderBy(agentStateEvents.userId, desc(agentStateEvents.id));
-  for (const r of rows) out.set(r.userId, { state: r.state, since: r.at, reason: r.reason });
+}
+
+/** The current state of each of the agents (logged out when they never logged in). */
+export async function currentStates(db: Db, userIds: readonly number[]): Promise<Map<number, CurrentState>> {
+  const out = new Map<number, CurrentState>(userIds.map((id) => [id, loggedOut()]));
+  if (userIds.length === 0) return out;
+  for (const r of await latestStates(db, userIds))
+    out.set(r.userId, { state: r.state, since: r.at, reason: r.reason });
   return out;
 }
 
@@ -121,16 +126,7 @@ export async function endWrapUp(db: Db, userId: number, callId: string): Promise
 
 /** Agents whose current state is wrap-up, with the call and since when (to resume auto-ready). */
 export async function agentsInWrapUp(db: Db): Promise<{ userId: number; callId: string; since: Date }[]> {
-  const latest = await db
-    .selectDistinctOn([agentStateEvents.userId], {
-      userId: agentStateEvents.userId,
-      state: agentStateEvents.state,
-      at: agentStateEvents.at,
-      reason: agentStateEvents.reason,
-    })
-    .from(agentStateEvents)
-    .orderBy(agentStateEvents.userId, desc(agentStateEvents.id));
-  return latest
+  return (await latestStates(db))
     .filter((r) => r.state === 'wrap_up')
     .map((r) => ({ userId: r.userId, callId: r.reason, since: r.at }));
 }

@@ -6,7 +6,8 @@ import type { AmiClient } from '../../cti/ami/client.ts';
 import { PbxConfigurator } from '../../pbx/configurator.ts';
 import { type TestDatabase, testDatabase } from './db.ts';
 import { buildCompany, type Company } from './fixtures.ts';
-import { startTestPbx, type TestPbx } from './pbx.ts';
+import { freeUdpPort, startTestPbx, type TestPbx } from './pbx.ts';
+import { createNumber, createTrunk, parseNumberInput, parseTrunkInput } from '../../crm/telephony/lines.ts';
 
 export interface TelephonySetup {
   db: TestDatabase;
@@ -35,4 +36,21 @@ export async function telephonySetup(): Promise<TelephonySetup> {
       await db.close();
     },
   };
+}
+
+/**
+ * The test carrier: a trunk identified by 127.0.0.1 and a free port (where SIPp callers send
+ * from), not probed, with one number on it. Returns the port and the number's id.
+ */
+export async function carrierLine(
+  company: Company,
+  number: string,
+): Promise<{ port: number; trunkId: number; numberId: number }> {
+  const port = await freeUdpPort();
+  const trunkId = await createTrunk(
+    company.owner,
+    parseTrunkInput({ name: 'Carrier', host: '127.0.0.1', port: String(port), qualify: 'no' }),
+  );
+  const numberId = await createNumber(company.owner, parseNumberInput({ number, trunkId: String(trunkId) }));
+  return { port, trunkId, numberId };
 }

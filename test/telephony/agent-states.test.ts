@@ -14,7 +14,6 @@ import { setOwnState, stateOf } from '../../crm/desk/agent-states.ts';
 import { writeSetting } from '../../crm/shared/settings.ts';
 import { createGroup } from '../../crm/ivr/agent-groups.ts';
 import { createHotline, parseHotlineInput } from '../../crm/ivr/hotlines.ts';
-import { createNumber, createTrunk, parseNumberInput, parseTrunkInput } from '../../crm/telephony/lines.ts';
 import type { AriClient } from '../../cti/ari/client.ts';
 import { CallEngine } from '../../cti/calls/engine.ts';
 import { inside, onHost } from '../../pbx/layout.ts';
@@ -22,9 +21,8 @@ import { accountOf } from '../../pbx/sip-accounts.ts';
 import { ariFor } from '../support/ari.ts';
 import { logged } from '../support/assert.ts';
 import { Phone } from '../support/baresip.ts';
-import { freeUdpPort } from '../support/pbx.ts';
 import { answeredCall, refusedCall, runSipp } from '../support/sipp.ts';
-import { type TelephonySetup, telephonySetup } from '../support/telephony.ts';
+import { carrierLine, type TelephonySetup, telephonySetup } from '../support/telephony.ts';
 
 const test = suite('agent states and calls');
 let setup: TelephonySetup;
@@ -39,15 +37,9 @@ test.before(
   logged(async () => {
     setup = await telephonySetup();
     const { company, db } = setup;
-    carrierPort = await freeUdpPort();
-    const trunk = await createTrunk(
-      company.owner,
-      parseTrunkInput({ name: 'Carrier', host: '127.0.0.1', port: String(carrierPort), qualify: 'no' }),
-    );
-    const numberId = await createNumber(
-      company.owner,
-      parseNumberInput({ number: did, trunkId: String(trunk) }),
-    );
+    const line = await carrierLine(company, did);
+    carrierPort = line.port;
+    const { numberId } = line;
     const group = await createGroup(company.owner, {
       name: 'Service',
       ringSeconds: 10,

@@ -18,7 +18,6 @@ import { createHotline, parseHotlineInput } from '../../crm/ivr/hotlines.ts';
 import { createIvr, saveIvr } from '../../crm/ivr/ivrs.ts';
 import { loadRegions, regionOf } from '../../crm/ivr/regions.ts';
 import { createPrompt, parsePromptInput, type PromptStore } from '../../crm/prompts/prompts.ts';
-import { createNumber, createTrunk, parseNumberInput, parseTrunkInput } from '../../crm/telephony/lines.ts';
 import type { AriClient } from '../../cti/ari/client.ts';
 import { CallEngine } from '../../cti/calls/engine.ts';
 import type { ServiceHours } from '../../cti/ivr/hours.ts';
@@ -34,9 +33,8 @@ import { ariFor } from '../support/ari.ts';
 import { logged } from '../support/assert.ts';
 import { tone } from '../support/audio.ts';
 import { Phone } from '../support/baresip.ts';
-import { freeUdpPort } from '../support/pbx.ts';
 import { type CallerStep, ivrCaller, runSipp } from '../support/sipp.ts';
-import { type TelephonySetup, telephonySetup } from '../support/telephony.ts';
+import { carrierLine, type TelephonySetup, telephonySetup } from '../support/telephony.ts';
 import { WebClient } from '../support/client.ts';
 import { password } from '../support/fixtures.ts';
 import { startApp } from '../support/server.ts';
@@ -59,15 +57,9 @@ test.before(
   logged(async () => {
     setup = await telephonySetup();
     const { company, db } = setup;
-    carrierPort = await freeUdpPort();
-    const trunkId = await createTrunk(
-      company.owner,
-      parseTrunkInput({ name: 'Carrier', host: '127.0.0.1', port: String(carrierPort), qualify: 'no' }),
-    );
-    const numberId = await createNumber(
-      company.owner,
-      parseNumberInput({ number: did, trunkId: String(trunkId) }),
-    );
+    const line = await carrierLine(company, did);
+    carrierPort = line.port;
+    const { numberId } = line;
     const sources = join(work, 'sources');
     mkdirSync(sources, { recursive: true });
     const tonePrompt = async (name: string, seconds: number) =>
