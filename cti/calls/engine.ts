@@ -153,11 +153,26 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
   private readonly hangupCauses = new Map<string, { cause: number; tech: number | null }>();
   private readonly now: () => Date;
   private readonly say: (line: string) => void;
-  private readonly onEvent = (e: AriEvent) =>
+  private readonly onEvent = (e: AriEvent) => {
+    // While the calls are being rebuilt, events wait: a caller hanging up during the rebuild
+    // must end the call it belongs to, not be dropped as unknown.
+    if (this.held) this.held.push(e);
+    else this.process(e);
+  };
+  private process(e: AriEvent) {
     void this.handle(e).catch((err: Error) => this.say(`${e.type}: ${err.message}`));
+  }
+  private held: AriEvent[] | null = null;
   private resyncing: Promise<void> = Promise.resolve();
   private readonly onConnected = () => {
-    this.resyncing = this.resync().catch((err: Error) => this.say(`resync failed: ${err.message}`));
+    this.held ??= [];
+    this.resyncing = this.resync()
+      .catch((err: Error) => this.say(`resync failed: ${err.message}`))
+      .finally(() => {
+        const waiting = this.held ?? [];
+        this.held = null;
+        for (const e of waiting) this.process(e);
+      });
   };
 
   constructor(private readonly options: CallEngineOptions) {

@@ -95,10 +95,16 @@ test.after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+/** The newest call, once it has ended (the caller's SIPp may finish before the engine logs the end). */
 async function lastCall() {
-  await engine.log.flush();
-  const [r] = await setup.db.db.select().from(callRecords).orderBy(desc(callRecords.startedAt)).limit(1);
-  return r!;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    await engine.log.flush();
+    const [r] = await setup.db.db.select().from(callRecords).orderBy(desc(callRecords.startedAt)).limit(1);
+    if (r?.endedAt) return r;
+    if (Date.now() > deadline) throw new Error(`call not ended: ${JSON.stringify(r)}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
 }
 
 const dialled = async (callId: string) =>
