@@ -154,6 +154,10 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
   private readonly now: () => Date;
   private readonly say: (line: string) => void;
   private readonly onEvent = (e: AriEvent) => {
+    if (process.env.CTI_TRACE)
+      this.say(
+        `event ${e.type} ${'channel' in e ? (e.channel as Channel).id : ''}${this.held ? ' (held)' : ''}`,
+      );
     // While the calls are being rebuilt, events wait: a caller hanging up during the rebuild
     // must end the call it belongs to, not be dropped as unknown.
     if (this.held) this.held.push(e);
@@ -945,7 +949,18 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       await ari.call('applications.subscribe', { applicationName: app, eventSource: sources });
       await this.append(call, { type: 'cti.resumed', data: { channels: chans.map((c) => c.id) } });
       resumed++;
-      // A call that was not yet bridged cannot be resumed half-way: end it cleanly.
+      // A bridged call whose bridge Asterisk did not list (seen right after an app restart) is
+      // joined again in a new bridge; a call that was never bridged cannot be resumed half-way.
+      const wasBridged = events.some((e) => e.type === 'call.bridged');
+      if (process.env.CTI_TRACE)
+        this.say(
+          `resync ${call.id}: ${chans.map((c) => `${c.id}/${c.state}/${c.channelvars?.CC_ROLE}`).join(' ')} bridge ${call.bridgeId} of ${bridges.length}`,
+        );
+      if (!call.bridgeId && wasBridged && chans.length >= 2 && chans.every((c) => c.state === 'Up'))
+        call.bridgeId = await this.rebridge(call.id, chans).catch((err: Error) => {
+          this.say(`re-bridging ${call.id} failed: ${err.message}`);
+          return null;
+        });
       if (!call.bridgeId || chans.length < 2) await this.endCall(call, 'system', null, null);
     }
     // Calls the log still has open but Asterisk no longer has.
@@ -955,6 +970,16 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       await this.endCall(call, 'system', null, null);
     }
     if (resumed > 0) this.say(`resumed ${resumed} call(s) in progress`);
+  }
+
+  /** Puts the channels of a call in a new mixing bridge; returns its id. */
+  private async rebridge(callId: string, chans: Channel[]): Promise<string> {
+    const { ari, app } = this.options;
+    const bridge = await ari.call('bridges.create', { type: 'mixing', name: `call-${callId}` });
+    await ari.call('bridges.addChannel', { bridgeId: bridge.id, channel: chans.map((c) => c.id).join(',') });
+    await ari.call('applications.subscribe', { applicationName: app, eventSource: [`bridge:${bridge.id}`] });
+    this.say(`call ${callId}: joined again in a new bridge`);
+    return bridge.id;
   }
 
   /** For tests and the status page: the ids of calls in progress. */

@@ -123,7 +123,11 @@ test('SIGKILL of the app mid-call: the call goes on, and its record is completed
   await waitForLog(product, /\[cti\] resumed 1 call/, 30_000);
 
   const run = await call.done;
-  assert.is(run.code, 0, `the caller's call went on to its own hang-up: ${run.output}`);
+  assert.is(
+    run.code,
+    0,
+    `the caller's call went on to its own hang-up: ${run.output}\nthe product said:\n${product.log().slice(-6000)}`,
+  );
   const r = await until(
     'the record to close with its recording',
     async () => {
