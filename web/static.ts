@@ -1,4 +1,8 @@
-/** Static assets: our CSS and scripts, and the pinned htmx build from node_modules. */
+/**
+ * Static assets: our CSS and scripts, and the pinned htmx build from node_modules. These routes
+ * run before the page context (no locale, no layout), so an unknown asset is answered with a bare,
+ * language-neutral "404".
+ */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -28,7 +32,7 @@ const cache = new Map<string, Buffer>();
 export const staticRoutes = new Hono<AppEnv>();
 staticRoutes.get('/widgets/:file{[a-z0-9-]+\\.js}', async (c) => {
   const bundle = widgetBundle(c.req.param('file').replace(/\.js$/, ''));
-  if (!bundle) return c.text('Not found', 404);
+  if (!bundle) return c.text('404', 404);
   c.header('Content-Type', 'text/javascript; charset=utf-8');
   c.header('Cache-Control', 'public, max-age=300');
   return c.body(await bundle);
@@ -37,7 +41,7 @@ staticRoutes.get('/widgets/:file{[a-z0-9-]+\\.js}', async (c) => {
 staticRoutes.get('/*', (c) => {
   const name = c.req.path.replace(/^\/static\//, '');
   const asset = assets[name];
-  if (!asset) return c.text('Not found', 404);
+  if (!asset) return c.text('404', 404);
   let body = cache.get(name);
   if (!body) {
     body = readFileSync(asset.path);

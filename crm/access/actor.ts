@@ -7,7 +7,7 @@ import { eq, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.ts';
 import { type DataScope, departments, type Locale, roles, userRoles, users } from '../../db/schema.ts';
-import { ForbiddenError } from '../shared/errors.ts';
+import { type ErrorCode, ForbiddenError } from '../shared/errors.ts';
 import { isPermission, type Permission, widerScope } from './permissions.ts';
 
 export interface Actor {
@@ -67,6 +67,27 @@ export function requirePermission(actor: Actor, permission: Permission): DataSco
   const scope = actor.grants.get(permission);
   if (!scope) throw new ForbiddenError(permission);
   return scope;
+}
+
+/**
+ * Whether the actor may hand out a role (assign it to someone, move people into it, or write it):
+ * an owner may hand out anything; anyone else never the Owner role, and otherwise only roles
+ * whose permissions they all hold themselves with at least the role's data scope. Returns the
+ * refusal's code, or null when allowed.
+ */
+export function grantProblem(
+  actor: Actor,
+  role: { builtinKey?: string | null; dataScope: DataScope; permissions: readonly string[] },
+): Extract<ErrorCode, 'role_owner_only' | 'scope_outside'> | null {
+  if (actor.isOwner) return null;
+  if (role.builtinKey === 'owner') return 'role_owner_only';
+  for (const p of role.permissions) {
+    // Unknown permissions (left by another version) grant nothing, as in loadActor.
+    if (!isPermission(p)) continue;
+    const held = actor.grants.get(p);
+    if (!held || widerScope(held, role.dataScope) !== held) return 'scope_outside';
+  }
+  return null;
 }
 
 /** Which records a permission lets the actor reach: everything, or own records plus departments. */

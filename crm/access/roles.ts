@@ -1,7 +1,9 @@
 /**
  * Roles (角色): a name, a set of function permissions and one data scope. Built-in roles are
  * created at setup; the Owner role cannot be changed or deleted. Deleting a role with members
- * moves them to a role the admin picks (the default role otherwise).
+ * moves them to a role the admin picks (the default role otherwise). A non-owner can write only
+ * roles they could hand out (actor.ts grantProblem), move members only into such a role, and add,
+ * remove or move only members within their data scope.
  */
 import { and, asc, count, eq, inArray, ne } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
@@ -10,7 +12,7 @@ import { audit } from '../audit/audit-log.ts';
 import type { Ctx } from '../shared/context.ts';
 import { DomainError, NotFoundError } from '../shared/errors.ts';
 import { collect, requiredText, text, toId, toIds } from '../shared/validate.ts';
-import { type Actor, requirePermission } from './actor.ts';
+import { grantProblem, inScope, recordScope, requirePermission, scopeCondition } from './actor.ts';
 import { builtinRoles, defaultRoleKey, isDataScope, isPermission, type Permission } from './permissions.ts';
 
 export type Role = typeof roles.$inferSelect & { memberCount: number };
@@ -31,18 +33,19 @@ export async function allRoles(db: Db): Promise<Role[]> {
   return rows.map((r) => ({ ...r, memberCount: byRole.get(r.id) ?? 0 }));
 }
 
+/** One role with its members; only members within the reader's data scope are listed. */
 export async function getRole(
   ctx: Ctx,
   id: number,
 ): Promise<Role & { members: { id: number; name: string; username: string }[] }> {
-  requirePermission(ctx.actor, 'roles:view');
+  const scope = await recordScope(ctx.db, ctx.actor, 'roles:view');
   const role = (await allRoles(ctx.db)).find((r) => r.id === id);
   if (!role) throw new NotFoundError();
   const members = await ctx.db
     .select({ id: users.id, name: users.name, username: users.username })
     .from(userRoles)
     .innerJoin(users, eq(users.id, userRoles.userId))
-    .where(eq(userRoles.roleId, id))
+    .where(and(eq(userRoles.roleId, id), scopeCondition(scope, users.id, users.departmentId)))
     .orderBy(asc(users.name));
   return { ...role, members };
 }
@@ -68,17 +71,28 @@ export function parseRoleInput(raw: Record<string, unknown>): RoleInput & { inva
   };
 }
 
-/** A non-owner cannot hand out more than they hold: permissions they lack or a wider scope. */
-function ensureNoEscalation(actor: Actor, input: RoleInput) {
-  if (actor.isOwner) return;
-  const rank: Record<DataScope, number> = { self: 0, department: 1, all: 2 };
-  for (const p of input.permissions) {
-    const held = actor.grants.get(p);
-    if (!held || rank[held] < rank[input.dataScope]) throw new DomainError('scope_outside');
-  }
+/** Those of these people who are outside the actor's data scope for `permission`. */
+async function outsideScope(ctx: Ctx, permission: Permission, userIds: number[]): Promise<number[]> {
+  if (userIds.length === 0) return [];
+  const scope = await recordScope(ctx.db, ctx.actor, permission);
+  if (scope.all) return [];
+  const people = await ctx.db
+    .select({ id: users.id, departmentId: users.departmentId })
+    .from(users)
+    .where(inArray(users.id, userIds));
+  return people.filter((u) => !inScope(scope, u.id, u.departmentId)).map((u) => u.id);
 }
 
-async function validate(ctx: Ctx, input: RoleInput & { invalidScope: boolean }, selfId: number | null) {
+/**
+ * Checks a role before it is written. A non-owner cannot write a role with permissions they lack
+ * or a wider scope than theirs (grantProblem), nor add members outside their data scope.
+ */
+async function validate(
+  ctx: Ctx,
+  input: RoleInput & { invalidScope: boolean },
+  selfId: number | null,
+  currentMemberIds: number[],
+) {
   let nameProblem = requiredText(input.name, 60);
   if (!nameProblem) {
     const same = await ctx.db
@@ -91,18 +105,26 @@ async function validate(ctx: Ctx, input: RoleInput & { invalidScope: boolean }, 
     input.memberIds.length === 0
       ? []
       : await ctx.db.select({ id: users.id }).from(users).where(inArray(users.id, input.memberIds));
+  const added = input.memberIds.filter((m) => !currentMemberIds.includes(m));
+  const permission = selfId === null ? 'roles:create' : 'roles:edit';
   collect({
     name: nameProblem,
     description: input.description.length > 500 ? 'too_long' : null,
     dataScope: input.invalidScope ? 'invalid_choice' : null,
-    memberIds: known.length !== input.memberIds.length ? 'invalid_choice' : null,
+    memberIds:
+      known.length !== input.memberIds.length
+        ? 'invalid_choice'
+        : (await outsideScope(ctx, permission, added)).length > 0
+          ? 'scope_outside'
+          : null,
   });
-  ensureNoEscalation(ctx.actor, input);
+  const problem = grantProblem(ctx.actor, input);
+  if (problem) throw new DomainError(problem);
 }
 
 export async function createRole(ctx: Ctx, input: RoleInput & { invalidScope: boolean }): Promise<number> {
   requirePermission(ctx.actor, 'roles:create');
-  await validate(ctx, input, null);
+  await validate(ctx, input, null, []);
   const created = await ctx.db.transaction(async (tx) => {
     const [row] = await tx
       .insert(roles)
@@ -142,10 +164,22 @@ export async function updateRole(
   if (!before) throw new NotFoundError();
   const isOwnerRole = before.builtinKey === 'owner';
   if (isOwnerRole && !ctx.actor.isOwner) throw new DomainError('role_owner_only');
+  // `memberIds` are the members within the editor's scope: members outside it (whom the editor
+  // cannot see) stay as they are, and nobody outside it can be added.
+  const current = (
+    await ctx.db.select({ userId: userRoles.userId }).from(userRoles).where(eq(userRoles.roleId, id))
+  ).map((m) => m.userId);
+  const kept = await outsideScope(ctx, 'roles:edit', current);
+  const memberIds = [...new Set([...input.memberIds, ...kept])];
   const effective = isOwnerRole
-    ? { ...input, dataScope: before.dataScope, permissions: before.permissions.filter(isPermission) }
-    : input;
-  await validate(ctx, effective, id);
+    ? {
+        ...input,
+        memberIds,
+        dataScope: before.dataScope,
+        permissions: before.permissions.filter(isPermission),
+      }
+    : { ...input, memberIds };
+  await validate(ctx, effective, id, current);
   if (isOwnerRole && input.memberIds.length === 0) throw new DomainError('last_owner');
   await ctx.db.transaction(async (tx) => {
     await tx
@@ -194,13 +228,24 @@ export async function deleteRole(ctx: Ctx, id: number, moveToRoleId: number | nu
     moveToRoleId === null
       ? all.find((r) => r.builtinKey === defaultRoleKey)
       : all.find((r) => r.id === moveToRoleId);
-  if (role.memberCount > 0 && (!target || target.id === id || target.builtinKey === 'owner'))
-    throw new DomainError('role_target_invalid');
+  const members = await ctx.db
+    .select({ userId: userRoles.userId })
+    .from(userRoles)
+    .where(eq(userRoles.roleId, id));
+  if (members.length > 0) {
+    if (!target || target.id === id || target.builtinKey === 'owner')
+      throw new DomainError('role_target_invalid');
+    // Moving the members hands them the target role and takes this one away.
+    const problem = grantProblem(ctx.actor, target);
+    if (problem) throw new DomainError(problem);
+    const outside = await outsideScope(
+      ctx,
+      'roles:delete',
+      members.map((m) => m.userId),
+    );
+    if (outside.length > 0) throw new DomainError('scope_outside');
+  }
   await ctx.db.transaction(async (tx) => {
-    const members = await tx
-      .select({ userId: userRoles.userId })
-      .from(userRoles)
-      .where(eq(userRoles.roleId, id));
     if (target && members.length > 0) {
       await tx
         .insert(userRoles)

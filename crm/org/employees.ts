@@ -9,6 +9,7 @@ import { departments, roles, userRoles, users } from '../../db/schema.ts';
 import {
   type Actor,
   departmentSubtrees,
+  grantProblem,
   inScope,
   recordScope,
   type RecordScope,
@@ -39,10 +40,22 @@ export interface EmployeeRow {
   lockedUntil: Date | null;
   lastLoginAt: Date | null;
   createdAt: Date;
-  roleNames: string;
+  /** The employee's roles by name; `builtinKey` lets the web layer show built-in names translated. */
+  roles: RoleName[];
 }
 
-const roleNamesSql = sql<string>`coalesce((select string_agg(r.name, ', ' order by r.name) from ${userRoles} ur join ${roles} r on r.id = ur.role_id where ur.user_id = ${users.id}), '')`;
+export interface RoleName {
+  name: string;
+  builtinKey: string | null;
+}
+
+const rolesSql = sql`coalesce((
+  select json_agg(json_build_object('name', r.name, 'builtinKey', r.builtin_key) order by r.name)
+  from ${userRoles} ur join ${roles} r on r.id = ur.role_id
+  where ur.user_id = ${users.id}
+), '[]'::json)`.mapWith((v: unknown): RoleName[] =>
+  typeof v === 'string' ? JSON.parse(v) : (v as RoleName[]),
+);
 
 const columns = {
   id: users.id,
@@ -59,7 +72,7 @@ const columns = {
   lockedUntil: users.lockedUntil,
   lastLoginAt: users.lastLoginAt,
   createdAt: users.createdAt,
-  roleNames: roleNamesSql,
+  roles: rolesSql,
 };
 
 /** Filters: q (name, username, job number, phone, e-mail), department (id, with sub-departments), role (id), status (enabled|disabled). */
@@ -231,14 +244,15 @@ export async function employeeProblems(
   const knownRoles = input.roleIds.length
     ? await db.select().from(roles).where(inArray(roles.id, input.roleIds))
     : [];
+  const heldRoleIds = selfId
+    ? (await db.select({ roleId: userRoles.roleId }).from(userRoles).where(eq(userRoles.userId, selfId))).map(
+        (r) => r.roleId,
+      )
+    : [];
   let departmentProblem: ErrorCode | null = null;
   if (!input.departmentId) departmentProblem = 'required';
   else if (!dept) departmentProblem = 'department_unknown';
   else if (!inScope(scope, null, input.departmentId)) departmentProblem = 'scope_outside';
-  let rolesProblem: ErrorCode | null = null;
-  if (knownRoles.length !== input.roleIds.length) rolesProblem = 'role_unknown';
-  else if (!actor.isOwner && knownRoles.some((r) => r.builtinKey === 'owner'))
-    rolesProblem = 'role_owner_only';
   return {
     username: check.username(input.username) ?? (taken ? 'username_taken' : null),
     name: check.requiredText(input.name, 100),
@@ -246,9 +260,32 @@ export async function employeeProblems(
     email: check.email(input.email),
     phone: check.phone(input.phone),
     departmentId: departmentProblem,
-    roleIds: rolesProblem,
+    roleIds: rolesProblem(actor, input.roleIds, knownRoles, heldRoleIds, selfId),
     password: selfId === null && input.password ? passwordProblem(input.password, input.username) : null,
   };
+}
+
+/**
+ * Role assignment without escalation: a non-owner may give (a new employee, or an existing one
+ * who lacks it) only a role they could hand out themselves (grantProblem: never Owner, and no
+ * permission they lack or hold with a narrower scope), and may not change their own roles.
+ * Roles the employee already holds may stay or be taken away.
+ */
+function rolesProblem(
+  actor: Actor,
+  roleIds: number[],
+  known: (typeof roles.$inferSelect)[],
+  held: number[],
+  selfId: number | null,
+): ErrorCode | null {
+  if (known.length !== roleIds.length) return 'role_unknown';
+  if (actor.isOwner) return null;
+  if (selfId === actor.userId) {
+    const changed = roleIds.some((id) => !held.includes(id)) || held.some((id) => !roleIds.includes(id));
+    if (changed) return 'scope_outside';
+  }
+  const problems = known.filter((r) => !held.includes(r.id)).map((r) => grantProblem(actor, r));
+  return problems.find((p) => p === 'role_owner_only') ?? problems.find((p) => p !== null) ?? null;
 }
 
 export interface CreatedEmployee {

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resetPasswords } from '../../crm/org/employees.ts';
-import { auditLog, sessions, users } from '../../db/schema.ts';
+import { auditLog, roles, sessions, users } from '../../db/schema.ts';
 import { WebClient } from '../support/client.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { buildCompany, type Company, password } from '../support/fixtures.ts';
@@ -82,6 +82,51 @@ fresh('setup creates the owner once; a second setup is refused', async () => {
   const entries = await db.db.select().from(auditLog).where(eq(auditLog.action, 'setup.owner_created'));
   assert.is(entries.length, 1);
 });
+
+fresh(
+  'built-in roles named in the setup language show in the reader’s language, unless renamed',
+  async () => {
+    const stored = async (key: string) =>
+      (await db.db.select().from(roles).where(eq(roles.builtinKey, key)))[0]!;
+    assert.is((await stored('admin')).name, '企业管理员', 'stored in the installer’s language');
+    const web = new WebClient(app.url);
+    await web.login('owner', password);
+    const zh = await web.get('/system/roles');
+    assert.match(zh.text, '企业管理员');
+    assert.match(zh.text, '销售代表');
+    const zhAudit = await web.get('/system/audit');
+    assert.match(zhAudit.text, '员工 owner', 'the target kind is translated');
+
+    await web.post('/locale', { locale: 'en', next: '/system/roles' });
+    const en = await web.get('/system/roles');
+    for (const name of ['Owner', 'Administrator', 'Supervisor', 'Sales representative'])
+      assert.match(en.text, `>${name}</a>`);
+    assert.not.match(en.text, '企业管理员');
+    assert.match((await web.get('/account')).text, '<dd>Owner</dd>');
+    assert.match((await web.get('/system/employees')).text, '>Owner</td>');
+    assert.match((await web.get('/system/audit')).text, 'Employee owner');
+    const filter = await web.get('/system/employees');
+    assert.match(filter.text, />Administrator<\/option>/);
+
+    // Saving a built-in role's form unchanged keeps its stored name; a new name is shown as it is.
+    const admin = await stored('admin');
+    const edit = await web.get(`/system/roles/${admin.id}/edit`);
+    assert.match(edit.text, 'value="Administrator"');
+    const form = { name: 'Administrator', description: '', dataScope: 'all', permissions: admin.permissions };
+    assert.is((await web.post(`/system/roles/${admin.id}/edit`, form)).status, 303);
+    assert.is((await stored('admin')).name, '企业管理员');
+    const renamed = await web.post(`/system/roles/${admin.id}/edit`, { ...form, name: 'Back office' });
+    assert.is(renamed.status, 303);
+    assert.is((await stored('admin')).name, 'Back office');
+    const after = await web.get('/system/roles');
+    assert.match(after.text, '>Back office</a>');
+    assert.not.match(after.text, '>Administrator</a>');
+    await web.post('/locale', { locale: 'zh-CN', next: '/system/roles' });
+    const zhAfter = await web.get('/system/roles');
+    assert.match(zhAfter.text, '>Back office</a>');
+    assert.match(zhAfter.text, '>企业所有者</a>');
+  },
+);
 
 fresh.run();
 

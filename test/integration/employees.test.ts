@@ -2,13 +2,21 @@
 import { eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createRole, parseRoleInput } from '../../crm/access/roles.ts';
 import { importEmployees } from '../../crm/org/employee-import.ts';
-import { setEmployeesEnabled } from '../../crm/org/employees.ts';
-import { users } from '../../db/schema.ts';
+import {
+  createEmployee,
+  getEmployee,
+  parseEmployeeInput,
+  setEmployeesEnabled,
+  updateEmployee,
+} from '../../crm/org/employees.ts';
+import type { Ctx } from '../../crm/shared/context.ts';
+import { userRoles, users } from '../../db/schema.ts';
 import { domainError, rejects } from '../support/assert.ts';
 import { WebClient } from '../support/client.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
-import { buildCompany, type Company, password } from '../support/fixtures.ts';
+import { buildCompany, type Company, password, roleId } from '../support/fixtures.ts';
 import { type RunningApp, startApp } from '../support/server.ts';
 
 const test = suite('employees');
@@ -175,6 +183,153 @@ test('CSV import over the web: Chinese headers in GBK, missing columns, empty fi
   const e = await web.postMultipart('/system/employees/import', empty);
   assert.is(e.status, 422);
   assert.match(e.text, 'The file is empty.');
+});
+
+/** Saves an employee as they are, with these roles (and any other field changed by `extra`). */
+async function saveWithRoles(ctx: Ctx, id: number, roleIds: number[], extra: Record<string, string> = {}) {
+  const e = await getEmployee(company.owner, id);
+  await updateEmployee(
+    ctx,
+    id,
+    parseEmployeeInput({
+      username: e.username,
+      name: e.name,
+      jobNumber: e.jobNumber ?? '',
+      email: e.email ?? '',
+      phone: e.phone ?? '',
+      departmentId: String(e.departmentId),
+      canDialOut: e.canDialOut ? '1' : '',
+      roleIds: roleIds.map(String),
+      ...extra,
+    }),
+  );
+}
+
+const rolesOf = async (userId: number) =>
+  (await db.db.select().from(userRoles).where(eq(userRoles.userId, userId))).map((r) => r.roleId).sort();
+
+test('a non-owner gives only roles within their own permissions and scope, and never changes their own roles', async () => {
+  const staffEditors = await createRole(
+    company.owner,
+    parseRoleInput({
+      name: 'Staff editors',
+      dataScope: 'department',
+      permissions: ['employees:view', 'employees:create', 'employees:edit', 'employees:import'],
+      memberIds: [String(company.people.managerA)],
+    }),
+  );
+  const callers = await createRole(
+    company.owner,
+    parseRoleInput({ name: 'Callers', dataScope: 'self', permissions: ['desk:use', 'calls:view'] }),
+  );
+  const wideCallers = await createRole(
+    company.owner,
+    parseRoleInput({ name: 'Wide callers', dataScope: 'all', permissions: ['desk:use'] }),
+  );
+  const salesRep = await roleId(db.db, 'sales_rep');
+  const salesManager = await roleId(db.db, 'sales_manager');
+  const admin = await roleId(db.db, 'admin');
+  const supervisor = await roleId(db.db, 'supervisor');
+  const owner = await roleId(db.db, 'owner');
+  // Mia (Sales A) holds Sales manager and Staff editors: employees:edit over her department.
+  const manager = await company.ctx(company.people.managerA);
+  const { repA, repA1, managerA } = company.people;
+
+  // Roles with permissions she lacks, a wider scope than hers, or Owner: refused.
+  await rejects(
+    () => saveWithRoles(manager, repA, [salesRep, admin]),
+    domainError('scope_outside', 'roleIds'),
+  );
+  await rejects(
+    () => saveWithRoles(manager, repA, [salesRep, supervisor]),
+    domainError('scope_outside', 'roleIds'),
+  );
+  await rejects(
+    () => saveWithRoles(manager, repA, [salesRep, wideCallers]),
+    domainError('scope_outside', 'roleIds'),
+  );
+  await rejects(
+    () => saveWithRoles(manager, repA, [salesRep, owner]),
+    domainError('role_owner_only', 'roleIds'),
+  );
+  await rejects(
+    () =>
+      createEmployee(
+        manager,
+        parseEmployeeInput({
+          username: 'new.admin',
+          name: 'New Admin',
+          departmentId: String(company.salesA),
+          roleIds: [String(admin)],
+        }),
+      ),
+    domainError('scope_outside', 'roleIds'),
+  );
+  const imported = await importEmployees(
+    manager,
+    csv(['username,name,department,roles', 'csv.admin,Csv Admin,Sales A,Administrator']),
+  );
+  assert.equal(imported.imported, []);
+  assert.equal(
+    imported.errors.map((e) => `${e.line}:${e.field}:${e.code}`),
+    ['2:roles:scope_outside'],
+  );
+  assert.equal(await rolesOf(repA), [salesRep]);
+
+  // Her own roles: no change at all, not even one she could give to others.
+  await rejects(
+    () => saveWithRoles(manager, managerA, [salesManager, staffEditors, admin]),
+    domainError('scope_outside', 'roleIds'),
+  );
+  await rejects(
+    () => saveWithRoles(manager, managerA, [salesManager, staffEditors, callers]),
+    domainError('scope_outside', 'roleIds'),
+  );
+  await rejects(
+    () => saveWithRoles(manager, managerA, [salesManager]),
+    domainError('scope_outside', 'roleIds'),
+  );
+  await saveWithRoles(manager, managerA, [salesManager, staffEditors], { phone: '13800000001' });
+  assert.is((await getEmployee(company.owner, managerA)).phone, '13800000001');
+
+  // Allowed: roles within her permissions and scope; roles someone already holds may stay or go.
+  await saveWithRoles(manager, repA, [salesRep, callers]);
+  assert.equal(await rolesOf(repA), [salesRep, callers].sort());
+  await saveWithRoles(company.owner, repA1, [salesRep, supervisor]);
+  await saveWithRoles(manager, repA1, [salesRep, supervisor], { phone: '13800000002' });
+  assert.equal(await rolesOf(repA1), [salesRep, supervisor].sort());
+  await saveWithRoles(manager, repA1, [salesRep]);
+  assert.equal(await rolesOf(repA1), [salesRep]);
+
+  // The form offers only the roles she may give (and those already held).
+  const web = new WebClient(app.url);
+  await web.login('manager.a', password);
+  const form = await web.get(`/system/employees/${repA}/edit`);
+  assert.is(form.status, 200);
+  assert.match(form.text, 'Callers');
+  assert.not.match(form.text, 'Administrator');
+  assert.not.match(form.text, 'Wide callers');
+});
+
+test('an administrator gives any role but Owner; only an owner changes their own roles', async () => {
+  const admin = await company.ctx(company.people.admin);
+  const adminRole = await roleId(db.db, 'admin');
+  const agent = await roleId(db.db, 'agent');
+  const owner = await roleId(db.db, 'owner');
+  const salesRep = await roleId(db.db, 'sales_rep');
+  await saveWithRoles(admin, company.people.repB, [salesRep, adminRole]);
+  assert.equal(await rolesOf(company.people.repB), [salesRep, adminRole].sort());
+  await rejects(
+    () => saveWithRoles(admin, company.people.repB, [salesRep, owner]),
+    domainError('role_owner_only', 'roleIds'),
+  );
+  await rejects(
+    () => saveWithRoles(admin, company.people.admin, [adminRole, agent]),
+    domainError('scope_outside', 'roleIds'),
+  );
+  await saveWithRoles(company.owner, company.ownerId, [owner, agent]);
+  assert.equal(await rolesOf(company.ownerId), [owner, agent].sort());
+  await saveWithRoles(company.owner, company.people.repB, [salesRep]);
 });
 
 test.run();

@@ -2,7 +2,7 @@
 import { eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createRole, deleteRole, parseRoleInput, updateRole } from '../../crm/access/roles.ts';
+import { createRole, deleteRole, getRole, parseRoleInput, updateRole } from '../../crm/access/roles.ts';
 import {
   createDepartment,
   deleteDepartment,
@@ -207,6 +207,89 @@ test('a non-owner cannot create a role wider than their own permissions; the own
       ),
     domainError('last_owner'),
   );
+});
+
+const membersOf = async (role: number) =>
+  (await db.db.select().from(userRoles).where(eq(userRoles.roleId, role))).map((m) => m.userId).sort();
+
+test('a non-owner role editor adds members only within their scope and moves members only into roles they could give', async () => {
+  const { repA, repA1, repB, supervisorB, managerA } = company.people;
+  await createRole(
+    company.owner,
+    parseRoleInput({
+      name: 'Role keepers',
+      dataScope: 'department',
+      permissions: ['roles:view', 'roles:create', 'roles:edit', 'roles:delete', 'desk:use'],
+      memberIds: [String(managerA)],
+    }),
+  );
+  // Mia leads nothing and works in Sales A: her scope is Sales A and Team A1.
+  const manager = await company.ctx(managerA);
+  const desk = (name: string, members: number[]) =>
+    parseRoleInput({ name, dataScope: 'self', permissions: ['desk:use'], memberIds: members.map(String) });
+
+  await rejects(() => createRole(manager, desk('Desk B', [repB])), domainError('scope_outside', 'memberIds'));
+  const deskA = await createRole(manager, desk('Desk A', [repA]));
+  assert.equal(await membersOf(deskA), [repA]);
+
+  // A role with members on both sides: she sees and changes only her side; the other side stays.
+  const shared = await createRole(company.owner, desk('Shared desk', [repA, repB]));
+  assert.equal(
+    (await getRole(manager, shared)).members.map((m) => m.id),
+    [repA],
+  );
+  await updateRole(manager, shared, desk('Shared desk', [repA, repA1]));
+  assert.equal(await membersOf(shared), [repA, repA1, repB].sort());
+  await updateRole(manager, shared, desk('Shared desk', [repA]));
+  assert.equal(await membersOf(shared), [repA, repB].sort());
+  await rejects(
+    () => updateRole(manager, shared, desk('Shared desk', [repA, supervisorB])),
+    domainError('scope_outside', 'memberIds'),
+  );
+  const web = new WebClient(app.url);
+  await web.login('manager.a', password);
+  const page = await web.get(`/system/roles/${shared}/edit`);
+  assert.is(page.status, 200);
+  assert.match(page.text, 'Ray RepA');
+  assert.not.match(page.text, 'Bob RepB', 'members outside her scope are not shown');
+
+  // A role with permissions she lacks cannot gain members through her.
+  const supervisor = await roleId(db.db, 'supervisor');
+  const [sup] = await db.db.select().from(roles).where(eq(roles.id, supervisor));
+  await rejects(
+    () =>
+      updateRole(
+        manager,
+        supervisor,
+        parseRoleInput({
+          name: sup!.name,
+          dataScope: sup!.dataScope,
+          permissions: sup!.permissions,
+          memberIds: [String(repA)],
+        }),
+      ),
+    domainError('scope_outside'),
+  );
+
+  // Deleting a role moves its members: only into a role she could give, only people in her scope.
+  const [adminRole, ownerRole] = [await roleId(db.db, 'admin'), await roleId(db.db, 'owner')];
+  await rejects(
+    () => deleteRole(manager, deskA, adminRole),
+    domainError('scope_outside'),
+    'Administrator holds permissions she lacks',
+  );
+  await rejects(
+    () => deleteRole(manager, deskA, null),
+    domainError('scope_outside'),
+    'the default role (Agent) holds ticket permissions she lacks',
+  );
+  await rejects(() => deleteRole(manager, deskA, ownerRole), domainError('role_target_invalid'));
+  const deskA2 = await createRole(manager, desk('Desk A2', []));
+  await deleteRole(manager, deskA, deskA2);
+  assert.equal(await membersOf(deskA2), [repA]);
+  await rejects(() => deleteRole(manager, shared, deskA2), domainError('scope_outside'));
+  await deleteRole(company.owner, shared, deskA2);
+  assert.equal(await membersOf(deskA2), [repA, repB].sort());
 });
 
 test.run();

@@ -17,6 +17,7 @@ import { errorPage } from '../views/error-page.tsx';
 import { DomainError } from '../../crm/shared/errors.ts';
 import { isBuiltinRoleKey } from '../../crm/access/permissions.ts';
 import type { C } from '../env.ts';
+import { roleLabels } from '../system/roles.tsx';
 
 export const authRoutes = new Hono<AppEnv>();
 
@@ -247,7 +248,7 @@ authRoutes.get('/account', async (c) => {
         <dt>{t('emp.department')}</dt>
         <dd>{me.departmentName}</dd>
         <dt>{t('emp.roles')}</dt>
-        <dd>{me.roleNames || t('common.none')}</dd>
+        <dd>{roleLabels(t, me.roles) || t('common.none')}</dd>
         <dt>{t('emp.email')}</dt>
         <dd>{me.email ?? t('common.none')}</dd>
         <dt>{t('emp.phone')}</dt>
@@ -285,7 +286,7 @@ authRoutes.get('/', async (c) => {
         <dt>{t('home.department')}</dt>
         <dd>{me.departmentName}</dd>
         <dt>{t('home.roles')}</dt>
-        <dd>{me.roleNames || t('common.none')}</dd>
+        <dd>{roleLabels(t, me.roles) || t('common.none')}</dd>
       </dl>
     </section>
   ));

@@ -2,12 +2,19 @@
 import { Hono } from 'hono';
 import { type AuditRow, auditListing } from '../../crm/audit/audit-log.ts';
 import { type AppEnv, ctxOf } from '../env.ts';
-import { auditActionLabel } from '../i18n/index.ts';
+import { en } from '../i18n/en.ts';
+import { auditActionLabel, type MessageKey, type T } from '../i18n/index.ts';
 import { DataTable, exportCsv, loadTable, type TableSpec } from '../table.tsx';
 import { formatTime } from '../views/format.ts';
 import { pageView, renderPage } from '../views/page.tsx';
 
 export const auditRoutes = new Hono<AppEnv>();
+
+/** Translated kind of audit target ('user', 'department', …), or the raw kind when no translation exists. */
+function targetTypeLabel(t: T, type: string): string {
+  const key = `audit.target_type.${type}`;
+  return key in en ? t(key as MessageKey) : type;
+}
 
 const table: TableSpec<AuditRow> = {
   id: 'audit',
@@ -38,7 +45,12 @@ const table: TableSpec<AuditRow> = {
     {
       key: 'target',
       label: 'audit.target',
-      cell: (r) => (r.targetLabel || r.targetId ? `${r.targetType} ${r.targetLabel || r.targetId}` : ''),
+      cell: (r, pv) =>
+        r.targetLabel || r.targetId
+          ? [r.targetType ? targetTypeLabel(pv.t, r.targetType) : '', r.targetLabel || r.targetId]
+              .filter(Boolean)
+              .join(' ')
+          : '',
     },
     { key: 'ip', label: 'audit.ip', sort: 'ip', cell: (r) => r.ip },
     {

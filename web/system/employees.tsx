@@ -1,6 +1,6 @@
 /** Employees (员工): list with filters and batch actions, create/edit, CSV import and export. */
 import { Hono } from 'hono';
-import { can } from '../../crm/access/actor.ts';
+import { can, grantProblem } from '../../crm/access/actor.ts';
 import { allRoles } from '../../crm/access/roles.ts';
 import { departmentsInScope } from '../../crm/org/departments.ts';
 import { importEmployees } from '../../crm/org/employee-import.ts';
@@ -34,6 +34,7 @@ import {
 import { handleImport, type ImportPage, importTemplate, renderImportPage } from '../views/import-page.tsx';
 import { type PageView, pageView, renderPage } from '../views/page.tsx';
 import { formatTime } from '../views/format.ts';
+import { roleLabel, roleLabels } from './roles.tsx';
 
 export const employeeRoutes = new Hono<AppEnv>();
 
@@ -77,7 +78,7 @@ async function tableSpec(c: C): Promise<TableSpec<EmployeeRow>> {
         key: 'role',
         label: 'emp.roles',
         kind: 'select',
-        options: roles.map((r) => ({ value: String(r.id), label: r.name })),
+        options: roles.map((r) => ({ value: String(r.id), label: roleLabel(t, r) })),
       },
       {
         key: 'status',
@@ -105,7 +106,7 @@ async function tableSpec(c: C): Promise<TableSpec<EmployeeRow>> {
       { key: 'username', label: 'emp.username', sort: 'username', cell: (r) => r.username },
       { key: 'jobNumber', label: 'emp.job_number', sort: 'jobNumber', cell: (r) => r.jobNumber ?? '' },
       { key: 'department', label: 'emp.department', sort: 'department', cell: (r) => r.departmentName },
-      { key: 'roles', label: 'emp.roles', cell: (r) => r.roleNames },
+      { key: 'roles', label: 'emp.roles', cell: (r, pv) => roleLabels(pv.t, r.roles) },
       { key: 'phone', label: 'emp.phone', cell: (r) => r.phone ?? '' },
       { key: 'email', label: 'emp.email', cell: (r) => r.email ?? '', hiddenByDefault: true },
       {
@@ -172,7 +173,12 @@ async function formPage(c: C, state: FormState, editingId: number | null, status
   const t = c.get('t');
   const permission = editingId ? 'employees:edit' : 'employees:create';
   const depts = await departmentsInScope(ctx, permission);
-  const roles = (await allRoles(ctx.db)).filter((r) => ctx.actor.isOwner || r.builtinKey !== 'owner');
+  // Offer the roles the actor may hand out, and keep those already chosen so that saving keeps them.
+  const held = state.values.roleIds;
+  const chosen = new Set((Array.isArray(held) ? held : held == null ? [] : [held]).map(String));
+  const roles = (await allRoles(ctx.db)).filter(
+    (r) => grantProblem(ctx.actor, r) === null || chosen.has(String(r.id)),
+  );
   const title = editingId ? t('emp.edit') : t('emp.new');
   return renderPage(c, { title, status }, (pv) => (
     <section class="panel">
@@ -216,7 +222,7 @@ async function formPage(c: C, state: FormState, editingId: number | null, status
           name="roleIds"
           label="emp.roles"
           columns
-          options={roles.map((r) => ({ value: r.id, label: r.name }))}
+          options={roles.map((r) => ({ value: r.id, label: roleLabel(t, r) }))}
         />
         <CheckboxField pv={pv} state={state} name="canDialOut" label="emp.can_dial_out" />
         {editingId ? null : (

@@ -1,7 +1,13 @@
 /** Roles and permissions (角色权限): function permissions per area and action, data scope, members. */
 import { Hono } from 'hono';
-import { can } from '../../crm/access/actor.ts';
-import { dataScopes, defaultRoleKey, permissionCatalog, type Area } from '../../crm/access/permissions.ts';
+import { can, grantProblem } from '../../crm/access/actor.ts';
+import {
+  dataScopes,
+  defaultRoleKey,
+  isBuiltinRoleKey,
+  permissionCatalog,
+  type Area,
+} from '../../crm/access/permissions.ts';
 import {
   createRole,
   deleteRole,
@@ -17,7 +23,7 @@ import { arrayListing } from '../../crm/shared/list-query.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { attempt } from '../forms.ts';
 import { idParam, readForm, see } from '../http.ts';
-import type { MessageKey } from '../i18n/index.ts';
+import { locales, type MessageKey, type T, translator } from '../i18n/index.ts';
 import { DataTable, loadTable, type TableSpec } from '../table.tsx';
 import { emptyForm, Form, type FormState, SelectField, TextArea, TextField } from '../views/form.tsx';
 import { renderPage } from '../views/page.tsx';
@@ -25,6 +31,26 @@ import { renderPage } from '../views/page.tsx';
 export const roleRoutes = new Hono<AppEnv>();
 
 const scopeLabel = (s: string) => `scope.${s}` as MessageKey;
+
+/**
+ * A role's name as shown to the reader. Built-in roles are stored with their name in the
+ * installer's language; as long as the stored name is still a default name (in any of our
+ * languages) the role shows `role.builtin.<key>` in the reader's language. A name an admin chose
+ * is shown as it is.
+ */
+export function roleLabel(t: T, role: { name: string; builtinKey: string | null }): string {
+  if (!role.builtinKey || !isBuiltinRoleKey(role.builtinKey)) return role.name;
+  const key: MessageKey = `role.builtin.${role.builtinKey}`;
+  return locales.some((l) => translator(l)(key) === role.name) ? t(key) : role.name;
+}
+
+/** Several roles' names, translated as roleLabel does, in the reader's alphabetical order. */
+export function roleLabels(t: T, list: readonly { name: string; builtinKey: string | null }[]): string {
+  return list
+    .map((r) => roleLabel(t, r))
+    .sort((a, b) => a.localeCompare(b))
+    .join(', ');
+}
 
 const table: TableSpec<Role> = {
   id: 'roles',
@@ -34,8 +60,8 @@ const table: TableSpec<Role> = {
       key: 'name',
       label: 'role.name',
       sort: 'name',
-      cell: (r) => <a href={`/system/roles/${r.id}/edit`}>{r.name}</a>,
-      csv: (r) => r.name,
+      cell: (r, pv) => <a href={`/system/roles/${r.id}/edit`}>{roleLabel(pv.t, r)}</a>,
+      csv: (r, pv) => roleLabel(pv.t, r),
     },
     { key: 'scope', label: 'role.scope', cell: (r, pv) => pv.t(scopeLabel(r.dataScope)) },
     { key: 'members', label: 'role.member_count', sort: 'members', cell: (r) => r.memberCount },
@@ -57,8 +83,11 @@ roleRoutes.get('/', async (c) => {
   const t = c.get('t');
   const data = await loadTable(c, table, '/system/roles', async (q) => {
     const needle = (q.filters.q ?? '').toLowerCase();
-    const rows = (await listRoles(ctx)).filter((r) => !needle || r.name.toLowerCase().includes(needle));
-    if (q.sort === 'name') rows.sort((a, b) => a.name.localeCompare(b.name));
+    const rows = (await listRoles(ctx)).filter(
+      (r) =>
+        !needle || r.name.toLowerCase().includes(needle) || roleLabel(t, r).toLowerCase().includes(needle),
+    );
+    if (q.sort === 'name') rows.sort((a, b) => roleLabel(t, a).localeCompare(roleLabel(t, b)));
     if (q.sort === 'members') rows.sort((a, b) => a.memberCount - b.memberCount);
     if (q.dir === 'desc' && q.sort) rows.reverse();
     return arrayListing(rows);
@@ -112,10 +141,15 @@ function PermissionMatrix(props: { state: FormState; t: (k: MessageKey) => strin
   );
 }
 
-async function formPage(c: C, state: FormState, editing: Role | null, status: 200 | 422 = 200) {
+type RoleWithMembers = Awaited<ReturnType<typeof getRole>>;
+
+async function formPage(c: C, state: FormState, editing: RoleWithMembers | null, status: 200 | 422 = 200) {
   const ctx = ctxOf(c);
   const t = c.get('t');
   const people = await employeeChoices(ctx, editing ? 'roles:edit' : 'roles:create');
+  // Current members the picker does not offer (disabled ones) stay listed and selected, so saving
+  // keeps them. Members outside the editor's scope are not listed; the domain keeps them.
+  for (const m of editing?.members ?? []) if (!people.some((p) => p.id === m.id)) people.push(m);
   const ownerRole = editing?.builtinKey === 'owner';
   const title = editing ? t('role.edit') : t('role.new');
   return renderPage(c, { title, status }, (pv) => (
@@ -171,7 +205,7 @@ roleRoutes.get('/:id/edit', async (c) => {
   return formPage(
     c,
     emptyForm({
-      name: r.name,
+      name: roleLabel(c.get('t'), r),
       description: r.description,
       dataScope: r.dataScope,
       permissions: r.permissions,
@@ -184,7 +218,10 @@ roleRoutes.get('/:id/edit', async (c) => {
 roleRoutes.post('/:id/edit', async (c) => {
   const r = await loadOr404(c);
   const raw = await readForm(c);
-  const result = await attempt(raw, () => updateRole(ctxOf(c), r.id, parseRoleInput(raw)));
+  const input = parseRoleInput(raw);
+  // The form shows a built-in role's default name translated; left as shown, the stored name stays.
+  if (input.name === roleLabel(c.get('t'), r)) input.name = r.name;
+  const result = await attempt(raw, () => updateRole(ctxOf(c), r.id, input));
   if (!result.ok) return formPage(c, result.state, r, 422);
   return see(c, '/system/roles', { key: 'common.saved', kind: 'ok' });
 });
@@ -193,8 +230,11 @@ async function deletePage(c: C, state: FormState, status: 200 | 422 = 200) {
   const ctx = ctxOf(c);
   const t = c.get('t');
   const role = await loadOr404(c);
-  const others = (await listRoles(ctx)).filter((r) => r.id !== role.id && r.builtinKey !== 'owner');
-  const title = t('role.delete_title', { name: role.name });
+  // Members can move only into a role the actor could hand out (the domain refuses the others).
+  const others = (await listRoles(ctx)).filter(
+    (r) => r.id !== role.id && r.builtinKey !== 'owner' && grantProblem(ctx.actor, r) === null,
+  );
+  const title = t('role.delete_title', { name: roleLabel(t, role) });
   return renderPage(c, { title, status }, (pv) => (
     <section class="panel">
       <h1>{title}</h1>
@@ -214,7 +254,7 @@ async function deletePage(c: C, state: FormState, status: 200 | 422 = 200) {
               state={state}
               name="moveTo"
               label="role.name"
-              options={others.map((r) => ({ value: r.id, label: r.name }))}
+              options={others.map((r) => ({ value: r.id, label: roleLabel(t, r) }))}
             />
           </>
         ) : (
