@@ -66,6 +66,8 @@ export const users = pgTable(
       .references((): AnyPgColumn => departments.id),
     enabled: boolean('enabled').notNull().default(true),
     canDialOut: boolean('can_dial_out').notNull().default(false),
+    /** The agent's phone answers offered calls by itself (Call-Info answer-after=0). */
+    autoAnswer: boolean('auto_answer').notNull().default(false),
     passwordHash: text('password_hash').notNull(),
     mustChangePassword: boolean('must_change_password').notNull().default(false),
     failedLogins: integer('failed_logins').notNull().default(0),
@@ -318,7 +320,11 @@ export type CallDisposition =
   | 'abandoned'
   | 'failed'
   | 'refused'
-  | 'ended_in_ivr';
+  | 'ended_in_ivr'
+  /** The caller asked for a callback from the queue (the callback is a call of its own). */
+  | 'callback'
+  /** A queue could not serve the caller (nobody logged in, overflow to a prompt, no key at the maximum wait). */
+  | 'unserved';
 
 /** One row per call, rebuilt from call_events whenever an event of the call is appended. */
 export const callRecords = pgTable(
@@ -347,6 +353,22 @@ export const callRecords = pgTable(
     hangupBy: text('hangup_by'),
     recording: text('recording'),
     recordingSeconds: doublePrecision('recording_seconds'),
+    /** The agent group whose queue the call waited in first, and how long it waited in queues. */
+    groupId: integer('group_id'),
+    queueSeconds: integer('queue_seconds').notNull().default(0),
+    holdSeconds: integer('hold_seconds').notNull().default(0),
+    transfers: integer('transfers').notNull().default(0),
+    /** The most parties that were in the call at once (3 or more: a conference). */
+    maxParties: integer('max_parties').notNull().default(0),
+    surveyScore: integer('survey_score'),
+    surveyLevels: integer('survey_levels'),
+    businessTypeId: integer('business_type_id'),
+    note: text('note'),
+    vip: boolean('vip').notNull().default(false),
+    repeatCaller: boolean('repeat_caller').notNull().default(false),
+    region: text('region').notNull().default(''),
+    /** A callback placed for a caller who asked for one: the call they asked in. */
+    callbackOf: text('callback_of'),
   },
   (t) => [
     index('call_records_started_idx').on(t.startedAt),
@@ -418,13 +440,19 @@ export const blacklist = pgTable(
   (t) => [uniqueIndex('blacklist_number_idx').on(t.number)],
 );
 
-/** An agent group (客服组): the IVR routes to it; until the ACD arrives all members ring at once. */
+/**
+ * An agent group (客服组): its members wait for calls in its queue. `ring_seconds` is how long an
+ * offered agent rings before the call jumps on (未接跳转); `queue` holds the queue settings
+ * (strategies, VIP, announcements, max wait, overflow …) whose shape is cti/acd/queue-settings.ts.
+ */
 export const agentGroups = pgTable(
   'agent_groups',
   {
     id: serial('id').primaryKey(),
     name: text('name').notNull(),
     ringSeconds: integer('ring_seconds').notNull().default(30),
+    leaderId: integer('leader_id').references(() => users.id, { onDelete: 'set null' }),
+    queue: jsonb('queue').$type<unknown>().notNull().default({}),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -440,8 +468,70 @@ export const agentGroupMembers = pgTable(
     userId: integer('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    /** Skill level as app_queue's penalty: 0 is offered first, 9 last. */
+    penalty: integer('penalty').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.groupId, t.userId] })],
+);
+
+/** Which prompts a group's queue plays (kept on save), so a prompt in use cannot be deleted. */
+export const groupPromptRefs = pgTable(
+  'group_prompt_refs',
+  {
+    groupId: integer('group_id')
+      .notNull()
+      .references(() => agentGroups.id, { onDelete: 'cascade' }),
+    promptId: integer('prompt_id')
+      .notNull()
+      .references(() => prompts.id),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.promptId] }), index('group_prompt_refs_prompt_idx').on(t.promptId)],
+);
+
+/** Region routing (电话分配设置): callers from a province (and city) go to a group first. */
+export const regionRules = pgTable(
+  'region_rules',
+  {
+    id: serial('id').primaryKey(),
+    province: text('province').notNull(),
+    /** Empty: the whole province. */
+    city: text('city').notNull().default(''),
+    groupId: integer('group_id')
+      .notNull()
+      .references(() => agentGroups.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('region_rules_place_idx').on(t.province, t.city)],
+);
+
+/**
+ * Callbacks requested from a queue (3.4.5): the caller hung up but keeps their place; when their
+ * turn comes an agent is reserved and the caller is called back.
+ */
+export const queueCallbacks = pgTable(
+  'queue_callbacks',
+  {
+    id: serial('id').primaryKey(),
+    /** The inbound call in which the caller asked for the callback. */
+    callId: text('call_id').notNull(),
+    groupId: integer('group_id')
+      .notNull()
+      .references(() => agentGroups.id, { onDelete: 'cascade' }),
+    number: text('number').notNull(),
+    /** The number (DID) the caller had dialled: the callback goes out through its trunk, showing it. */
+    numberId: integer('number_id').references(() => phoneNumbers.id, { onDelete: 'set null' }),
+    /** When the caller first joined the queue: their place in line. */
+    joinedAt: timestamp('joined_at', { withTimezone: true, precision: 3 }).notNull(),
+    vip: boolean('vip').notNull().default(false),
+    status: text('status').$type<'waiting' | 'dialing' | 'done' | 'failed'>().notNull().default('waiting'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, precision: 3 }),
+    /** The latest call placed for it. */
+    lastCallId: text('last_call_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('queue_callbacks_status_idx').on(t.status, t.joinedAt)],
 );
 
 /** An IVR: its tree, service hours and special prompts; the tree's shape is cti/ivr/tree.ts. */
@@ -569,4 +659,43 @@ export const breakReasons = pgTable(
     enabled: boolean('enabled').notNull().default(true),
   },
   (t) => [uniqueIndex('break_reasons_name_idx').on(t.name)],
+);
+
+/** Business types (业务类型): what a call was about, chosen by the agent in the wrap-up notes. */
+export const businessTypes = pgTable(
+  'business_types',
+  {
+    id: serial('id').primaryKey(),
+    code: text('code').notNull(),
+    /** consult, complaint, after_sales, order, other for the defaults (translated); null for added ones. */
+    builtinKey: text('builtin_key'),
+    name: text('name').notNull(),
+    position: integer('position').notNull().default(0),
+    enabled: boolean('enabled').notNull().default(true),
+  },
+  (t) => [uniqueIndex('business_types_code_idx').on(t.code)],
+);
+
+// ── supervision (cti/supervision) ───────────────────────────────────────────────
+export type MonitorAction = 'listen' | 'whisper' | 'barge' | 'force_state' | 'force_logout';
+
+/** Monitoring log (监控记录): every listen, whisper, barge and forced state change by a supervisor. */
+export const monitoringLog = pgTable(
+  'monitoring_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    supervisorId: integer('supervisor_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    agentId: integer('agent_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    callId: text('call_id'),
+    action: text('action').$type<MonitorAction>().notNull(),
+    /** The state forced, or the caller's number of the monitored call. */
+    detail: text('detail').notNull().default(''),
+    startedAt: timestamp('started_at', { withTimezone: true, precision: 3 }).notNull(),
+    endedAt: timestamp('ended_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [index('monitoring_log_started_idx').on(t.startedAt)],
 );

@@ -7,6 +7,9 @@ import type { AmiClient } from '../cti/ami/client.ts';
 import type { Db } from '../db/client.ts';
 import { trunks } from '../db/schema.ts';
 import { blockedAddresses } from '../crm/telephony/sip-blocks.ts';
+import { listGroups } from '../crm/ivr/agent-groups.ts';
+import { promptVersion } from '../crm/prompts/prompts.ts';
+import { type HoldPrompt, renderMoh, syncHoldMusic } from './config/moh.ts';
 import { renderPjsip } from './config/pjsip.ts';
 import { syncPrompts } from './prompt-sync.ts';
 import { staticConfig } from './config/static-files.ts';
@@ -31,11 +34,27 @@ export class PbxConfigurator {
     const agents = await ensureAgentAccounts(this.db);
     const trunkList = await this.db.select().from(trunks).orderBy(trunks.id);
     const blocked = await blockedAddresses(this.db);
-    if (this.promptLibrary) syncPrompts(this.promptLibrary, this.instance);
+    const holds = await this.holdPrompts();
+    if (this.promptLibrary) {
+      syncPrompts(this.promptLibrary, this.instance);
+      syncHoldMusic(this.instance, this.promptLibrary, holds);
+    }
     return writeConfigFiles(this.instance, {
       ...staticConfig(this.instance),
       'pjsip.conf': renderPjsip(this.instance, agents, trunkList, blocked),
+      'musiconhold.conf': renderMoh(this.instance, this.promptLibrary ? holds : []),
     });
+  }
+
+  /** The prompts agent groups play to waiting callers, at their current versions. */
+  private async holdPrompts(): Promise<HoldPrompt[]> {
+    const ids = new Set((await listGroups(this.db)).map((g) => g.queue.holdPromptId).filter((x) => x !== null));
+    const out: HoldPrompt[] = [];
+    for (const promptId of ids) {
+      const version = await promptVersion(this.db, promptId);
+      if (version !== null) out.push({ promptId, version });
+    }
+    return out.sort((a, b) => a.promptId - b.promptId);
   }
 
   /** Renders, writes and reloads what changed. Calls made while one runs are folded into one more run. */

@@ -24,7 +24,7 @@ import { AsteriskProcess, type PbxHealth } from './process.ts';
 import { defaultPbxRoot, provisionPbx } from './provision.ts';
 import { freeTcpPort } from './ports.ts';
 import { recordingStoreIn } from '../cti/calls/recorder.ts';
-import { ensureSystemPrompts } from '../cti/ivr/system-prompts.ts';
+import { ensureSystemPrompts } from '../cti/media/system-prompts.ts';
 import { loadRegions, type RegionTable, regionOf } from '../crm/ivr/regions.ts';
 import { promptStoreIn } from '../crm/prompts/prompts.ts';
 import { promptsDirInside } from './prompt-sync.ts';

@@ -45,6 +45,8 @@ export const callDispositions: readonly CallDisposition[] = [
   'failed',
   'refused',
   'ended_in_ivr',
+  'callback',
+  'unserved',
 ];
 
 const agent = aliasedTable(users, 'agent');

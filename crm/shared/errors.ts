@@ -60,6 +60,22 @@ export const errorCodes = [
   'prompt_in_use',
   'in_use',
   'agent_busy',
+  // ACD and the agent desk
+  'duplicate_strategy',
+  'region_first',
+  'strategy_after_decisive',
+  'same_group',
+  'nothing_to_announce',
+  'needs_queue_visible',
+  'not_on_call',
+  'call_not_found',
+  'no_agent_free',
+  'conference_full',
+  'transfer_in_progress',
+  'no_consult',
+  'not_allowed',
+  'not_waiting',
+  'pbx_down',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -10,7 +10,9 @@ export type DomainEvent =
   /** Trunks or numbers changed: the PBX configuration follows. */
   | { type: 'telephony.changed' }
   /** Agents' desk states changed (live views follow). */
-  | { type: 'agents.changed'; userIds: number[] };
+  | { type: 'agents.changed'; userIds: number[] }
+  /** Agent groups (members, queue settings) or region routing changed: the ACD reloads them. */
+  | { type: 'groups.changed' };
 
 export class DomainEvents extends EventEmitter<{ event: [DomainEvent] }> {
   publish(event: DomainEvent): void {

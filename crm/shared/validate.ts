@@ -58,7 +58,7 @@ export function toBool(value: unknown): boolean {
 }
 
 /** Throws a ValidationError when any check failed. */
-export function collect(checks: Record<string, ErrorCode | null>): void {
+export function collect(checks: Record<string, ErrorCode | null | undefined>): void {
   const fields: FieldErrors = {};
   for (const [field, code] of Object.entries(checks)) if (code) fields[field] = code;
   if (Object.keys(fields).length > 0) throw new ValidationError(fields);

@@ -1,106 +1,84 @@
 /**
  * The call engine: every call enters the Stasis application and is driven from here over ARI.
  *
- * - inbound: a call from a trunk to one of our numbers rings the number's agent (direct
- *   route), then the fallback agent after the ring time, then tells the caller no one is there;
+ * - inbound: a call from a trunk to one of our numbers goes where its hotline says (an IVR, an
+ *   agent group's queue, an agent), or rings the number's agent (direct route), then the
+ *   fallback agent after the ring time, then tells the caller no one is there;
  * - internal: an agent dials a colleague's SIP username;
  * - outbound: an agent dials any other number; it goes out through the trunk of the number
  *   assigned to the agent (or the agent's department), shown as caller ID, if the agent may call
  *   out and the number's call-setting rules allow it;
- * - click-to-call: the agent's phone rings first; once answered the customer is dialled.
+ * - click-to-call and callbacks: the agent's phone rings first; once answered the customer is
+ *   dialled.
+ *
+ * Queues, strategies and overflow are the ACD's (cti/acd); holding, transfers and conferences
+ * the desk's (cti/desk/controls.ts); the survey after the call cti/acd/survey.ts. They work on
+ * the call model (model.ts) through the methods marked "for cti modules".
  *
  * Each step is appended to the call event log; the call record is its projection. Every leg of
  * a call carries CC_CALL_ID and CC_ROLE as channel variables, so after a restart (or an ARI
  * reconnect) the engine rebuilds its calls from the channels Asterisk still has: a bridged call
- * is never dropped, and its record is completed when it ends.
+ * is never dropped, callers waiting in a queue are put back in line, and records are completed.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import {
+  agentsInWrapUp,
+  callStateChanged,
+  endWrapUp,
+  offerable,
+  wrapUpSeconds,
+} from '../../crm/desk/agent-states.ts';
+import { isBlacklisted, isVip } from '../../crm/ivr/caller-lists.ts';
+import { hotlineOfNumber } from '../../crm/ivr/hotlines.ts';
+import { type Ivr, loadIvr } from '../../crm/ivr/ivrs.ts';
+import { promptFileBase, promptVersion } from '../../crm/prompts/prompts.ts';
+import type { DomainEvents } from '../../crm/shared/events.ts';
+import { repeatCallerHours } from '../../crm/desk/acd-settings.ts';
 import { normaliseNumber } from '../../crm/shared/validate.ts';
 import type { Db } from '../../db/client.ts';
-import type { CallDirection } from '../../db/schema.ts';
+import type { AgentState, CallDirection } from '../../db/schema.ts';
+import { Acd, type CallbackRequest } from '../acd/acd.ts';
+import { recentCalls } from '../acd/loader.ts';
+import type { PoolAgent, PoolGroup } from '../acd/pool.ts';
+import { runSurvey } from '../acd/survey.ts';
 import type { AmiClient } from '../ami/client.ts';
 import { type AriClient, AriError } from '../ari/client.ts';
 import type { AriEvent, AriOperations, Channel } from '../ari/generated.ts';
+import { type IvrResult, IvrRun } from '../ivr/runner.ts';
+import { Prompter } from '../media/prompter.ts';
+import { pieceMedia, type SystemPrompt } from '../media/system-prompts.ts';
 import {
   type Agent,
   agentByEndpoint,
   agentById,
   checkNumberRules,
-  outboundNumberFor,
   endpointOfChannel,
   numberByDid,
+  numberById,
   openCallIds,
+  outboundNumberFor,
   type PhoneNumber,
   type Trunk,
   trunkById,
   trunkEndpoint,
   trunkIdOfChannel,
 } from './directory.ts';
+import { DeskControls } from '../desk/controls.ts';
 import type { CallEvent, CallEventBody, LegFailure, LegTarget } from './events.ts';
 import { CallLog, eventsOf } from './log.ts';
 import {
-  agentsInWrapUp,
-  callStateChanged,
-  endWrapUp,
-  offerable,
-  readyAgents,
-  wrapUpSeconds,
-} from '../../crm/desk/agent-states.ts';
-import { listGroups } from '../../crm/ivr/agent-groups.ts';
-import { isBlacklisted, isVip } from '../../crm/ivr/caller-lists.ts';
-import { hotlineOfNumber } from '../../crm/ivr/hotlines.ts';
-import { type Ivr, loadIvr } from '../../crm/ivr/ivrs.ts';
-import { promptFileBase, promptVersion } from '../../crm/prompts/prompts.ts';
-import { type IvrResult, IvrRun } from '../ivr/runner.ts';
-import { systemPromptBase } from '../ivr/system-prompts.ts';
+  type ActiveCall,
+  blankCall,
+  failureOf,
+  type Leg,
+  legTargets,
+  legUser,
+  newLeg,
+  type Role,
+  restoredCall,
+} from './model.ts';
 import { Recorder, type RecordingPaths } from './recorder.ts';
-
-type Role = 'caller' | 'callee' | 'originator';
-
-interface Leg {
-  channel: string;
-  name: string;
-  role: Role;
-  target: LegTarget | null;
-  answered: boolean;
-  ringing: boolean;
-  /** Set when we hang the leg up ourselves, so its end is not taken for the far end's. */
-  endedByUs: LegFailure | null;
-  timer: NodeJS.Timeout | null;
-}
-
-interface ActiveCall {
-  id: string;
-  direction: CallDirection;
-  startedAt: Date;
-  trunkId: number | null;
-  numberId: number | null;
-  /** The channel that started the call (the customer inbound, the agent otherwise). */
-  caller: string | null;
-  legs: Map<string, Leg>;
-  bridgeId: string | null;
-  /** Agents still to try when the current one does not answer (inbound direct route). */
-  next: NextStep[];
-  /** Click-to-call: the customer to dial once the agent's phone answers. */
-  afterAgentAnswers: { target: LegTarget; callerId: string } | null;
-  /** The caller ID the dialled phones see. */
-  callerId: string;
-  recording: boolean;
-  ended: boolean;
-  /** Agents whose desk state this call holds (the one who answered; the one who called out). */
-  agentsOnCall?: number[];
-  /** The agent who placed an outbound or internal call (or click-to-call). */
-  placedBy?: number;
-}
-
-/** One step of trying to reach someone: a phone, or several ringing at once (an agent group). */
-interface NextStep {
-  target: LegTarget;
-  ringSeconds: number;
-  /** More phones that ring together with `target`; the first to answer takes the call. */
-  alongside?: LegTarget[];
-}
 
 export interface CallEngineOptions {
   db: Db;
@@ -110,14 +88,18 @@ export interface CallEngineOptions {
   recordings: RecordingPaths;
   now?: () => Date;
   log?: (line: string) => void;
-  /** Ring time for internal and outbound calls (inbound uses the number's). */
+  /** Ring time for internal and outbound calls (inbound uses the number's or group's). */
   ringSeconds?: number;
   /** Where prompt files are as Asterisk sees them (synced by pbx/prompt-sync.ts). */
   prompts?: { inside: string };
-  /** The caller number's region (province and city) for the IVR and its log. */
+  /** Whether musiconhold.conf has a class per hold prompt (a PBX we configure). */
+  holdPromptClasses?: boolean;
+  /** The caller number's region (province and city) for the IVR, queues and the screen pop. */
   regionOf?: (number: string) => string;
-  /** Told when the engine changed an agent's desk state (live views). */
-  onAgentState?: (userId: number) => void;
+  /** Domain events: agents' states, groups and employees changed (the ACD follows). */
+  events?: DomainEvents;
+  /** Random numbers for the ACD's random strategies (tests make them predictable). */
+  random?: () => number;
 }
 
 /** Refusals reported to the web (click-to-call) and written to the log. */
@@ -140,19 +122,24 @@ const hangupReasonFor: Record<number, HangupReason> = {
   503: 'congestion',
 };
 
-export class CallEngine extends EventEmitter<{ changed: [string] }> {
+export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   readonly log: CallLog;
   readonly recorder: Recorder;
+  readonly acd: Acd;
+  readonly desk: DeskControls;
+  readonly db: Db;
+  readonly ari: AriClient;
+  readonly app: string;
   private readonly calls = new Map<string, ActiveCall>();
   private readonly byChannel = new Map<string, ActiveCall>();
-  /** Callers in an IVR, by their channel. */
-  private readonly ivrRuns = new Map<string, IvrRun>();
+  /** Prompters talking to callers (IVR, queue menus, survey), by channel. */
+  private readonly prompters = new Map<string, Prompter>();
   /** Agents in wrap-up, until they become ready again. */
   private readonly autoReady = new Map<number, NodeJS.Timeout>();
   /** The cause of a hangup request, kept until the channel is gone. */
   private readonly hangupCauses = new Map<string, { cause: number; tech: number | null }>();
-  private readonly now: () => Date;
-  private readonly say: (line: string) => void;
+  readonly now: () => Date;
+  readonly say: (line: string) => void;
   private readonly onEvent = (e: AriEvent) => {
     if (process.env.CTI_TRACE)
       this.say(
@@ -181,27 +168,64 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
 
   constructor(private readonly options: CallEngineOptions) {
     super();
+    this.db = options.db;
+    this.ari = options.ari;
+    this.app = options.app;
     this.now = options.now ?? (() => new Date());
     this.say = options.log ?? ((l) => console.log(`[cti] ${l}`));
     this.log = new CallLog(options.db, this.now);
     this.recorder = new Recorder(options.recordings, options.ami);
+    this.acd = new Acd(
+      {
+        db: options.db,
+        ari: options.ari,
+        app: options.app,
+        now: this.now,
+        say: this.say,
+        append: (call, e) => this.append(call, e),
+        call: (id) => this.calls.get(id),
+        dialAgent: (call, agent, ringSeconds, groupId) =>
+          this.dialLeg(
+            call,
+            { kind: 'agent', userId: agent.userId, endpoint: agent.endpoint },
+            ringSeconds,
+            'callee',
+            { groupId },
+          ),
+        prompter: (call) => this.prompter(call),
+        systemMedia: (lang, pieces) => this.systemMedia(lang, pieces),
+        promptMedia: (id) => this.promptMedia(id),
+        mohClass: (promptId) =>
+          promptId !== null && options.holdPromptClasses ? `prompt-${promptId}` : 'default',
+        routeOut: (call, number) => this.routeOut(call, number),
+        endCall: (call) => this.endCall(call, 'system', 16, null),
+        placeCallback: (request, agent, group) => this.placeCallback(request, agent, group),
+        cancelOffers: (call) => this.cancelOffers(call),
+      },
+      options.events,
+      options.random,
+    );
+    this.desk = new DeskControls(this);
   }
 
   /** Listens to the application's events and rebuilds the calls already in progress. */
   async start(): Promise<void> {
     const { ari } = this.options;
+    await this.acd.start();
     ari.on('event', this.onEvent);
     ari.on('connected', this.onConnected);
     if (ari.connected) this.onConnected();
     else await ari.connect();
     await this.resyncing;
     await this.resumeWrapUps().catch((err: Error) => this.say(`wrap-ups: ${err.message}`));
+    this.acd.dispatch();
   }
 
   /** Stops listening (the calls themselves go on in Asterisk). */
   async stop(): Promise<void> {
     this.options.ari.off('event', this.onEvent);
     this.options.ari.off('connected', this.onConnected);
+    this.acd.stop();
     for (const call of this.calls.values())
       for (const leg of call.legs.values()) if (leg.timer) clearTimeout(leg.timer);
     for (const timer of this.autoReady.values()) clearTimeout(timer);
@@ -209,20 +233,25 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     await this.log.flush();
   }
 
+  // ── agents' desk states ──────────────────────────────────────────────────
   /** Moves a logged-in agent's desk state with the call; after a call, wrap-up then auto-ready. */
-  private async deskState(
+  async deskState(
     userId: number,
     change: 'offered' | 'connected' | 'ended' | 'not_taken',
     call: ActiveCall,
-  ) {
+  ): Promise<void> {
     try {
       const seconds = await wrapUpSeconds(this.options.db);
       const next = await callStateChanged(this.options.db, userId, change, call.id, seconds);
-      if (next) this.options.onAgentState?.(userId);
+      if (next) this.agentChanged(userId, next);
       if (next === 'wrap_up') this.scheduleAutoReady(userId, call.id, seconds * 1000);
     } catch (err) {
       this.say(`agent ${userId} state: ${err instanceof Error ? err.message : err}`);
     }
+  }
+
+  private agentChanged(userId: number, state: AgentState) {
+    this.acd.agentState(userId, state);
   }
 
   private scheduleAutoReady(userId: number, callId: string, delayMs: number) {
@@ -231,7 +260,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       () => {
         this.autoReady.delete(userId);
         void endWrapUp(this.options.db, userId, callId)
-          .then((changed) => changed && this.options.onAgentState?.(userId))
+          .then((changed) => changed && this.agentChanged(userId, 'ready'))
           .catch((err: Error) => this.say(`auto-ready ${userId}: ${err.message}`));
       },
       Math.max(0, delayMs),
@@ -246,6 +275,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       this.scheduleAutoReady(w.userId, w.callId, w.since.getTime() + seconds * 1000 - this.now().getTime());
   }
 
+  // ── for cti modules (ACD, desk controls, survey, supervision) ─────────────
   /** Calls in progress per trunk and per number (for limits and the status page). */
   activeCalls(): { total: number; byTrunk: Map<number, number>; byNumber: Map<number, number> } {
     const byTrunk = new Map<number, number>();
@@ -260,13 +290,59 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     return { total, byTrunk, byNumber };
   }
 
-  private append(call: ActiveCall, event: CallEventBody): Promise<void> {
+  call(callId: string): ActiveCall | undefined {
+    return this.calls.get(callId);
+  }
+
+  /** The call an agent is in (answered, or ringing for them), with their leg. */
+  callOfAgent(userId: number): { call: ActiveCall; leg: Leg } | null {
+    let ringing: { call: ActiveCall; leg: Leg } | null = null;
+    for (const call of this.calls.values()) {
+      if (call.ended) continue;
+      for (const leg of call.legs.values()) {
+        if (legUser(leg) !== userId) continue;
+        if (leg.answered || leg.role === 'caller') return { call, leg };
+        ringing ??= { call, leg };
+      }
+    }
+    return ringing;
+  }
+
+  append(call: ActiveCall, event: CallEventBody): Promise<void> {
     const written = this.log.append(call.id, event);
     void written.then(
       () => this.emit('changed', call.id),
       (err: Error) => this.say(`event log: ${err.message}`),
     );
     return written;
+  }
+
+  /** The prompter that talks to the call's caller (one per caller channel). */
+  prompter(call: ActiveCall): Prompter | null {
+    return call.caller ? this.channelPrompter(call.caller) : null;
+  }
+
+  /** The prompter of any channel of ours (fed its keys and playback ends until the channel goes). */
+  channelPrompter(channelId: string): Prompter {
+    let p = this.prompters.get(channelId);
+    if (!p) {
+      p = new Prompter(this.options.ari, channelId);
+      this.prompters.set(channelId, p);
+    }
+    return p;
+  }
+
+  systemMedia(language: string, pieces: readonly string[]): string[] {
+    return pieceMedia(this.options.prompts?.inside ?? '', language, pieces as SystemPrompt[]);
+  }
+
+  async promptMedia(promptId: number): Promise<string | null> {
+    const version = await promptVersion(this.options.db, promptId);
+    return version === null ? null : `sound:${this.options.prompts?.inside ?? ''}/${promptFileBase(promptId, version)}`;
+  }
+
+  private get ringSeconds(): number {
+    return this.options.ringSeconds ?? 60;
   }
 
   // ── events from Asterisk ──────────────────────────────────────────────────
@@ -276,7 +352,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
         const [kind, exten = ''] = e.args;
         if (kind === 'inbound') await this.onInbound(e.channel, exten);
         else if (kind === 'agent') await this.onAgentDial(e.channel, exten);
-        else if (kind !== 'leg') await this.hangup(e.channel.id, 'normal');
+        else if (kind !== 'leg' && kind !== 'snoop') await this.hangup(e.channel.id, 'normal');
         return;
       }
       case 'ChannelStateChange': {
@@ -292,11 +368,13 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
         return;
       }
       case 'ChannelDtmfReceived':
-        this.ivrRuns.get(e.channel.id)?.onEvent(e);
+        this.prompters.get(e.channel.id)?.onEvent(e);
         return;
-      case 'PlaybackFinished':
-        for (const run of this.ivrRuns.values()) run.onEvent(e);
+      case 'PlaybackFinished': {
+        const target = /^channel:(.+)$/.exec(e.playback.target_uri)?.[1];
+        if (target) this.prompters.get(target)?.onEvent(e);
         return;
+      }
       case 'ChannelHangupRequest':
         if (e.cause) this.hangupCauses.set(e.channel.id, { cause: e.cause, tech: e.tech_cause ?? null });
         return;
@@ -332,21 +410,15 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       callerId: normaliseNumber(caller?.caller.number ?? ''),
     });
     this.calls.set(call.id, call);
-    if (caller)
-      this.track(call, {
-        channel: caller.id,
-        name: caller.name,
-        role: 'caller',
-        target: null,
-        answered: caller.state === 'Up',
-        ringing: false,
-        endedByUs: null,
-        timer: null,
-      });
+    if (caller) {
+      const leg = newLeg(caller.id, caller.name, 'caller', null);
+      leg.answered = caller.state === 'Up';
+      this.track(call, leg);
+    }
     return call;
   }
 
-  private track(call: ActiveCall, leg: Leg) {
+  track(call: ActiveCall, leg: Leg): void {
     call.legs.set(leg.channel, leg);
     this.byChannel.set(leg.channel, call);
   }
@@ -388,20 +460,17 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     return null;
   }
 
-  private get ringSeconds(): number {
-    return this.options.ringSeconds ?? 60;
-  }
-
   private async onInbound(channel: Channel, exten: string) {
     const trunkId = trunkIdOfChannel(channel.name);
     const number = await numberByDid(this.options.db, exten);
     const call = this.newCall('inbound', channel, trunkId, number?.id ?? null);
     await this.tag(channel.id, call.id, 'caller');
+    const from = normaliseNumber(channel.caller.number);
     await this.append(call, {
       type: 'call.started',
       data: {
         direction: 'inbound',
-        from: normaliseNumber(channel.caller.number),
+        from,
         to: normaliseNumber(exten),
         trunkId,
         numberId: number?.id ?? null,
@@ -414,53 +483,45 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     if (!number?.enabled || number.trunkId !== trunk.id) return this.refuse(call, 'unknown_number', 404);
     const limit = this.limitReached(trunk, number, call);
     if (limit) return this.refuse(call, limit, 486);
-    const from = normaliseNumber(channel.caller.number);
     const blacklisted = await isBlacklisted(this.options.db, from);
+    call.region = this.options.regionOf?.(from) ?? '';
+    call.vip = await isVip(this.options.db, from);
+    const hours = await repeatCallerHours(this.options.db);
+    const repeat = (await recentCalls(this.options.db, from, hours, call.startedAt)) > 0;
+    await this.append(call, { type: 'call.flags', data: { region: call.region, vip: call.vip, repeat } });
     const hotline = await hotlineOfNumber(this.options.db, number.id);
     if (hotline?.target === 'ivr' && hotline.ivrId !== null) {
       const ivr = await loadIvr(this.options.db, hotline.ivrId);
       if (ivr) return this.runIvr(call, channel, number, ivr, hotline.id, blacklisted);
     }
-    if (blacklisted) return this.refuse(call, 'blacklisted', 403);
-    if (hotline?.target === 'group' && hotline.groupId !== null) {
-      const step = await this.groupStep(hotline.groupId);
-      if (step) call.next.push(step);
-    } else if (hotline?.target === 'agent' && hotline.userId !== null) {
-      const agent = (await offerable(this.options.db, hotline.userId))
-        ? await agentById(this.options.db, hotline.userId)
-        : null;
-      if (agent)
-        call.next.push({
-          target: { kind: 'agent', userId: agent.userId, endpoint: agent.endpoint },
-          ringSeconds: number.ringSeconds,
-        });
+    if (blacklisted) return this.turnAwayBlacklisted(call, hotline?.groupId ?? null);
+    if (hotline?.target === 'group' && hotline.groupId !== null) return this.acd.join(call, hotline.groupId, 'hotline');
+    if (hotline?.target === 'agent' && hotline.userId !== null) {
+      await this.queueNamedAgent(call, hotline.userId, number.ringSeconds);
     } else {
-      for (const userId of [number.routeUserId, number.fallbackUserId]) {
-        if (userId === null || !(await offerable(this.options.db, userId))) continue;
-        const agent = await agentById(this.options.db, userId);
-        if (agent)
-          call.next.push({
-            target: { kind: 'agent', userId, endpoint: agent.endpoint },
-            ringSeconds: number.ringSeconds,
-          });
-      }
+      for (const userId of [number.routeUserId, number.fallbackUserId])
+        if (userId !== null) await this.queueNamedAgent(call, userId, number.ringSeconds);
     }
     if (call.next.length === 0) return this.refuse(call, 'no_route', 480);
     await this.options.ari.call('channels.ring', { channelId: channel.id });
     await this.dialNext(call);
   }
 
-  /** All members of an agent group with a phone, ringing at once (until the ACD brings strategies). */
-  private async groupStep(groupId: number): Promise<NextStep | null> {
-    const group = (await listGroups(this.options.db)).find((g) => g.id === groupId);
-    if (!group) return null;
-    const targets: LegTarget[] = [];
-    for (const userId of await readyAgents(this.options.db, group.memberIds)) {
-      const agent = await agentById(this.options.db, userId);
-      if (agent) targets.push({ kind: 'agent', userId, endpoint: agent.endpoint });
-    }
-    const [first, ...rest] = targets;
-    return first ? { target: first, alongside: rest, ringSeconds: group.ringSeconds } : null;
+  /** A blacklisted caller (3.4.9) on a hotline without an IVR hears the blacklist prompt and is let go. */
+  private async turnAwayBlacklisted(call: ActiveCall, groupId: number | null) {
+    const language = (groupId !== null ? this.acd.pool.groups.get(groupId)?.settings.language : null) ?? 'en';
+    await this.append(call, { type: 'call.refused', data: { reason: 'blacklisted', sipCode: 403 } });
+    const prompter = this.prompter(call);
+    await this.options.ari.call('channels.answer', { channelId: call.caller! }).catch(() => {});
+    await prompter?.play(this.systemMedia(language, ['blacklisted']), false).catch(() => {});
+    await this.endCall(call, 'system', 21, 403);
+  }
+
+  /** Adds a named agent (direct route, hotline or IVR key) to the agents to ring, if they may be offered a call. */
+  private async queueNamedAgent(call: ActiveCall, userId: number, ringSeconds: number) {
+    if (!(await offerable(this.options.db, userId))) return;
+    const agent = await agentById(this.options.db, userId);
+    if (agent) call.next.push({ target: { kind: 'agent', userId, endpoint: agent.endpoint }, ringSeconds });
   }
 
   /** Takes the caller through an IVR, then does what it decided. */
@@ -472,49 +533,25 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     hotlineId: number,
     blacklisted: boolean,
   ) {
-    const promptsInside = this.options.prompts?.inside ?? '';
     const run = new IvrRun({
       ari: this.options.ari,
       channelId: channel.id,
+      prompter: this.prompter(call)!,
       ivr,
       hotlineId,
-      caller: {
-        number: call.callerId,
-        region: this.options.regionOf?.(call.callerId) ?? '',
-        vip: await isVip(this.options.db, call.callerId),
-        blacklisted,
-      },
-      promptUri: async (promptId) => {
-        const version = await promptVersion(this.options.db, promptId);
-        return version === null ? null : `sound:${promptsInside}/${promptFileBase(promptId, version)}`;
-      },
-      systemUri: (name) => `sound:${promptsInside}/${systemPromptBase(ivr.language, name)}`,
+      caller: { number: call.callerId, region: call.region, vip: call.vip, blacklisted },
+      promptUri: (promptId) => this.promptMedia(promptId),
+      systemUri: (name) => this.systemMedia(ivr.language, [name])[0]!,
       log: (event) => this.append(call, event),
       now: this.now,
     });
-    this.ivrRuns.set(channel.id, run);
-    let result: IvrResult;
-    try {
-      result = await run.run();
-    } finally {
-      this.ivrRuns.delete(channel.id);
-    }
+    const result: IvrResult = await run.run();
     if (call.ended || result.kind === 'gone') return;
     if (result.kind === 'hangup') return this.endCall(call, 'system', 16, null);
     const { action } = result;
-    if (action.type === 'group') {
-      const step = await this.groupStep(action.groupId);
-      if (step) call.next.push(step);
-    } else if (action.type === 'agent') {
-      const agent = (await offerable(this.options.db, action.userId))
-        ? await agentById(this.options.db, action.userId)
-        : null;
-      if (agent)
-        call.next.push({
-          target: { kind: 'agent', userId: agent.userId, endpoint: agent.endpoint },
-          ringSeconds: number.ringSeconds,
-        });
-    } else {
+    if (action.type === 'group') return this.acd.join(call, action.groupId, 'ivr');
+    if (action.type === 'agent') await this.queueNamedAgent(call, action.userId, number.ringSeconds);
+    else {
       // Transfer to an outside number through the hotline's trunk, showing the hotline number.
       call.callerId = number.number;
       call.next.push({
@@ -524,6 +561,18 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     }
     if (call.next.length === 0) return this.endCall(call, 'system', 16, null);
     await this.options.ari.call('channels.ring', { channelId: channel.id }).catch(() => {});
+    await this.dialNext(call);
+  }
+
+  /** Overflow to an outside number: through the trunk the call came in on, showing the number dialled. */
+  private async routeOut(call: ActiveCall, destination: string) {
+    const number = call.numberId !== null ? await numberById(this.options.db, call.numberId) : null;
+    if (!number) return this.endCall(call, 'system', 16, null);
+    call.callerId = number.number;
+    call.next.push({
+      target: { kind: 'external', number: destination, trunkId: number.trunkId },
+      ringSeconds: this.ringSeconds,
+    });
     await this.dialNext(call);
   }
 
@@ -538,6 +587,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     const colleague = await agentByEndpoint(this.options.db, dialled);
     if (colleague) {
       const call = this.newCall('internal', channel, null, null);
+      call.legs.get(channel.id)!.target = { kind: 'agent', userId: agent.userId, endpoint: agent.endpoint };
       call.placedBy = agent.userId;
       await this.tag(channel.id, call.id, 'caller');
       await this.append(call, {
@@ -561,6 +611,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       return;
     }
     const call = this.newCall('outbound', channel, null, null);
+    call.legs.get(channel.id)!.target = { kind: 'agent', userId: agent.userId, endpoint: agent.endpoint };
     await this.tag(channel.id, call.id, 'caller');
     const plan = await this.planOutbound(agent, dialled);
     await this.startOutbound(call, agent, plan.number, dialled, channel.name);
@@ -576,7 +627,7 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
   }
 
   /** Whether an agent may call `destination` now, and with which number. */
-  private async planOutbound(
+  async planOutbound(
     agent: Agent,
     destination: string,
   ): Promise<{ number: PhoneNumber | null; refusal: CallRefused | null }> {
@@ -659,8 +710,66 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     return call.id;
   }
 
-  /** Dials the next step of the call (one phone, or a group's phones at once); when none is left, ends the call. */
-  private async dialNext(call: ActiveCall, role: Role = 'callee'): Promise<void> {
+  /**
+   * A callback the ACD reserved an agent for: the agent's phone rings first; when they answer,
+   * the caller is dialled through the trunk of the number they had called, showing it.
+   */
+  private async placeCallback(request: CallbackRequest, agent: PoolAgent, group: PoolGroup) {
+    const call = this.newCall('outbound', null, null, null);
+    this.acd.callbackPlaced(call.id, request.id);
+    call.callbackId = request.id;
+    call.groupId = group.id;
+    let number = request.numberId !== null ? await numberById(this.options.db, request.numberId) : null;
+    if (!number?.enabled) {
+      const dir = await agentById(this.options.db, agent.userId);
+      number = dir ? await outboundNumberFor(this.options.db, dir) : null;
+    }
+    const trunk = number ? await trunkById(this.options.db, number.trunkId) : null;
+    call.trunkId = number?.trunkId ?? null;
+    call.numberId = number?.id ?? null;
+    call.placedBy = agent.userId;
+    await this.append(call, {
+      type: 'call.started',
+      data: {
+        direction: 'outbound',
+        from: number?.number ?? agent.endpoint,
+        to: request.number,
+        trunkId: call.trunkId,
+        numberId: call.numberId,
+        agentId: agent.userId,
+        channel: '',
+      },
+    });
+    await this.append(call, {
+      type: 'callback.placed',
+      data: { callbackId: request.id, callId: request.callId, groupId: group.id },
+    });
+    const busy = number && trunk?.enabled ? this.limitReached(trunk, number, call) : 'no_outbound_number';
+    if (!number || busy) {
+      await this.append(call, { type: 'call.refused', data: { reason: busy ?? 'no_outbound_number', sipCode: 503 } });
+      await this.endCall(call, 'system', null, 503);
+      await this.acd.callbackOutcome(call.id, 'unreachable', agent.userId);
+      return;
+    }
+    call.afterAgentAnswers = {
+      target: { kind: 'external', number: request.number, trunkId: number.trunkId },
+      callerId: number.number,
+    };
+    call.callerId = request.number;
+    const ok = await this.dialLeg(
+      call,
+      { kind: 'agent', userId: agent.userId, endpoint: agent.endpoint },
+      group.ringSeconds,
+      'originator',
+    );
+    if (!ok) {
+      await this.endCall(call, 'system', null, null);
+      await this.acd.callbackOutcome(call.id, 'agent_no_answer', agent.userId);
+    }
+  }
+
+  /** Dials the next step of the call (one phone, or several at once); when none is left, ends the call. */
+  async dialNext(call: ActiveCall, role: Role = 'callee'): Promise<void> {
     const next = call.next.shift();
     if (!next) return this.endCall(call, 'system', null, null);
     const targets = [next.target, ...(next.alongside ?? [])];
@@ -670,11 +779,12 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
   }
 
   /** Creates and dials one leg; false when it could not even be created. */
-  private async dialLeg(
+  async dialLeg(
     call: ActiveCall,
     target: LegTarget,
     ringSeconds: number,
     role: Role,
+    offer: { groupId: number } | null = null,
   ): Promise<boolean> {
     const endpoint =
       target.kind === 'agent'
@@ -688,6 +798,22 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       'CONNECTEDLINE(num)': call.callerId,
       'CONNECTEDLINE(name)': target.kind === 'external' ? call.callerId : '',
     };
+    // Phones that support it answer by themselves (the agent's auto-answer setting).
+    if (target.kind === 'agent' && role !== 'caller' && this.acd.pool.agents.get(target.userId)?.autoAnswer) {
+      variables['PJSIP_HEADER(add,Call-Info)'] = `<sip:${target.endpoint}>;answer-after=0`;
+      variables['PJSIP_HEADER(add,Alert-Info)'] = '<http://127.0.0.1/>;info=alert-autoanswer;delay=0';
+    }
+    const dialing = (leg: string) =>
+      this.append(call, {
+        type: 'leg.dialing',
+        data: {
+          leg,
+          target,
+          ...(role === 'originator' ? { originator: true } : {}),
+          ...(offer ? { groupId: offer.groupId } : {}),
+          ...(role === 'consult' || role === 'party' ? { role } : {}),
+        },
+      });
     let channel: Channel;
     try {
       channel = await this.options.ari.call('channels.create', {
@@ -698,29 +824,18 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       });
     } catch (err) {
       this.say(`dialling ${endpoint} failed: ${err instanceof Error ? err.message : err}`);
-      await this.append(call, { type: 'leg.dialing', data: { leg: '', target } });
+      await dialing('');
       await this.append(call, {
         type: 'leg.failed',
         data: { leg: '', failure: 'unavailable', q850Cause: null, sipCode: null },
       });
       return false;
     }
-    const leg: Leg = {
-      channel: channel.id,
-      name: channel.name,
-      role,
-      target,
-      answered: false,
-      ringing: false,
-      endedByUs: null,
-      timer: null,
-    };
+    const leg = newLeg(channel.id, channel.name, role, target);
+    leg.offer = offer;
     this.track(call, leg);
-    await this.append(call, {
-      type: 'leg.dialing',
-      data: { leg: channel.id, target, ...(role === 'originator' ? { originator: true } : {}) },
-    });
-    if (target.kind === 'agent' && role === 'callee') await this.deskState(target.userId, 'offered', call);
+    await dialing(channel.id);
+    if (target.kind === 'agent' && ringsAgent(call, role)) await this.deskState(target.userId, 'offered', call);
     leg.timer = setTimeout(() => {
       leg.timer = null;
       if (leg.answered || call.ended) return;
@@ -740,20 +855,21 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
   }
 
   private async onLegAnswered(call: ActiveCall, leg: Leg) {
+    // Two phones ringing together may both answer; the first one takes the call (decided
+    // before anything awaits, so the second handler sees the first).
+    if (leg.role === 'callee' && [...call.legs.values()].some((l) => l !== leg && l.role === 'callee' && l.answered)) {
+      leg.endedByUs = 'cancelled';
+      await this.hangup(leg.channel, 'answered_elsewhere');
+      return;
+    }
     leg.answered = true;
     if (leg.timer) clearTimeout(leg.timer);
     leg.timer = null;
     const { ari } = this.options;
+    const userId = legUser(leg);
     if (leg.role === 'originator') {
-      // Click-to-call: the agent picked up; now the customer's phone rings.
-      await this.append(call, {
-        type: 'leg.answered',
-        data: {
-          leg: leg.channel,
-          userId: leg.target?.kind === 'agent' ? leg.target.userId : null,
-          originator: true,
-        },
-      });
+      // Click-to-call or callback: the agent picked up; now the customer's phone rings.
+      await this.append(call, { type: 'leg.answered', data: { leg: leg.channel, userId, originator: true } });
       call.caller = leg.channel;
       leg.role = 'caller';
       await ari.call('channels.setChannelVar', {
@@ -761,19 +877,28 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
         variable: 'CC_ROLE',
         value: 'caller',
       });
+      if (call.callbackId !== null && userId !== null) {
+        this.acd.agentState(userId, 'on_call');
+        const agent = this.acd.pool.agents.get(userId);
+        if (agent) agent.reservedFor = null;
+        await this.agentJoined(call, userId);
+      }
       await ari.call('channels.ring', { channelId: leg.channel }).catch(() => {});
       if (call.afterAgentAnswers) {
-        call.next.push({
-          target: call.afterAgentAnswers.target,
-          ringSeconds: this.ringSeconds,
-        });
+        call.next.push({ target: call.afterAgentAnswers.target, ringSeconds: this.ringSeconds });
         call.callerId = call.afterAgentAnswers.callerId;
         call.afterAgentAnswers = null;
         await this.dialNext(call);
       }
       return;
     }
-    // Anyone else still ringing for this call stops.
+    if (leg.role === 'consult' || leg.role === 'party') {
+      await this.append(call, { type: 'leg.answered', data: { leg: leg.channel, userId } });
+      if (userId !== null) await this.agentJoined(call, userId);
+      await this.desk.legAnswered(call, leg);
+      return;
+    }
+    // A callee: anyone else still ringing for this call stops.
     for (const other of call.legs.values()) {
       if (other !== leg && other.role === 'callee' && !other.answered) {
         other.endedByUs = 'cancelled';
@@ -781,26 +906,46 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       }
     }
     call.next = [];
-    await this.append(call, {
-      type: 'leg.answered',
-      data: { leg: leg.channel, userId: leg.target?.kind === 'agent' ? leg.target.userId : null },
-    });
-    for (const userId of [leg.target?.kind === 'agent' ? leg.target.userId : null, call.placedBy ?? null]) {
-      if (userId === null) continue;
-      call.agentsOnCall = [...(call.agentsOnCall ?? []), userId];
-      await this.deskState(userId, 'connected', call);
+    await this.append(call, { type: 'leg.answered', data: { leg: leg.channel, userId } });
+    if (leg.offer) await this.acd.offerAnswered(call, leg);
+    if (call.callbackId !== null) await this.acd.callbackOutcome(call.id, 'answered', null);
+    for (const id of [userId, call.placedBy]) if (id !== null) await this.agentJoined(call, id);
+    if (!call.caller || call.ended) return;
+    await this.connect(call, [call.caller, leg.channel]);
+    if (call.callbackId !== null) {
+      // The caller called back hears why (the agent is already with them).
+      const lang = this.acd.pool.groups.get(call.groupId ?? -1)?.settings.language ?? 'en';
+      void this.channelPrompter(leg.channel).play(this.systemMedia(lang, ['callback_intro']), false).catch(() => {});
     }
-    if (!call.caller) return;
-    await ari.call('channels.answer', { channelId: call.caller }).catch(() => {});
-    const bridge = await ari.call('bridges.create', { type: 'mixing', name: `call-${call.id}` });
-    call.bridgeId = bridge.id;
-    await ari.call('bridges.addChannel', {
-      bridgeId: bridge.id,
-      channel: [call.caller, leg.channel].join(','),
-    });
-    await this.append(call, { type: 'call.bridged', data: { bridgeId: bridge.id } });
-    const caller = call.legs.get(call.caller);
-    if (caller) {
+  }
+
+  /** An agent is now talking in the call: on call at the desk, talk time from now. */
+  private async agentJoined(call: ActiveCall, userId: number) {
+    if (call.agentsOnCall.includes(userId)) return;
+    call.agentsOnCall.push(userId);
+    call.agentSince.set(userId, this.now().getTime());
+    await this.deskState(userId, 'connected', call);
+  }
+
+  /** Puts channels in the call's mixing bridge (made when first needed); starts recording once. */
+  async connect(call: ActiveCall, channels: string[]): Promise<void> {
+    const { ari } = this.options;
+    if (call.caller) await ari.call('channels.answer', { channelId: call.caller }).catch(() => {});
+    const holding = call.caller ? await this.holdingBridgeOf(call.caller) : null;
+    if (holding) await ari.call('bridges.removeChannel', { bridgeId: holding, channel: call.caller! }).catch(() => {});
+    if (!call.bridgeId) {
+      const bridge = await ari.call('bridges.create', { type: 'mixing', name: `call-${call.id}` });
+      call.bridgeId = bridge.id;
+      await ari.call('bridges.addChannel', { bridgeId: bridge.id, channel: channels.join(',') });
+      await this.append(call, { type: 'call.bridged', data: { bridgeId: bridge.id } });
+    } else {
+      await ari.call('bridges.stopMoh', { bridgeId: call.bridgeId }).catch(() => {});
+      const inside = (await ari.call('bridges.get', { bridgeId: call.bridgeId })).channels;
+      const joining = channels.filter((c) => !inside.includes(c));
+      if (joining.length > 0) await ari.call('bridges.addChannel', { bridgeId: call.bridgeId, channel: joining.join(',') });
+    }
+    const caller = call.caller ? call.legs.get(call.caller) : undefined;
+    if (caller && !call.recording) {
       try {
         const file = await this.recorder.start(caller.name, call.id);
         call.recording = true;
@@ -809,11 +954,32 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
         this.say(`recording call ${call.id} failed: ${err instanceof Error ? err.message : err}`);
       }
     }
+    this.emit('changed', call.id);
+  }
+
+  /** The holding bridge a channel waits in, if any. */
+  private async holdingBridgeOf(channelId: string): Promise<string | null> {
+    const bridges = await this.options.ari.call('bridges.list', {});
+    return bridges.find((b) => b.bridge_type === 'holding' && b.channels.includes(channelId))?.id ?? null;
+  }
+
+  /** Hangs up the legs still ringing agents for a caller (they left the queue, or were transferred). */
+  async cancelOffers(call: ActiveCall): Promise<void> {
+    for (const leg of call.legs.values()) {
+      if (leg.role !== 'callee' || leg.answered) continue;
+      leg.endedByUs = 'cancelled';
+      await this.hangup(leg.channel, 'normal');
+    }
   }
 
   /** A channel of a call is gone (hung up, failed, or left the application). */
   private async onGone(channelId: string, cause: number, sipCode: number | null, causeText = '') {
     this.hangupCauses.delete(channelId);
+    const prompter = this.prompters.get(channelId);
+    if (prompter) {
+      prompter.abort();
+      this.prompters.delete(channelId);
+    }
     const call = this.byChannel.get(channelId);
     if (!call) return;
     const leg = call.legs.get(channelId);
@@ -821,11 +987,12 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
     if (!leg || call.ended) return;
     call.legs.delete(leg.channel);
     if (leg.timer) clearTimeout(leg.timer);
+    const userId = legUser(leg);
     if (leg.role === 'caller') {
-      this.ivrRuns.get(channelId)?.abort();
+      if (call.queued) await this.acd.callerGone(call);
       return this.endCall(call, 'caller', cause, sipCode);
     }
-    if (leg.answered) return this.endCall(call, 'callee', cause, sipCode);
+    if (leg.answered) return this.answeredLegGone(call, leg, cause, sipCode);
     const failure: LegFailure = leg.endedByUs ?? failureOf(cause);
     this.say(
       `call ${call.id}: ${leg.name} ${failure} (cause ${cause} ${causeText}${sipCode ? `, SIP ${sipCode}` : ''})`,
@@ -840,26 +1007,92 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
         ...(leg.role === 'originator' ? { originator: true } : {}),
       },
     });
-    if (leg.target?.kind === 'agent' && leg.role === 'callee')
-      await this.deskState(leg.target.userId, 'not_taken', call);
+    const rang = userId !== null && ringsAgent(call, leg.role);
+    if (rang) await this.deskState(userId, 'not_taken', call);
+    if (leg.offer) return this.acd.offerFailed(call, leg, failure === 'cancelled');
+    if (leg.role === 'consult' || leg.role === 'party') return this.desk.legFailed(call, leg, failure);
     if (failure === 'cancelled') return;
     const stillRinging = [...call.legs.values()].some((l) => l.role !== 'caller' && !l.answered);
     if (stillRinging) return;
-    if (leg.role === 'originator') return this.endCall(call, 'system', cause, sipCode);
+    if (leg.role === 'originator') {
+      await this.endCall(call, 'system', cause, sipCode);
+      if (call.callbackId !== null) await this.acd.callbackOutcome(call.id, 'agent_no_answer', userId);
+      return;
+    }
+    if (call.callbackId !== null) {
+      await this.endCall(call, 'system', cause, sipCode, failure);
+      return this.acd.callbackOutcome(call.id, 'unreachable', null);
+    }
     if (call.next.length > 0) return this.dialNext(call);
     return this.endCall(call, 'system', cause, sipCode, failure);
   }
 
+  /**
+   * An answered party left. Others may still talk (a conference, a transfer in progress); if
+   * nobody is left with the caller, the caller goes to the survey when it applies, else the
+   * call ends.
+   */
+  private async answeredLegGone(call: ActiveCall, leg: Leg, cause: number, sipCode: number | null) {
+    const userId = legUser(leg);
+    const others = [...call.legs.values()].filter((l) => l.role !== 'caller' && l.answered);
+    const pending = [...call.legs.values()].some((l) => l.role !== 'caller' && !l.answered);
+    if (others.length > 0 || pending || call.queued) {
+      await this.append(call, { type: 'leg.left', data: { leg: leg.channel, userId } });
+      if (userId !== null) await this.agentLeft(call, userId);
+      return this.desk.legLeft(call, leg);
+    }
+    if (call.survey && call.caller && call.direction === 'inbound' && !call.inSurvey) {
+      await this.append(call, { type: 'leg.left', data: { leg: leg.channel, userId } });
+      if (userId !== null) await this.agentLeft(call, userId);
+      return this.startSurvey(call);
+    }
+    return this.endCall(call, 'callee', cause, sipCode);
+  }
+
+  /** An agent's part in the call is over (transfer, conference, survey): wrap-up starts for them. */
+  async agentLeft(call: ActiveCall, userId: number): Promise<void> {
+    if (!call.agentsOnCall.includes(userId)) return;
+    call.agentsOnCall = call.agentsOnCall.filter((id) => id !== userId);
+    call.muted.delete(userId);
+    await this.finishAgent(call, userId);
+  }
+
+  private async finishAgent(call: ActiveCall, userId: number) {
+    await this.deskState(userId, 'ended', call);
+    const since = call.agentSince.get(userId);
+    call.agentSince.delete(userId);
+    if (since !== undefined)
+      this.acd.callFinished(userId, Math.round((this.now().getTime() - since) / 1000), call.groupId);
+  }
+
+  /** The satisfaction survey (3.4.7) for a caller whose agents have hung up. */
+  async startSurvey(call: ActiveCall): Promise<void> {
+    call.inSurvey = true;
+    const prompter = this.prompter(call);
+    const lang = this.acd.pool.groups.get(call.groupId ?? -1)?.settings.language ?? 'en';
+    if (prompter)
+      await runSurvey({
+        db: this.options.db,
+        prompter,
+        language: lang,
+        systemMedia: (pieces) => this.systemMedia(lang, pieces),
+        promptMedia: (id) => this.promptMedia(id),
+        log: (e) => this.append(call, e),
+      }).catch((err: Error) => this.say(`survey ${call.id}: ${err.message}`));
+    if (!call.ended) await this.endCall(call, 'system', 16, null);
+  }
+
   /** Ends the call: hangs up what is left, logs the end, stores the recording. */
-  private async endCall(
+  async endCall(
     call: ActiveCall,
     by: 'caller' | 'callee' | 'system',
     q850Cause: number | null,
     sipCode: number | null,
     failure?: LegFailure,
-  ) {
+  ): Promise<void> {
     if (call.ended) return;
     call.ended = true;
+    if (call.queued) await this.acd.callerGone(call);
     for (const leg of call.legs.values()) {
       if (leg.timer) clearTimeout(leg.timer);
       leg.endedByUs ??= 'cancelled';
@@ -867,9 +1100,9 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       await this.hangup(leg.channel, leg.answered ? 'normal' : failure === 'busy' ? 'busy' : 'no_answer');
     }
     await this.append(call, { type: 'call.ended', data: { by, q850Cause, sipCode } });
-    for (const userId of call.agentsOnCall ?? []) await this.deskState(userId, 'ended', call);
-    if (call.bridgeId)
-      await this.options.ari.call('bridges.destroy', { bridgeId: call.bridgeId }).catch(() => {});
+    for (const userId of call.agentsOnCall) await this.finishAgent(call, userId);
+    for (const bridgeId of [call.bridgeId, call.consult?.bridgeId])
+      if (bridgeId) await this.options.ari.call('bridges.destroy', { bridgeId }).catch(() => {});
     if (call.recording) {
       try {
         const stored = await this.recorder.finish(call.id, call.startedAt);
@@ -884,10 +1117,16 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
   private forget(call: ActiveCall) {
     call.ended = true;
     this.calls.delete(call.id);
-    for (const [channel, c] of this.byChannel) if (c === call) this.byChannel.delete(channel);
+    for (const [channel, c] of this.byChannel) {
+      if (c !== call) continue;
+      this.byChannel.delete(channel);
+      this.prompters.get(channel)?.abort();
+      this.prompters.delete(channel);
+    }
+    this.emit('changed', call.id);
   }
 
-  private async hangup(channelId: string, reason: HangupReason) {
+  async hangup(channelId: string, reason: HangupReason): Promise<void> {
     try {
       await this.options.ari.call('channels.hangup', { channelId, reason });
     } catch (err) {
@@ -898,12 +1137,15 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
   // ── resync after a restart or reconnect ──────────────────────────────────
   /**
    * Rebuilds the calls from the channels Asterisk has (their CC_CALL_ID and CC_ROLE) and the
-   * event log; calls that ended while nobody was listening are closed.
+   * event log; calls that ended while nobody was listening are closed. Callers waiting in a
+   * queue's holding bridge go back in line at their place; agents' phones that were ringing for
+   * them are hung up (the offer is made again).
    */
   async resync(): Promise<void> {
     const { ari, app } = this.options;
     const channels = await ari.call('channels.list', {});
     const bridges = await ari.call('bridges.list', {});
+    await this.acd.adoptHoldingBridges(bridges);
     const live = new Set(channels.map((c) => c.id));
     const byCall = new Map<string, Channel[]>();
     for (const ch of channels) {
@@ -919,28 +1161,25 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       }
     }
     let resumed = 0;
+    const queued: { call: ActiveCall; groupId: number; since: Date; joined: Date; order: number }[] = [];
     for (const [callId, chans] of byCall) {
       if (this.calls.has(callId)) continue;
       const events = await eventsOf(this.options.db, callId);
       const started = events.find((e) => e.type === 'call.started');
       if (started?.type !== 'call.started' || events.some((e) => e.type === 'call.ended')) continue;
       const call = restoredCall(callId, events, this.now());
-      call.bridgeId =
-        bridges.find((b) => b.channels.some((c) => chans.some((ch) => ch.id === c)))?.id ?? null;
+      const mixing = bridges.filter((b) => b.bridge_type !== 'holding');
+      call.bridgeId = mixing.find((b) => b.channels.some((c) => chans.some((ch) => ch.id === c)))?.id ?? null;
       this.calls.set(call.id, call);
+      const targets = legTargets(events);
       for (const ch of chans) {
         const role = (String(ch.channelvars?.CC_ROLE ?? 'callee') as Role) || 'callee';
         if (role === 'caller') call.caller = ch.id;
-        this.track(call, {
-          channel: ch.id,
-          name: ch.name,
-          role,
-          target: null,
-          answered: ch.state === 'Up',
-          ringing: false,
-          endedByUs: null,
-          timer: null,
-        });
+        const known = targets.get(ch.id);
+        const leg = newLeg(ch.id, ch.name, role, known?.target ?? null);
+        leg.answered = ch.state === 'Up';
+        if (known?.groupId != null) leg.offer = { groupId: known.groupId };
+        this.track(call, leg);
       }
       const sources = [
         ...chans.map((c) => `channel:${c.id}`),
@@ -949,24 +1188,50 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
       await ari.call('applications.subscribe', { applicationName: app, eventSource: sources });
       await this.append(call, { type: 'cti.resumed', data: { channels: chans.map((c) => c.id) } });
       resumed++;
-      // A bridged call whose bridge Asterisk did not list (seen right after an app restart) is
-      // joined again in a new bridge; a call that was never bridged cannot be resumed half-way.
-      const wasBridged = events.some((e) => e.type === 'call.bridged');
       if (process.env.CTI_TRACE)
         this.say(
           `resync ${call.id}: ${chans.map((c) => `${c.id}/${c.state}/${c.channelvars?.CC_ROLE}`).join(' ')} bridge ${call.bridgeId} of ${bridges.length}`,
         );
-      if (!call.bridgeId && wasBridged && chans.length >= 2 && chans.every((c) => c.state === 'Up'))
-        call.bridgeId = await this.rebridge(call.id, chans).catch((err: Error) => {
+      // A caller still in a queue: back in line after the others who joined before them.
+      const waiting = queueState(events);
+      const callerUp = chans.some((c) => c.id === call.caller && c.state === 'Up');
+      if (waiting && callerUp && !call.bridgeId) {
+        for (const leg of call.legs.values())
+          if (leg.role === 'callee' && !leg.answered) {
+            leg.endedByUs = 'cancelled';
+            await this.hangup(leg.channel, 'normal');
+          }
+        queued.push({ call, ...waiting });
+        continue;
+      }
+      // A bridged call whose bridge Asterisk did not list (seen right after an app restart) is
+      // joined again in a new bridge; a call that was never bridged cannot be resumed half-way.
+      const wasBridged = events.some((e) => e.type === 'call.bridged');
+      const up = chans.filter((c) => c.state === 'Up');
+      if (!call.bridgeId && wasBridged && up.length >= 2)
+        call.bridgeId = await this.rebridge(call.id, up).catch((err: Error) => {
           this.say(`re-bridging ${call.id} failed: ${err.message}`);
           return null;
         });
-      if (!call.bridgeId || chans.length < 2) await this.endCall(call, 'system', null, null);
+      if (!call.bridgeId || chans.length < 2) {
+        await this.endCall(call, 'system', null, null);
+        continue;
+      }
+      // Whoever was out of the bridge (an agent holding) comes back: the hold is over.
+      const bridge = bridges.find((b) => b.id === call.bridgeId);
+      const outside = up.filter((c) => bridge && !bridge.channels.includes(c.id)).map((c) => c.id);
+      if (outside.length > 0) {
+        await ari.call('bridges.stopMoh', { bridgeId: call.bridgeId }).catch(() => {});
+        await ari.call('bridges.addChannel', { bridgeId: call.bridgeId, channel: outside.join(',') }).catch(() => {});
+      }
     }
+    for (const q of queued.sort((a, b) => a.since.getTime() - b.since.getTime() || a.joined.getTime() - b.joined.getTime()))
+      await this.acd.restore(q.call, q.groupId, q.since, q.joined);
     // Calls the log still has open but Asterisk no longer has.
     for (const callId of await openCallIds(this.options.db)) {
       if (this.calls.has(callId) || byCall.has(callId)) continue;
       const call = restoredCall(callId, await eventsOf(this.options.db, callId), this.now());
+      this.calls.set(call.id, call);
       await this.endCall(call, 'system', null, null);
     }
     if (resumed > 0) this.say(`resumed ${resumed} call(s) in progress`);
@@ -988,42 +1253,20 @@ export class CallEngine extends EventEmitter<{ changed: [string] }> {
   }
 }
 
-function blankCall(id: string, direction: CallDirection, startedAt: Date): ActiveCall {
-  return {
-    id,
-    direction,
-    startedAt,
-    trunkId: null,
-    numberId: null,
-    caller: null,
-    legs: new Map(),
-    bridgeId: null,
-    next: [],
-    afterAgentAnswers: null,
-    callerId: '',
-    recording: false,
-    ended: false,
-  };
+/** Whether a leg of this role rings an agent whose desk state follows it (offered, on call). */
+function ringsAgent(call: ActiveCall, role: Role): boolean {
+  return role === 'callee' || role === 'consult' || role === 'party' || (role === 'originator' && call.callbackId !== null);
 }
 
-/** A call as its logged events describe it (after a restart; legs come from Asterisk). */
-function restoredCall(id: string, events: readonly CallEvent[], now: Date): ActiveCall {
-  const started = events.find((e) => e.type === 'call.started');
-  const call = blankCall(
-    id,
-    started?.type === 'call.started' ? started.data.direction : 'inbound',
-    started?.at ?? now,
-  );
-  if (started?.type === 'call.started')
-    Object.assign(call, { trunkId: started.data.trunkId, numberId: started.data.numberId });
-  call.recording = events.some((e) => e.type === 'recording.started');
-  return call;
-}
-
-/** Q.850 cause of a failed dial attempt → what it means for the call. */
-function failureOf(cause: number): LegFailure {
-  if (cause === 17) return 'busy';
-  if (cause === 18 || cause === 19) return 'no_answer';
-  if (cause === 21) return 'rejected';
-  return 'unavailable';
+/** Whether the log leaves the caller waiting in a queue: which, since when, in what order. */
+function queueState(
+  events: readonly CallEvent[],
+): { groupId: number; since: Date; joined: Date; order: number } | null {
+  let state: { groupId: number; since: Date; joined: Date; order: number } | null = null;
+  events.forEach((e, i) => {
+    if (e.type === 'queue.joined')
+      state = { groupId: e.data.groupId, since: new Date(e.data.since), joined: e.at, order: i };
+    else if (e.type === 'queue.left') state = null;
+  });
+  return state;
 }

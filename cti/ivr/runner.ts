@@ -6,8 +6,9 @@
  * with what the engine should do next (ring a group or agent, transfer, or hang up).
  */
 import type { AriClient } from '../ari/client.ts';
-import type { AriEvent } from '../ari/generated.ts';
 import type { CallEventBody, IvrOutcome } from '../calls/events.ts';
+import { CallerGone, type Prompter } from '../media/prompter.ts';
+import type { SystemPrompt } from '../media/system-prompts.ts';
 import { type ServiceHours, serviceState } from './hours.ts';
 import type { CallerRule, IvrAction, IvrMenu, IvrTree } from './tree.ts';
 
@@ -21,6 +22,8 @@ export interface IvrCaller {
 export interface IvrRunOptions {
   ari: AriClient;
   channelId: string;
+  /** Plays to the caller and takes their keys (fed the channel's events by the engine). */
+  prompter: Prompter;
   ivr: { id: number; name: string; language: string; tree: IvrTree; hours: ServiceHours };
   hotlineId: number | null;
   caller: IvrCaller;
@@ -32,15 +35,11 @@ export interface IvrRunOptions {
   now: () => Date;
 }
 
-export type SystemPrompt = 'invalid' | 'off_hours' | 'blacklisted' | 'goodbye';
-
 /** What the engine does after the IVR. */
 export type IvrResult =
   | { kind: 'route'; action: Extract<IvrAction, { type: 'group' | 'agent' | 'transfer' }> }
   | { kind: 'hangup'; outcome: IvrOutcome }
   | { kind: 'gone' };
-
-class CallerGone extends Error {}
 
 export function ruleMatches(rule: CallerRule, caller: IvrCaller): boolean {
   if (rule.prefix !== undefined && !caller.number.startsWith(rule.prefix)) return false;
@@ -50,44 +49,13 @@ export function ruleMatches(rule: CallerRule, caller: IvrCaller): boolean {
 }
 
 export class IvrRun {
-  private readonly digits: string[] = [];
-  private wake: (() => void) | null = null;
-  private playing: { id: string; done: () => void; bargeIn: boolean } | null = null;
-  private gone = false;
-  private lastKey: { digit: string; at: number } | null = null;
-  private seq = 0;
-
   constructor(private readonly o: IvrRunOptions) {}
-
-  /** Events of the caller's channel, fed by the engine. */
-  onEvent(e: AriEvent): void {
-    if (e.type === 'ChannelDtmfReceived') {
-      // The end of the same key reported again before a new press of it could even have lasted
-      // that long is a duplicate (seen with RFC 4733 events), not a second press.
-      const now = Date.now();
-      if (this.lastKey?.digit === e.digit && now - this.lastKey.at < e.duration_ms) return;
-      this.lastKey = { digit: e.digit, at: now };
-      this.digits.push(e.digit);
-      if (this.playing?.bargeIn)
-        void this.o.ari.call('playbacks.stop', { playbackId: this.playing.id }).catch(() => {});
-      this.wake?.();
-    } else if (e.type === 'PlaybackFinished' && this.playing?.id === e.playback.id) {
-      this.playing.done();
-    }
-  }
-
-  /** The caller hung up: whatever the run waits for ends. */
-  abort(): void {
-    this.gone = true;
-    this.playing?.done();
-    this.wake?.();
-  }
 
   async run(): Promise<IvrResult> {
     try {
       return await this.steps();
     } catch (err) {
-      if (err instanceof CallerGone || this.gone) {
+      if (err instanceof CallerGone || this.o.prompter.gone) {
         await this.o.log({ type: 'ivr.left', data: { outcome: 'caller_hung_up' } }).catch(() => {});
         return { kind: 'gone' };
       }
@@ -196,9 +164,9 @@ export class IvrRun {
       }
       if (!current) return this.leave('hangup');
       await this.o.log({ type: 'ivr.menu', data: { menu: current.id, name: current.name } });
-      this.digits.length = 0;
+      this.o.prompter.clearDigits();
       await this.playPrompt(current.promptId, null, true);
-      const key = await this.nextDigit(tree.silenceSeconds * 1000);
+      const key = await this.o.prompter.nextDigit(tree.silenceSeconds * 1000);
       if (key === null) {
         silence++;
         await this.o.log({ type: 'ivr.silence', data: { menu: current.id, repeat: silence } });
@@ -209,7 +177,7 @@ export class IvrRun {
       const option = current.options.find((o) => o.key === key);
       if (!option) {
         await this.o.log({ type: 'ivr.invalid', data: { menu: current.id, key } });
-        this.digits.length = 0;
+        this.o.prompter.clearDigits();
         await this.playPrompt(tree.invalidPromptId, 'invalid', false);
         continue;
       }
@@ -220,35 +188,16 @@ export class IvrRun {
 
   /** Collects up to `maxDigits` digits (ended early by #, or by the inter-digit timeout). */
   private async collect(promptId: number | null, maxDigits: number): Promise<string> {
-    this.digits.length = 0;
+    this.o.prompter.clearDigits();
     await this.playPrompt(promptId, null, true);
     let value = '';
     const gap = this.o.ivr.tree.digitTimeoutSeconds * 1000;
     while (value.length < maxDigits) {
-      const d = await this.nextDigit(value === '' ? gap * 2 : gap);
+      const d = await this.o.prompter.nextDigit(value === '' ? gap * 2 : gap);
       if (d === null || d === '#') break;
       value += d;
     }
     return value;
-  }
-
-  /** The next key pressed (possibly during the last prompt), or null after `timeoutMs` of silence. */
-  private async nextDigit(timeoutMs: number): Promise<string | null> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.digits.length === 0) {
-      if (this.gone) throw new CallerGone();
-      const left = deadline - Date.now();
-      if (left <= 0) return null;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = null;
-    }
-    return this.digits.shift()!;
   }
 
   /**
@@ -262,23 +211,6 @@ export class IvrRun {
   ): Promise<void> {
     const uri = promptId !== null ? await this.o.promptUri(promptId) : null;
     const media = uri ?? (fallback ? this.o.systemUri(fallback) : null);
-    if (!media) return;
-    if (this.gone) throw new CallerGone();
-    if (bargeIn && this.digits.length > 0) return;
-    const playbackId = `ivr-${this.o.channelId}-${++this.seq}`;
-    const finished = new Promise<void>((resolve) => {
-      this.playing = { id: playbackId, done: resolve, bargeIn };
-    });
-    try {
-      await this.o.ari.call('channels.play', { channelId: this.o.channelId, media: [media], playbackId });
-    } catch (err) {
-      this.playing = null;
-      if (this.gone) throw new CallerGone();
-      throw err;
-    }
-    await finished;
-    this.playing = null;
-    if (this.gone) throw new CallerGone();
-    if (!bargeIn) this.digits.length = 0;
+    if (media) await this.o.prompter.play([media], bargeIn);
   }
 }

@@ -15,6 +15,7 @@ import { createPrompt, parsePromptInput, promptStoreIn } from '../../crm/prompts
 import { parseTree } from '../../cti/ivr/tree.ts';
 import { ivrs } from '../../db/schema.ts';
 import { launchBrowser, logIn, screenshotDir } from '../support/browser.ts';
+import { groupOf } from '../support/telephony.ts';
 import { type TestDatabase, testDatabase } from '../support/db.ts';
 import { buildCompany, password } from '../support/fixtures.ts';
 import { type RunningApp, startApp } from '../support/server.ts';
@@ -36,7 +37,7 @@ test.before(async () => {
     store,
     parsePromptInput({ name: 'Welcome', kind: 'tts', ttsText: 'Welcome to Acme.', ttsLanguage: 'en' }, null),
   );
-  await createGroup(company.owner, { name: 'Sales team', ringSeconds: 20, memberIds: [company.people.repA] });
+  await createGroup(company.owner, groupOf('Sales team', [company.people.repA]));
   app = await startApp(db.db, {
     settings: (s) => {
       s.dataDir = dataDir;

@@ -1,5 +1,5 @@
 /** Audio files in the formats people upload, made with ffmpeg for tests (and an AMR-NB file by hand). */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,4 +52,14 @@ export function amr(dir: string, frames: number): Uint8Array {
   );
   writeFileSync(file, Buffer.concat([Buffer.from('#!AMR\n'), body]));
   return readFileSync(file);
+}
+
+/** The mean volume in dB of a stretch of an audio file (digital silence is about -91 dB). */
+export function meanVolume(file: string, fromSeconds = 0, seconds = 3): number {
+  const out = spawnSync(
+    'ffmpeg',
+    ['-hide_banner', '-ss', String(fromSeconds), '-t', String(seconds), '-i', file, '-af', 'volumedetect', '-f', 'null', '-'],
+    { encoding: 'utf8' },
+  );
+  return Number(/mean_volume: (-?[\d.]+) dB/.exec(out.stderr)?.[1] ?? Number.NaN);
 }

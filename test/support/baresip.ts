@@ -148,6 +148,11 @@ export class Phone extends EventEmitter<{ event: [PhoneEvent] }> {
   waitFor(type: string, timeoutMs = 10_000): Promise<PhoneEvent> {
     const seen = this.events.find((e) => e.type === type);
     if (seen) return Promise.resolve(seen);
+    return this.next(type, timeoutMs);
+  }
+
+  /** Resolves with the next event of a type from now on. */
+  next(type: string, timeoutMs = 10_000): Promise<PhoneEvent> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.off('event', listener);

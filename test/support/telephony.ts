@@ -2,7 +2,9 @@
  * What most telephony tests start from: a database with the test company, a real Asterisk, an
  * AMI connection, and the company's configuration applied. close() stops and removes it all.
  */
+import { defaultQueueSettings, type QueueSettings } from '../../cti/acd/queue-settings.ts';
 import type { AmiClient } from '../../cti/ami/client.ts';
+import type { GroupInput } from '../../crm/ivr/agent-groups.ts';
 import { PbxConfigurator } from '../../pbx/configurator.ts';
 import { type TestDatabase, testDatabase } from './db.ts';
 import { buildCompany, type Company } from './fixtures.ts';
@@ -45,12 +47,29 @@ export async function telephonySetup(): Promise<TelephonySetup> {
 export async function carrierLine(
   company: Company,
   number: string,
+  name = 'Carrier',
 ): Promise<{ port: number; trunkId: number; numberId: number }> {
   const port = await freeUdpPort();
   const trunkId = await createTrunk(
     company.owner,
-    parseTrunkInput({ name: 'Carrier', host: '127.0.0.1', port: String(port), qualify: 'no' }),
+    parseTrunkInput({ name, host: '127.0.0.1', port: String(port), qualify: 'no' }),
   );
   const numberId = await createNumber(company.owner, parseNumberInput({ number, trunkId: String(trunkId) }));
   return { port, trunkId, numberId };
+}
+
+/** A group's input for createGroup: members at level 0 and the default queue settings, changed by `queue`. */
+export function groupOf(
+  name: string,
+  memberIds: number[],
+  queue: Partial<QueueSettings> = {},
+  ringSeconds = 20,
+): GroupInput {
+  return {
+    name,
+    ringSeconds,
+    leaderId: null,
+    members: memberIds.map((userId) => ({ userId, penalty: 0 })),
+    queue: { ...defaultQueueSettings(), ...queue },
+  };
 }

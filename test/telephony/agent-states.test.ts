@@ -22,7 +22,7 @@ import { ariFor } from '../support/ari.ts';
 import { logged } from '../support/assert.ts';
 import { Phone } from '../support/baresip.ts';
 import { answeredCall, refusedCall, runSipp } from '../support/sipp.ts';
-import { carrierLine, type TelephonySetup, telephonySetup } from '../support/telephony.ts';
+import { carrierLine, groupOf, type TelephonySetup, telephonySetup } from '../support/telephony.ts';
 
 const test = suite('agent states and calls');
 let setup: TelephonySetup;
@@ -40,11 +40,10 @@ test.before(
     const line = await carrierLine(company, did);
     carrierPort = line.port;
     const { numberId } = line;
-    const group = await createGroup(company.owner, {
-      name: 'Service',
-      ringSeconds: 10,
-      memberIds: [company.people.repA, company.people.repB],
-    });
+    const group = await createGroup(
+      company.owner,
+      groupOf('Service', [company.people.repA, company.people.repB], {}, 10),
+    );
     await createHotline(
       company.owner,
       parseHotlineInput({

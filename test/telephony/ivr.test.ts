@@ -21,7 +21,7 @@ import { createPrompt, parsePromptInput, type PromptStore } from '../../crm/prom
 import type { AriClient } from '../../cti/ari/client.ts';
 import { CallEngine } from '../../cti/calls/engine.ts';
 import type { ServiceHours } from '../../cti/ivr/hours.ts';
-import { ensureSystemPrompts } from '../../cti/ivr/system-prompts.ts';
+import { ensureSystemPrompts } from '../../cti/media/system-prompts.ts';
 import type { IvrTree } from '../../cti/ivr/tree.ts';
 import { keysOf, type IvrStep } from '../../cti/ivr/reception.ts';
 import { callEvents, callRecords, ivrSessions } from '../../db/schema.ts';
@@ -34,7 +34,7 @@ import { logged } from '../support/assert.ts';
 import { tone } from '../support/audio.ts';
 import { Phone } from '../support/baresip.ts';
 import { type CallerStep, ivrCaller, runSipp } from '../support/sipp.ts';
-import { carrierLine, type TelephonySetup, telephonySetup } from '../support/telephony.ts';
+import { carrierLine, groupOf, type TelephonySetup, telephonySetup } from '../support/telephony.ts';
 import { WebClient } from '../support/client.ts';
 import { password } from '../support/fixtures.ts';
 import { startApp } from '../support/server.ts';
@@ -85,11 +85,7 @@ test.before(
     prompt.closed = await tonePrompt('closed', 0.6);
     prompt.info = await tonePrompt('info', 0.6);
     await ensureSystemPrompts(store.dir);
-    const group = await createGroup(company.owner, {
-      name: 'Sales',
-      ringSeconds: 15,
-      memberIds: [company.people.repB],
-    });
+    const group = await createGroup(company.owner, groupOf('Sales', [company.people.repB], {}, 15));
     const tree: IvrTree = {
       root: 'main',
       menus: [

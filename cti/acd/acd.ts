@@ -1,0 +1,840 @@
+/**
+ * The ACD (automatic call distribution): callers routed to an agent group wait in its queue —
+ * in the group's holding bridge, hearing music or the group's prompt — and are offered to the
+ * group's free agents by the group's strategies, the longest-waiting first (VIP first where
+ * the group says so). Around that:
+ *
+ * - announcements of position and estimated wait every N seconds;
+ * - the maximum wait: a prompt with keys to keep waiting, ask for a callback that keeps the
+ *   caller's place in line (the caller hangs up; when their turn comes an agent is reserved and
+ *   the caller is called back), or hang up;
+ * - join/leave rules when no member is logged in;
+ * - no-answer jump: an offered agent who does not answer within the ring time is skipped, and
+ *   after the configured number of agents the caller moves to the jump group;
+ * - overflow by queue length or waiting time to another group, an outside number or a prompt;
+ * - the agent-number announcement before the caller is connected.
+ *
+ * The queue itself lives here in memory; every step is in the call's event log, so after a
+ * restart the callers still in holding bridges are put back in their original order.
+ */
+import { EventEmitter } from 'node:events';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { DomainEvent, DomainEvents } from '../../crm/shared/events.ts';
+import type { Db } from '../../db/client.ts';
+import { type AgentState, queueCallbacks } from '../../db/schema.ts';
+import type { AriClient } from '../ari/client.ts';
+import type { CallEventBody, QueueVia } from '../calls/events.ts';
+import { type ActiveCall, type Leg, legUser } from '../calls/model.ts';
+import { CallerGone, type Prompter } from '../media/prompter.ts';
+import { digitPieces, numberPieces } from '../media/system-prompts.ts';
+import { type Assignment, nextAssignment, reserve } from './dispatcher.ts';
+import {
+  lastAgentOf,
+  loadAgents,
+  loadGroups,
+  loadRegionRules,
+  type RegionRule,
+  regionRuleFor,
+  startOfToday,
+} from './loader.ts';
+import { AgentPool, type PoolAgent, type PoolGroup } from './pool.ts';
+import { type QueueEntry, QueueBook } from './queue-book.ts';
+import type { OverflowTarget } from './queue-settings.ts';
+
+/** What the ACD needs from the call engine. */
+export interface AcdHost {
+  readonly db: Db;
+  readonly ari: AriClient;
+  /** The Stasis application (to subscribe to holding bridges found after a restart). */
+  readonly app: string;
+  now(): Date;
+  say(line: string): void;
+  append(call: ActiveCall, event: CallEventBody): Promise<void>;
+  call(callId: string): ActiveCall | undefined;
+  /** Rings an agent's phone for a queue's caller; false when the leg could not be created. */
+  dialAgent(call: ActiveCall, agent: PoolAgent, ringSeconds: number, groupId: number): Promise<boolean>;
+  /** The prompter talking to the call's caller. */
+  prompter(call: ActiveCall): Prompter | null;
+  /** `sound:` URIs of system prompt pieces in a language, and of a prompt's current version. */
+  systemMedia(language: string, pieces: readonly string[]): string[];
+  promptMedia(promptId: number): Promise<string | null>;
+  /** The music-on-hold class that plays a prompt in a loop (null: the default music). */
+  mohClass(promptId: number | null): string;
+  /** Sends the caller to an outside number (overflow). */
+  routeOut(call: ActiveCall, number: string): Promise<void>;
+  /** Ends the call (the caller is hung up), by the system. */
+  endCall(call: ActiveCall): Promise<void>;
+  /** Places a callback: the agent's phone rings first, then the caller is dialled. */
+  placeCallback(request: CallbackRequest, agent: PoolAgent, group: PoolGroup): Promise<void>;
+  /** Hangs up the legs ringing agents for this caller (the caller left the queue). */
+  cancelOffers(call: ActiveCall): Promise<void>;
+}
+
+export interface CallbackRequest {
+  id: number;
+  callId: string;
+  groupId: number;
+  number: string;
+  numberId: number | null;
+  attempts: number;
+}
+
+/** A snapshot of one waiting caller for the desk's queue bar and the supervisor. */
+export interface WaitingCaller {
+  key: string;
+  kind: 'caller' | 'callback';
+  callId: string;
+  groupId: number;
+  number: string;
+  position: number;
+  waitedSeconds: number;
+  vip: boolean;
+  offering: boolean;
+}
+
+const callbackRetrySeconds = 120;
+const callbackAttempts = 3;
+
+interface Waiting {
+  entry: QueueEntry;
+  /** When the caller joined this group's queue (the timers count from here). */
+  since: number;
+  timers: NodeJS.Timeout[];
+  /** The maximum-wait menu is being played. */
+  inMenu: boolean;
+}
+
+export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [userId: number] }> {
+  readonly pool = new AgentPool();
+  readonly book = new QueueBook();
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly holding = new Map<number, string>();
+  private regionRules: RegionRule[] = [];
+  /** Exponential average of talk seconds per group (estimated wait). */
+  private readonly handleSeconds = new Map<number, number>();
+  private readonly callbackCalls = new Map<string, string>();
+  private day = '';
+  private dayTimer: NodeJS.Timeout | null = null;
+  private callbackTimer: NodeJS.Timeout | null = null;
+  private readonly random: () => number;
+  private readonly onDomainEvent = (e: DomainEvent) => void this.domainEvent(e);
+
+  constructor(
+    private readonly host: AcdHost,
+    private readonly events?: DomainEvents,
+    random: () => number = Math.random,
+  ) {
+    super();
+    this.random = random;
+  }
+
+  // ── loading ─────────────────────────────────────────────────────────────────
+  async start(): Promise<void> {
+    await this.reloadGroups();
+    await this.reloadAgents();
+    await this.loadCallbacks();
+    this.events?.on('event', this.onDomainEvent);
+    this.day = startOfToday(this.host.now()).toDateString();
+    this.dayTimer = setInterval(() => this.checkDay(), 60_000);
+    this.dayTimer.unref();
+  }
+
+  stop(): void {
+    this.events?.off('event', this.onDomainEvent);
+    if (this.dayTimer) clearInterval(this.dayTimer);
+    if (this.callbackTimer) clearTimeout(this.callbackTimer);
+    for (const w of this.waiting.values()) for (const t of w.timers) clearTimeout(t);
+  }
+
+  private checkDay() {
+    const day = startOfToday(this.host.now()).toDateString();
+    if (day === this.day) return;
+    this.day = day;
+    this.pool.newDay();
+  }
+
+  private async domainEvent(e: DomainEvent) {
+    try {
+      if (e.type === 'groups.changed') await this.reloadGroups();
+      else if (e.type === 'employees.changed') await this.reloadAgents(e.userIds);
+      else if (e.type === 'agents.changed') await this.reloadAgents(e.userIds);
+      else return;
+      this.afterAgentsChanged();
+    } catch (err) {
+      this.host.say(`acd reload (${e.type}): ${err instanceof Error ? err.message : err}`);
+    }
+  }
+
+  async reloadGroups(): Promise<void> {
+    const groups = await loadGroups(this.host.db);
+    const ids = new Set(groups.map((g) => g.id));
+    for (const id of [...this.pool.groups.keys()]) if (!ids.has(id)) this.pool.removeGroup(id);
+    for (const g of groups) this.pool.setGroup(g);
+    this.regionRules = await loadRegionRules(this.host.db);
+  }
+
+  /** Reloads agents (all, or some) from the database: accounts, states, workload. */
+  async reloadAgents(userIds?: readonly number[]): Promise<void> {
+    const loaded = await loadAgents(this.host.db, this.host.now(), userIds);
+    const seen = new Set(loaded.map((a) => a.userId));
+    for (const id of userIds ?? [...this.pool.agents.keys()]) if (!seen.has(id)) this.pool.removeAgent(id);
+    for (const a of loaded) {
+      const known = this.pool.agents.get(a.userId);
+      const agent = this.pool.setAgent(a);
+      // A reservation survives a reload; a state the engine set ahead of the database too.
+      if (known?.reservedFor && (a.state === 'ready' || a.state === 'ringing')) agent.state = known.state;
+      this.emit('agent', a.userId);
+    }
+  }
+
+  private afterAgentsChanged() {
+    this.leaveEmptyQueues();
+    this.dispatch();
+  }
+
+  // ── agents ──────────────────────────────────────────────────────────────────
+  /** The engine changed an agent's state (offered, on call, wrap-up, ready again). */
+  agentState(userId: number, state: AgentState): void {
+    this.pool.setState(userId, state, this.host.now().getTime());
+    this.emit('agent', userId);
+    if (state === 'ready') this.dispatch();
+    else if (state === 'logged_out') this.leaveEmptyQueues();
+  }
+
+  /** An answered call of this agent ended: today's workload grows, the group's average follows. */
+  callFinished(userId: number, talkSeconds: number, groupId: number | null): void {
+    this.pool.callFinished(userId, talkSeconds, this.host.now().getTime());
+    if (groupId !== null) {
+      const avg = this.handleSeconds.get(groupId);
+      this.handleSeconds.set(groupId, avg === undefined ? talkSeconds : (avg * 3 + talkSeconds) / 4);
+    }
+  }
+
+  // ── joining ─────────────────────────────────────────────────────────────────
+  /**
+   * Puts a caller in a group's queue (or where the group's rules send them instead). `since` is
+   * when they first joined a queue in this call: their place in line.
+   */
+  async join(call: ActiveCall, groupId: number, via: QueueVia, since?: Date): Promise<void> {
+    let group = this.pool.groups.get(groupId);
+    if (!group || !call.caller) return this.noAgents(call, group?.settings.language ?? 'en');
+    if (group.settings.strategies[0] === 'region' && via !== 'overflow' && via !== 'no_answer') {
+      const rule = regionRuleFor(this.regionRules, call.region);
+      const to = rule ? this.pool.groups.get(rule.groupId) : undefined;
+      if (to && to.id !== group.id) {
+        await this.host.append(call, {
+          type: 'queue.region',
+          data: { fromGroupId: group.id, groupId: to.id, region: call.region },
+        });
+        group = to;
+      }
+    }
+    const s = group.settings;
+    if (!s.empty.join && !this.pool.anyLoggedIn(group.id))
+      return this.overflow(call, group, 'empty', since);
+    if (s.overflow.waiting > 0 && this.book.line(group.id).length >= s.overflow.waiting)
+      return this.overflow(call, group, 'length', since);
+    const now = this.host.now();
+    const joinedAt = since ?? now;
+    const entry: QueueEntry = {
+      key: call.id,
+      kind: 'caller',
+      callId: call.id,
+      groupId: group.id,
+      joinedAt: joinedAt.getTime(),
+      seq: this.book.nextSeq(),
+      vip: call.vip,
+      priority: call.vip && s.vipFirst,
+      lastAgentId: s.strategies.includes('last_agent')
+        ? await lastAgentOf(this.host.db, call.callerId, s.lastAgentHours, now).catch(() => null)
+        : null,
+      tried: new Set(),
+      offering: false,
+      notBefore: 0,
+    };
+    call.queued = { groupId: group.id, joinedAt };
+    call.groupId ??= group.id;
+    await this.enterHolding(call, group);
+    if (call.ended) return;
+    this.book.add(entry);
+    const w: Waiting = { entry, since: now.getTime(), timers: [], inMenu: false };
+    this.waiting.set(entry.key, w);
+    await this.host.append(call, {
+      type: 'queue.joined',
+      data: {
+        groupId: group.id,
+        via,
+        position: this.book.position(entry.key),
+        vip: call.vip,
+        since: joinedAt.toISOString(),
+      },
+    });
+    this.startTimers(call, w, group);
+    this.emit('changed', group.id);
+    this.dispatch([group.id]);
+  }
+
+  /** A caller still waiting after a restart of the application: back in line at their place. */
+  async restore(call: ActiveCall, groupId: number, since: Date, joinedThisGroup: Date): Promise<void> {
+    const group = this.pool.groups.get(groupId);
+    if (!group) return this.noAgents(call, 'en');
+    const entry: QueueEntry = {
+      key: call.id,
+      kind: 'caller',
+      callId: call.id,
+      groupId,
+      joinedAt: since.getTime(),
+      seq: this.book.nextSeq(),
+      vip: call.vip,
+      priority: call.vip && group.settings.vipFirst,
+      lastAgentId: null,
+      tried: new Set(),
+      offering: false,
+      notBefore: 0,
+    };
+    call.queued = { groupId, joinedAt: since };
+    this.book.add(entry);
+    const w: Waiting = { entry, since: joinedThisGroup.getTime(), timers: [], inMenu: false };
+    this.waiting.set(entry.key, w);
+    this.startTimers(call, w, group);
+    this.emit('changed', groupId);
+  }
+
+  /** The group's holding bridge (one per group, playing its music), created when first needed. */
+  private async holdingBridge(group: PoolGroup): Promise<string> {
+    const known = this.holding.get(group.id);
+    if (known) return known;
+    const bridge = await this.host.ari.call('bridges.create', { type: 'holding', name: `queue-${group.id}` });
+    this.holding.set(group.id, bridge.id);
+    await this.host.ari.call('bridges.startMoh', {
+      bridgeId: bridge.id,
+      mohClass: this.host.mohClass(group.settings.holdPromptId),
+    });
+    return bridge.id;
+  }
+
+  private async enterHolding(call: ActiveCall, group: PoolGroup): Promise<void> {
+    const { ari } = this.host;
+    const channel = call.caller!;
+    await ari.call('channels.answer', { channelId: channel }).catch(() => {});
+    if (call.bridgeId) {
+      await ari.call('bridges.removeChannel', { bridgeId: call.bridgeId, channel }).catch(() => {});
+    }
+    let bridgeId = await this.holdingBridge(group);
+    try {
+      await ari.call('bridges.addChannel', { bridgeId, channel });
+    } catch {
+      // The bridge went away (Asterisk restarted): make a new one.
+      this.holding.delete(group.id);
+      bridgeId = await this.holdingBridge(group);
+      await ari.call('bridges.addChannel', { bridgeId, channel }).catch(() => {});
+    }
+  }
+
+  /** Holding bridges left from before a restart are used again (the engine passes Asterisk's bridges). */
+  async adoptHoldingBridges(bridges: readonly { id: string; name: string; channels: string[] }[]): Promise<void> {
+    for (const b of bridges) {
+      const m = /^queue-(\d+)$/.exec(b.name);
+      if (!m) continue;
+      const groupId = Number(m[1]);
+      if (this.holding.has(groupId) || !this.pool.groups.has(groupId)) {
+        if (b.channels.length === 0) await this.host.ari.call('bridges.destroy', { bridgeId: b.id }).catch(() => {});
+        continue;
+      }
+      this.holding.set(groupId, b.id);
+      await this.host.ari.call('applications.subscribe', {
+        applicationName: this.host.app,
+        eventSource: [`bridge:${b.id}`],
+      });
+    }
+  }
+
+  // ── timers while waiting ───────────────────────────────────────────────────
+  private startTimers(call: ActiveCall, w: Waiting, group: PoolGroup) {
+    const s = group.settings;
+    const now = this.host.now().getTime();
+    const at = (ms: number, fn: () => void) => {
+      const t = setTimeout(fn, Math.max(0, ms - now));
+      w.timers.push(t);
+    };
+    if (s.announce.everySeconds > 0) {
+      const every = s.announce.everySeconds * 1000;
+      const tick = () => {
+        void this.announce(call, w, group).catch(() => {});
+        w.timers.push(setTimeout(tick, every));
+      };
+      at(w.since + Math.min(every, 5000), tick);
+    }
+    if (s.maxWait.seconds > 0) at(w.since + s.maxWait.seconds * 1000, () => void this.maxWaitMenu(call, w, group));
+    if (s.overflow.waitSeconds > 0)
+      at(w.since + s.overflow.waitSeconds * 1000, () => {
+        if (this.waiting.get(w.entry.key) === w && !w.entry.offering)
+          void this.leaveQueue(call, 'overflow').then(() => this.overflow(call, group, 'wait', new Date(w.entry.joinedAt)));
+      });
+  }
+
+  private clearTimers(w: Waiting) {
+    for (const t of w.timers) clearTimeout(t);
+    w.timers.length = 0;
+  }
+
+  /** Estimated seconds until this entry is served. */
+  estimatedWait(entry: QueueEntry): number {
+    const handle = this.handleSeconds.get(entry.groupId) ?? 120;
+    const staffed = Math.max(1, this.pool.staffed(entry.groupId));
+    return Math.ceil(this.book.position(entry.key) / staffed) * handle;
+  }
+
+  private async announce(call: ActiveCall, w: Waiting, group: PoolGroup) {
+    if (this.waiting.get(w.entry.key) !== w || w.inMenu || w.entry.offering) return;
+    const prompter = this.host.prompter(call);
+    if (!prompter || prompter.isPlaying) return;
+    const s = group.settings;
+    const lang = s.language;
+    const position = this.book.position(w.entry.key);
+    const wait = s.announce.waitTime ? this.estimatedWait(w.entry) : null;
+    const pieces: string[] = [];
+    if (s.announce.position) pieces.push('queue_position', ...numberPieces(lang, position), 'queue_position_end');
+    if (wait !== null) {
+      pieces.push('queue_wait');
+      if (wait < 60) pieces.push('queue_less_minute');
+      else pieces.push(...numberPieces(lang, Math.ceil(wait / 60)), 'queue_minutes');
+    }
+    await this.host.append(call, { type: 'queue.announced', data: { position, waitSeconds: wait } });
+    await prompter.play(this.host.systemMedia(lang, pieces), false).catch(() => {});
+  }
+
+  /** The maximum wait: keys to keep waiting (1), ask for a callback (2) or hang up (0). */
+  private async maxWaitMenu(call: ActiveCall, w: Waiting, group: PoolGroup) {
+    if (this.waiting.get(w.entry.key) !== w || w.entry.offering) return;
+    const s = group.settings.maxWait;
+    const prompter = this.host.prompter(call);
+    if (!prompter) return;
+    w.inMenu = true;
+    let choice: 'keep' | 'callback' | 'hangup' | 'none' = 'none';
+    try {
+      prompter.interrupt();
+      prompter.clearDigits();
+      const custom = s.promptId !== null ? await this.host.promptMedia(s.promptId) : null;
+      const media =
+        custom !== null
+          ? [custom]
+          : this.host.systemMedia(group.settings.language, [s.callback ? 'max_wait' : 'max_wait_no_callback']);
+      await prompter.play(media, true);
+      const key = this.waiting.get(w.entry.key) === w ? await prompter.nextDigit(s.keySeconds * 1000) : null;
+      if (key === '1') choice = 'keep';
+      else if (key === '2' && s.callback) choice = 'callback';
+      else if (key === '0') choice = 'hangup';
+      else if (key !== null) choice = 'keep';
+    } catch (err) {
+      if (err instanceof CallerGone) return;
+      this.host.say(`max wait menu ${call.id}: ${err instanceof Error ? err.message : err}`);
+    } finally {
+      w.inMenu = false;
+    }
+    // An agent took the call meanwhile.
+    if (this.waiting.get(w.entry.key) !== w || w.entry.offering || call.ended) return;
+    await this.host.append(call, { type: 'queue.max_wait', data: { groupId: group.id, choice } });
+    if (choice === 'callback') return this.requestCallback(call, w, group);
+    if (choice === 'hangup' || (choice === 'none' && s.noKey === 'hangup')) {
+      await this.leaveQueue(call, 'max_wait');
+      await prompter.play(this.host.systemMedia(group.settings.language, ['goodbye']), false).catch(() => {});
+      return this.host.endCall(call);
+    }
+    // Keep waiting: the menu comes again after the same time.
+    const t = setTimeout(() => void this.maxWaitMenu(call, w, group), s.seconds * 1000);
+    w.timers.push(t);
+  }
+
+  // ── leaving ─────────────────────────────────────────────────────────────────
+  /** Takes the caller out of the queue and logs why. */
+  private async leaveQueue(call: ActiveCall, reason: 'answered' | 'abandoned' | 'overflow' | 'callback' | 'empty' | 'max_wait') {
+    const w = this.waiting.get(call.id);
+    if (!w) return;
+    this.waiting.delete(call.id);
+    this.clearTimers(w);
+    this.book.remove(w.entry.key);
+    call.queued = null;
+    await this.host.append(call, {
+      type: 'queue.left',
+      data: {
+        groupId: w.entry.groupId,
+        reason,
+        waitedSeconds: Math.round((this.host.now().getTime() - w.since) / 1000),
+      },
+    });
+    this.emit('changed', w.entry.groupId);
+  }
+
+  /** The caller hung up while waiting (or while an agent's phone rang for them). */
+  async callerGone(call: ActiveCall): Promise<void> {
+    if (!this.waiting.has(call.id)) return;
+    await this.leaveQueue(call, 'abandoned');
+    this.dispatch();
+  }
+
+  /** Where a caller goes when the queue sends them on (overflow, nobody logged in). */
+  private async overflow(
+    call: ActiveCall,
+    from: PoolGroup,
+    reason: 'length' | 'wait' | 'empty' | 'no_answer',
+    since?: Date,
+  ): Promise<void> {
+    const target: OverflowTarget | null =
+      reason === 'no_answer' && from.settings.noAnswer.jumpGroupId !== null
+        ? { kind: 'group', groupId: from.settings.noAnswer.jumpGroupId }
+        : from.settings.overflow.target;
+    await this.host.append(call, { type: 'queue.overflow', data: { fromGroupId: from.id, reason, target } });
+    if (!target) return this.noAgents(call, from.settings.language);
+    if (target.kind === 'group')
+      return this.join(call, target.groupId, reason === 'no_answer' ? 'no_answer' : 'overflow', since);
+    if (target.kind === 'external') return this.host.routeOut(call, target.number);
+    const prompter = this.host.prompter(call);
+    const media = await this.host.promptMedia(target.promptId);
+    if (prompter && media) await prompter.play([media], false).catch(() => {});
+    return this.host.endCall(call);
+  }
+
+  private async noAgents(call: ActiveCall, language: string): Promise<void> {
+    const prompter = this.host.prompter(call);
+    if (prompter) {
+      await this.host.ari.call('channels.answer', { channelId: prompter.channelId }).catch(() => {});
+      await prompter.play(this.host.systemMedia(language, ['no_agents']), false).catch(() => {});
+    }
+    return this.host.endCall(call);
+  }
+
+  /** Queues whose members all logged out send their callers on (when the group says so). */
+  private leaveEmptyQueues() {
+    for (const w of [...this.waiting.values()]) {
+      const group = this.pool.groups.get(w.entry.groupId);
+      if (!group?.settings.empty.leave || w.entry.offering || this.pool.anyLoggedIn(group.id)) continue;
+      const call = this.host.call(w.entry.callId);
+      if (!call) continue;
+      void this.leaveQueue(call, 'empty').then(() => this.overflow(call, group, 'empty', new Date(w.entry.joinedAt)));
+    }
+  }
+
+  // ── offering ────────────────────────────────────────────────────────────────
+  /** Offers waiting callers to free agents until no free agent can take anyone. */
+  dispatch(groupIds?: Iterable<number>): void {
+    const ids = groupIds ? [...groupIds] : undefined;
+    for (;;) {
+      const a = nextAssignment(this.book, this.pool, this.host.now().getTime(), this.random, ids ?? this.book.groupIds());
+      if (!a) break;
+      reserve(this.pool, a);
+      for (const id of a.agentIds) this.pool.setState(id, 'ringing', this.host.now().getTime());
+      void this.offer(a).catch((err: Error) => this.host.say(`offer ${a.entry.key}: ${err.message}`));
+    }
+    this.scheduleCallbackRetry();
+  }
+
+  private async offer(a: Assignment): Promise<void> {
+    const agents = a.agentIds.map((id) => this.pool.agents.get(id)!).filter(Boolean);
+    if (a.entry.kind === 'callback') {
+      const [agent] = agents;
+      const request = await this.callbackRequest(a.entry);
+      if (!agent || !request) return this.releaseOffer(a.entry, a.agentIds, false);
+      await this.host.db
+        .update(queueCallbacks)
+        .set({ status: 'dialing', attempts: request.attempts + 1, updatedAt: new Date() })
+        .where(eq(queueCallbacks.id, request.id));
+      return this.host.placeCallback({ ...request, attempts: request.attempts + 1 }, agent, a.group);
+    }
+    const call = this.host.call(a.entry.callId);
+    if (!call || call.ended) return this.releaseOffer(a.entry, a.agentIds, false);
+    let dialled = 0;
+    for (const agent of agents) {
+      if (await this.host.dialAgent(call, agent, a.group.ringSeconds, a.group.id)) dialled++;
+      else this.release(agent.userId);
+    }
+    if (dialled === 0) {
+      for (const id of a.agentIds) a.entry.tried.add(id);
+      a.entry.offering = false;
+      this.dispatch();
+    }
+  }
+
+  /** The agent is no longer held for an offer (it was not taken, or was answered). */
+  private release(userId: number) {
+    const agent = this.pool.agents.get(userId);
+    if (!agent) return;
+    agent.reservedFor = null;
+    if (agent.state === 'ringing') this.pool.setState(userId, 'ready', this.host.now().getTime());
+  }
+
+  private releaseOffer(entry: QueueEntry, agentIds: number[], tried: boolean) {
+    for (const id of agentIds) {
+      this.release(id);
+      if (tried) entry.tried.add(id);
+    }
+    entry.offering = false;
+    this.dispatch();
+  }
+
+  /** An agent answered a queue offer: the caller leaves the queue; the agent number is announced. */
+  async offerAnswered(call: ActiveCall, leg: Leg): Promise<void> {
+    const userId = legUser(leg);
+    const agent = userId !== null ? this.pool.agents.get(userId) : undefined;
+    if (agent) {
+      this.pool.setState(agent.userId, 'on_call', this.host.now().getTime());
+      agent.reservedFor = null;
+    }
+    const groupId = leg.offer?.groupId ?? call.queued?.groupId ?? null;
+    call.groupId = groupId ?? call.groupId;
+    await this.leaveQueue(call, 'answered');
+    const group = groupId !== null ? this.pool.groups.get(groupId) : undefined;
+    if (group?.settings.survey) call.survey = true;
+    if (agent && group?.settings.announceAgentNumber && agent.jobNumber) {
+      const prompter = this.host.prompter(call);
+      if (prompter) {
+        prompter.interrupt();
+        await this.host.append(call, {
+          type: 'agent.announced',
+          data: { userId: agent.userId, jobNumber: agent.jobNumber },
+        });
+        const lang = group.settings.language;
+        await prompter
+          .play(this.host.systemMedia(lang, ['agent_number', ...digitPieces(agent.jobNumber), 'agent_serving']), false)
+          .catch(() => {});
+      }
+    }
+    this.dispatch();
+  }
+
+  /** An offered agent did not take the call: they are skipped for this caller; maybe a jump. */
+  async offerFailed(call: ActiveCall, leg: Leg, cancelled: boolean): Promise<void> {
+    const userId = legUser(leg);
+    if (userId !== null) this.release(userId);
+    const w = this.waiting.get(call.id);
+    if (!w) return this.dispatch();
+    const entry = w.entry;
+    if (userId !== null && !cancelled) entry.tried.add(userId);
+    const stillRinging = [...call.legs.values()].some((l) => l !== leg && l.offer && !l.answered);
+    if (stillRinging) return;
+    entry.offering = false;
+    const group = this.pool.groups.get(entry.groupId);
+    if (!group || cancelled) return this.dispatch();
+    const jumpAfter = group.settings.noAnswer.jumpAfter;
+    const allTried = group.members.every((m) => entry.tried.has(m.userId) || !this.pool.agents.has(m.userId));
+    if ((jumpAfter > 0 && entry.tried.size >= jumpAfter) || allTried) {
+      if (group.settings.noAnswer.jumpGroupId !== null) {
+        await this.leaveQueue(call, 'overflow');
+        return this.overflow(call, group, 'no_answer', new Date(entry.joinedAt));
+      }
+      // Everyone had their turn: start again.
+      entry.tried.clear();
+    }
+    this.dispatch();
+  }
+
+  // ── callbacks ───────────────────────────────────────────────────────────────
+  private async requestCallback(call: ActiveCall, w: Waiting, group: PoolGroup) {
+    const [row] = await this.host.db
+      .insert(queueCallbacks)
+      .values({
+        callId: call.id,
+        groupId: group.id,
+        number: call.callerId,
+        numberId: call.numberId,
+        joinedAt: new Date(w.entry.joinedAt),
+        vip: w.entry.vip,
+      })
+      .returning({ id: queueCallbacks.id });
+    const id = row!.id;
+    await this.host.append(call, { type: 'queue.callback_requested', data: { callbackId: id, groupId: group.id } });
+    const entry = w.entry;
+    await this.leaveQueue(call, 'callback');
+    this.book.add({
+      ...entry,
+      key: `callback-${id}`,
+      kind: 'callback',
+      tried: new Set(),
+      offering: false,
+      notBefore: 0,
+    });
+    this.emit('changed', group.id);
+    const prompter = this.host.prompter(call);
+    if (prompter)
+      await prompter.play(this.host.systemMedia(group.settings.language, ['callback_confirm']), false).catch(() => {});
+    await this.host.endCall(call);
+    this.dispatch([group.id]);
+  }
+
+  private async loadCallbacks() {
+    const rows = await this.host.db
+      .select()
+      .from(queueCallbacks)
+      .where(inArray(queueCallbacks.status, ['waiting', 'dialing']));
+    for (const r of rows) {
+      const group = this.pool.groups.get(r.groupId);
+      if (!group) continue;
+      if (r.status === 'dialing')
+        await this.host.db.update(queueCallbacks).set({ status: 'waiting' }).where(eq(queueCallbacks.id, r.id));
+      this.book.add({
+        key: `callback-${r.id}`,
+        kind: 'callback',
+        callId: r.callId,
+        groupId: r.groupId,
+        joinedAt: r.joinedAt.getTime(),
+        seq: this.book.nextSeq(),
+        vip: r.vip,
+        priority: r.vip && group.settings.vipFirst,
+        lastAgentId: null,
+        tried: new Set(),
+        offering: false,
+        notBefore: r.nextAttemptAt?.getTime() ?? 0,
+      });
+    }
+  }
+
+  private async callbackRequest(entry: QueueEntry): Promise<CallbackRequest | null> {
+    const id = Number(entry.key.slice('callback-'.length));
+    const [row] = await this.host.db
+      .select()
+      .from(queueCallbacks)
+      .where(and(eq(queueCallbacks.id, id), inArray(queueCallbacks.status, ['waiting', 'dialing'])));
+    if (!row) {
+      this.book.remove(entry.key);
+      return null;
+    }
+    return {
+      id,
+      callId: row.callId,
+      groupId: row.groupId,
+      number: row.number,
+      numberId: row.numberId,
+      attempts: row.attempts,
+    };
+  }
+
+  /** The engine placed the callback call for a request (to match its outcome). */
+  callbackPlaced(callId: string, callbackId: number): void {
+    this.callbackCalls.set(callId, `callback-${callbackId}`);
+  }
+
+  /**
+   * How a callback call went: the agent did not answer (the next agent gets it), the caller
+   * answered (done), or the caller could not be reached (tried again later, three times in all).
+   */
+  async callbackOutcome(
+    callId: string,
+    outcome: 'agent_no_answer' | 'answered' | 'unreachable',
+    agentId: number | null,
+  ): Promise<void> {
+    const key = this.callbackCalls.get(callId);
+    if (!key) return;
+    this.callbackCalls.delete(callId);
+    const entry = this.book.get(key);
+    const id = Number(key.slice('callback-'.length));
+    if (agentId !== null) this.release(agentId);
+    if (!entry) return;
+    if (outcome === 'agent_no_answer') {
+      await this.host.db.update(queueCallbacks).set({ status: 'waiting' }).where(eq(queueCallbacks.id, id));
+      if (agentId !== null) entry.tried.add(agentId);
+      entry.offering = false;
+      const group = this.pool.groups.get(entry.groupId);
+      if (group?.members.every((m) => entry.tried.has(m.userId))) entry.tried.clear();
+    } else if (outcome === 'answered') {
+      this.book.remove(key);
+      await this.host.db
+        .update(queueCallbacks)
+        .set({ status: 'done', lastCallId: callId, updatedAt: new Date() })
+        .where(eq(queueCallbacks.id, id));
+    } else {
+      const [row] = await this.host.db.select().from(queueCallbacks).where(eq(queueCallbacks.id, id));
+      const failed = (row?.attempts ?? callbackAttempts) >= callbackAttempts;
+      const next = new Date(this.host.now().getTime() + callbackRetrySeconds * 1000);
+      await this.host.db
+        .update(queueCallbacks)
+        .set({
+          status: failed ? 'failed' : 'waiting',
+          lastCallId: callId,
+          nextAttemptAt: failed ? null : next,
+          updatedAt: new Date(),
+        })
+        .where(eq(queueCallbacks.id, id));
+      if (failed) this.book.remove(key);
+      else {
+        entry.offering = false;
+        entry.notBefore = next.getTime();
+      }
+    }
+    this.emit('changed', entry.groupId);
+    this.dispatch();
+  }
+
+  /** Wakes the dispatcher when the earliest callback waiting for its retry time is due. */
+  private scheduleCallbackRetry() {
+    if (this.callbackTimer) clearTimeout(this.callbackTimer);
+    this.callbackTimer = null;
+    const now = this.host.now().getTime();
+    let due = Number.POSITIVE_INFINITY;
+    for (const e of this.book.entries()) if (!e.offering && e.notBefore > now) due = Math.min(due, e.notBefore);
+    if (due === Number.POSITIVE_INFINITY) return;
+    this.callbackTimer = setTimeout(() => this.dispatch(), due - now + 50);
+    this.callbackTimer.unref();
+  }
+
+  // ── the desk's view ─────────────────────────────────────────────────────────
+  /** Callers waiting in these groups, in serving order per group. */
+  waitingIn(groupIds: Iterable<number>): WaitingCaller[] {
+    const now = this.host.now().getTime();
+    const out: WaitingCaller[] = [];
+    for (const groupId of groupIds) {
+      this.book.line(groupId).forEach((e, i) => {
+        const call = e.kind === 'caller' ? this.host.call(e.callId) : undefined;
+        const w = this.waiting.get(e.key);
+        out.push({
+          key: e.key,
+          kind: e.kind,
+          callId: e.callId,
+          groupId,
+          number: call?.callerId ?? '',
+          position: i + 1,
+          waitedSeconds: Math.round((now - (w?.since ?? e.joinedAt)) / 1000),
+          vip: e.vip,
+          offering: e.offering,
+        });
+      });
+    }
+    return out;
+  }
+
+  /**
+   * "Serve early" (提前服务): a member takes a particular waiting caller out of turn. The agent
+   * must be logged in and not ringing or on a call.
+   */
+  serveEarly(userId: number, key: string): 'ok' | 'not_waiting' | 'agent_busy' | 'not_allowed' {
+    const entry = this.book.get(key);
+    const agent = this.pool.agents.get(userId);
+    const group = entry ? this.pool.groups.get(entry.groupId) : undefined;
+    if (!entry || !group || entry.offering || entry.notBefore > this.host.now().getTime()) return 'not_waiting';
+    if (!group.settings.serveEarly || !group.members.some((m) => m.userId === userId)) return 'not_allowed';
+    if (!agent || agent.reservedFor || ['logged_out', 'ringing', 'on_call'].includes(agent.state)) return 'agent_busy';
+    const a: Assignment = { entry, group, agentIds: [userId] };
+    reserve(this.pool, a);
+    this.pool.setState(userId, 'ringing', this.host.now().getTime());
+    void this.offer(a).catch((err: Error) => this.host.say(`serve early ${key}: ${err.message}`));
+    return 'ok';
+  }
+
+  /** Waiting, longest wait and staffing of a group now. */
+  queueNow(groupId: number): { waiting: number; longestSeconds: number; staffed: number; free: number } {
+    const now = this.host.now().getTime();
+    let longest = 0;
+    for (const e of this.book.line(groupId)) {
+      const w = this.waiting.get(e.key);
+      longest = Math.max(longest, Math.round((now - (w?.since ?? e.joinedAt)) / 1000));
+    }
+    const group = this.pool.groups.get(groupId);
+    const free = group?.members.filter((m) => this.pool.isFree(this.pool.agents.get(m.userId))).length ?? 0;
+    return { waiting: this.book.line(groupId).length, longestSeconds: longest, staffed: this.pool.staffed(groupId), free };
+  }
+
+  /** Seconds the caller has waited in the current queue (screen pop). */
+  waitedSeconds(callId: string): number | null {
+    const w = this.waiting.get(callId);
+    return w ? Math.round((this.host.now().getTime() - w.since) / 1000) : null;
+  }
+}
