@@ -17,6 +17,11 @@ export interface Settings {
   secureCookies: boolean;
   /** Take the client address from X-Forwarded-For (only behind a trusted reverse proxy). */
   trustProxy: boolean;
+  /**
+   * The call centre's time zone (IANA name, `TIME_ZONE`): where its day starts for the
+   * call-setting daily caps. Default: the process's own time zone (the `TZ` variable or the host's).
+   */
+  timeZone: string;
   security: SecuritySettings;
   pbx: PbxSettings;
   prompts: { maxSeconds: number; maxBytes: number };
@@ -72,6 +77,17 @@ function bool(value: string | undefined, fallback: boolean): boolean {
   return ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
 }
 
+/** `TIME_ZONE`, checked to be a time zone `Intl` knows; empty means the process's time zone. */
+export function timeZoneSetting(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env.TIME_ZONE?.trim();
+  if (!value) return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: value }).resolvedOptions().timeZone;
+  } catch {
+    throw new Error(`invalid time zone in environment: TIME_ZONE=${value}`);
+  }
+}
+
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const host = env.HOST ?? '0.0.0.0';
   const port = int(env.PORT, 8080);
@@ -83,6 +99,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     publicUrl: env.PUBLIC_URL ?? '',
     secureCookies: bool(env.SECURE_COOKIES, false),
     trustProxy: bool(env.TRUST_PROXY, false),
+    timeZone: timeZoneSetting(env),
     pbx: {
       mode: env.PBX_MODE === 'external' || env.PBX_MODE === 'off' ? env.PBX_MODE : 'managed',
       root: env.PBX_ROOT ?? '',

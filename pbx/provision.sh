@@ -7,6 +7,12 @@
 # its English prompts are installed into it, and Asterisk runs there with `chroot`. The tree is
 # built once; a second run only checks its stamp (well under a second).
 #
+# Concurrent runs (the product and tests starting together) are serialised by an flock on
+# "$PBX_ROOT.lock", next to the tree (not inside it: a failed bootstrap removes the tree). Only
+# one run builds or removes the tree; the others wait for it (PBX_LOCK_WAIT seconds, default
+# 1800) and then find the stamp. A ready tree is used without taking the lock: the stamp is
+# written last, and nothing removes a stamped tree.
+#
 # Prints the result as shell assignments on stdout:  PBX_MODE=host|chroot  PBX_ROOT=…
 set -euo pipefail
 
@@ -25,13 +31,26 @@ if [ "${PBX_USE_HOST:-auto}" != "no" ] && command -v asterisk >/dev/null 2>&1 \
   exit 0
 fi
 
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$packages" ] && [ -x "$root/usr/sbin/asterisk" ]; then
+ready() { [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$packages" ] && [ -x "$root/usr/sbin/asterisk" ]; }
+done_ready() {
   echo "PBX_MODE=chroot"
   echo "PBX_ROOT=$root"
   exit 0
-fi
+}
+
+ready && done_ready
 
 [ "$(id -u)" -eq 0 ] || die "building the Asterisk tree needs root (debootstrap and chroot)"
+
+# One builder at a time; whoever waited finds the tree the first one built.
+command -v flock >/dev/null 2>&1 || die "flock (util-linux) is missing"
+mkdir -p "$(dirname "$root")"
+exec 9>"$root.lock"
+if ! flock -n 9; then
+  say "another run is building $root; waiting for it"
+  flock -w "${PBX_LOCK_WAIT:-1800}" 9 || die "timed out waiting for the lock $root.lock"
+fi
+ready && done_ready
 if ! command -v debootstrap >/dev/null 2>&1; then
   say "installing debootstrap"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null \

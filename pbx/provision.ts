@@ -1,6 +1,8 @@
 /**
  * Finds or builds the Asterisk runtime by running pbx/provision.sh (the same script the
- * README's run command, the tests and the Dockerfile use).
+ * README's run command, the tests and the Dockerfile use). Runs at the same time (several test
+ * files, the product) are safe: the script builds under a lock next to the tree and the others
+ * wait for it.
  */
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';

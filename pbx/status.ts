@@ -1,9 +1,12 @@
 /**
  * What the PBX status page shows: whether Asterisk is up, its version and uptime, active
  * channels and calls, agents' phone registrations, and each trunk's state (registered or
- * reachable, calls in progress against its limit).
+ * reachable, calls in progress against its limit). Version, start and last reload come from
+ * Asterisk itself over AMI, so they are right in external mode too and the uptime is Asterisk's
+ * own (not how long this application has been watching it).
  */
 import { requirePermission } from '../crm/access/actor.ts';
+import type { AmiClient } from '../cti/ami/client.ts';
 import type { Ctx } from '../crm/shared/context.ts';
 import { trunks } from '../db/schema.ts';
 import type { PbxService, PbxStatus } from './service.ts';
@@ -19,8 +22,20 @@ export interface TrunkStatus {
   maxCalls: number;
 }
 
+/** What Asterisk says about itself; null fields when it could not say (AMI down, action refused). */
+export interface AsteriskInfo {
+  /** `CoreSettings` AsteriskVersion, e.g. 22.10.1. */
+  version: string | null;
+  /** When Asterisk started and last reloaded its configuration. */
+  startedAt: Date | null;
+  reloadedAt: Date | null;
+  /** Seconds since Asterisk started. */
+  uptimeSeconds: number | null;
+}
+
 export interface PbxOverview {
   status: PbxStatus;
+  asterisk: AsteriskInfo | null;
   channels: number | null;
   activeCalls: number;
   registrations: { endpoint: string; status: string; userAgent: string }[];
@@ -64,6 +79,45 @@ export async function trunkStatuses(
   );
 }
 
+/**
+ * Version (`CoreSettings`), start and last reload (`CoreStatus` CoreStartupDate/Time and
+ * CoreReloadDate/Time) from Asterisk over AMI. CoreStatus gives wall-clock times in Asterisk's
+ * own time zone, which this process may not share (a chroot, another host); `core show uptime
+ * seconds` gives the same instants as elapsed seconds, so it is preferred when the AMI account may
+ * run commands. Otherwise the CoreStatus times are read in this process's time zone.
+ */
+export async function asteriskInfo(
+  ami: AmiClient | null,
+  now: Date = new Date(),
+): Promise<AsteriskInfo | null> {
+  if (!ami?.connected) return null;
+  const quietly = <T>(p: Promise<T>) => p.catch(() => null);
+  const [settings, status, uptime] = await Promise.all([
+    quietly(ami.action('CoreSettings', {}, 3000)),
+    quietly(ami.action('CoreStatus', {}, 3000)),
+    quietly(ami.command('core show uptime seconds', 3000)),
+  ]);
+  const localTime = (date: string | undefined, time: string | undefined) => {
+    if (!date || !time || !/^\d{4}-\d{2}-\d{2}$/.test(date) || !/^\d{2}:\d{2}:\d{2}$/.test(time)) return null;
+    const at = new Date(`${date}T${time}`);
+    return Number.isNaN(at.getTime()) ? null : at;
+  };
+  const ago = (label: string) => {
+    const seconds = Number(new RegExp(`${label}:\\s*(\\d+)`).exec(uptime ?? '')?.[1] ?? Number.NaN);
+    return Number.isFinite(seconds) ? new Date(now.getTime() - seconds * 1000) : null;
+  };
+  const startedAt =
+    ago('System uptime') ?? localTime(status?.response.CoreStartupDate, status?.response.CoreStartupTime);
+  const reloadedAt =
+    ago('Last reload') ?? localTime(status?.response.CoreReloadDate, status?.response.CoreReloadTime);
+  return {
+    version: settings?.response.AsteriskVersion ?? null,
+    startedAt,
+    reloadedAt,
+    uptimeSeconds: startedAt ? Math.max(0, Math.round((now.getTime() - startedAt.getTime()) / 1000)) : null,
+  };
+}
+
 export async function pbxOverview(ctx: Ctx, pbx: PbxService | null): Promise<PbxOverview | null> {
   requirePermission(ctx.actor, 'callcenter:view');
   if (!pbx) return null;
@@ -82,6 +136,7 @@ export async function pbxOverview(ctx: Ctx, pbx: PbxService | null): Promise<Pbx
   const rows = await ctx.db.select().from(trunks).orderBy(trunks.name);
   return {
     status,
+    asterisk: await asteriskInfo(ami),
     channels,
     activeCalls: pbx.calls()?.activeCalls().total ?? 0,
     registrations: (pbx.registrations()?.all() ?? []).filter((r) => !r.endpoint.startsWith('trunk-')),

@@ -1,11 +1,13 @@
 /**
  * Small HTTP helpers used by every route: redirects with a flash message, reading forms
- * (repeated fields become arrays), and cookie names.
+ * (repeated fields become arrays), a request body size limit for uploads, and cookie names.
  */
+import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { createMiddleware } from 'hono/factory';
 import { NotFoundError } from '../crm/shared/errors.ts';
 import { toId } from '../crm/shared/validate.ts';
-import type { C } from './env.ts';
+import type { AppEnv, C } from './env.ts';
 import type { MessageKey, Params } from './i18n/index.ts';
 
 export const cookieNames = {
@@ -57,6 +59,24 @@ export type FormData = Record<string, string | string[] | File>;
 /** The request's form; fields that repeat (checkbox groups, multi-selects) come back as arrays. */
 export async function readForm(c: C): Promise<Record<string, unknown>> {
   return (await c.req.parseBody({ all: true })) as Record<string, unknown>;
+}
+
+/**
+ * Refuses a request body larger than `maxBytes(c)` before it is read: by its Content-Length, or
+ * while a chunked body streams in (hono/body-limit). `tooLarge` answers instead of the route,
+ * typically the route's form with a field error. Route middleware runs after the app-wide
+ * middleware: when one of those has read the body already (the CSRF check reads form bodies),
+ * its size is checked from the buffered copy instead, which keeps the answer but not the memory.
+ */
+export function limitBody(maxBytes: (c: C) => number, tooLarge: (c: C) => Response | Promise<Response>) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const maxSize = maxBytes(c);
+    if (c.req.raw.bodyUsed) {
+      const size = (await c.req.arrayBuffer()).byteLength;
+      return size > maxSize ? tooLarge(c) : next();
+    }
+    return bodyLimit({ maxSize, onError: tooLarge })(c, next);
+  });
 }
 
 /** A safe local redirect target from a `next` parameter. */

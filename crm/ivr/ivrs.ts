@@ -1,7 +1,8 @@
 /**
  * IVRs (IVR 导航): create with a starter tree, save the tree and service hours from the editor
  * after validation (problems are reported per menu and key), delete unless a hotline uses it.
- * Saving records which prompts the IVR uses, so those cannot be deleted underneath it.
+ * Saving records which prompts the IVR uses (menus, keys, rules, special prompts, the off-hours
+ * prompt and the off-hours action), so those cannot be deleted underneath it.
  */
 import { asc, eq } from 'drizzle-orm';
 import {
@@ -142,13 +143,13 @@ export async function saveIvr(
       hours ? [] : [{ where: 'hours', code: 'bad_time' }],
     );
   const ids = await knownIds(ctx.db);
-  const treeProblems = validateTree(tree, ids);
-  const hoursProblems = validateHours(hours);
-  if (hours.offHoursPromptId !== null && !ids.prompts.has(hours.offHoursPromptId))
-    hoursProblems.push({ where: 'offHoursPromptId', code: 'bad_action' });
+  // The off-hours action is one more way into the menus, checked like a key's action.
+  const entries = [hours.offHoursAction];
+  const treeProblems = validateTree(tree, ids, entries);
+  const hoursProblems = validateHours(hours, { ids, menus: new Set(tree.menus.map((m) => m.id)) });
   if (treeProblems.length || hoursProblems.length) throw new IvrInvalid(treeProblems, hoursProblems);
   const used = [
-    ...new Set([...promptsOf(tree), ...(hours.offHoursPromptId ? [hours.offHoursPromptId] : [])]),
+    ...new Set([...promptsOf(tree, entries), ...(hours.offHoursPromptId ? [hours.offHoursPromptId] : [])]),
   ];
   await ctx.db.transaction(async (tx) => {
     await tx

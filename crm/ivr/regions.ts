@@ -1,7 +1,9 @@
 /**
  * Number regions (号码归属地): the province/city (fixed lines, by area code) or carrier (mobiles,
  * by segment) of a caller number, by the longest matching prefix. The shipped table is
- * config/regions.csv; a file of the same format at $DATA_DIR/regions.csv replaces it, so an
+ * config/regions.csv: every mainland fixed-line area code with its province and city, and the
+ * carrier of each 3-digit mobile segment (no province for mobiles: a 7-digit segment table is
+ * not available offline). A file of the same format at $DATA_DIR/regions.csv replaces it, so an
  * operator can load a full mobile segment table (7-digit prefixes with province and city).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -34,7 +36,9 @@ export function regionOf(table: RegionTable, number: string): string {
   let n = number.replace(/\D/g, '');
   if (n.startsWith('0086')) n = n.slice(4);
   else if (n.startsWith('86') && n.length > 11) n = n.slice(2);
-  if (/^[2-9]/.test(n) && n.length >= 9 && n.length <= 10 && !n.startsWith('1')) n = `0${n}`;
+  // A fixed line written without its trunk 0 (e.g. from +86): area code of 2–3 digits and a
+  // 7–8 digit local number.
+  if (/^[2-9]/.test(n) && n.length >= 9 && n.length <= 11) n = `0${n}`;
   for (let len = Math.min(11, n.length); len > 0; len--) {
     const hit = table.get(n.slice(0, len));
     if (hit) return hit;

@@ -1,13 +1,23 @@
 /**
  * The voice prompt library (语音模板): categories, and prompts that are either an uploaded
  * recording or text to speech. Every change of sound makes a new version (older files stay, so
- * IVRs and calls in progress keep working); a prompt an IVR uses cannot be deleted.
+ * IVRs and calls in progress keep working); a TTS prompt can be spoken again from its stored
+ * text (a new version); a prompt an IVR or an agent group uses cannot be deleted.
  */
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { and, asc, count, eq, ilike, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { ivrPromptRefs, ivrs, promptCategories, prompts, promptVersions, users } from '../../db/schema.ts';
+import {
+  agentGroups,
+  groupPromptRefs,
+  ivrPromptRefs,
+  ivrs,
+  promptCategories,
+  prompts,
+  promptVersions,
+  users,
+} from '../../db/schema.ts';
 import { requirePermission } from '../access/actor.ts';
 import { audit } from '../audit/audit-log.ts';
 import type { Ctx } from '../shared/context.ts';
@@ -235,15 +245,91 @@ export async function updatePrompt(
   ctx.events?.publish({ type: 'telephony.changed' });
 }
 
-/** The IVRs that use a prompt (names). */
+/**
+ * Speaks a TTS prompt's stored text again in its language (after the speech engine or its voice
+ * changed, or when the files were lost): a new version, like any change of sound. Refused for
+ * uploaded prompts (there is no text to speak).
+ */
+export async function regeneratePrompt(ctx: Ctx, store: PromptStore, id: number): Promise<number> {
+  requirePermission(ctx.actor, 'callcenter:edit');
+  const before = await getPrompt(ctx, id);
+  if (before.kind !== 'tts' || !before.ttsText) throw new DomainError('invalid_choice');
+  const input: PromptInput = {
+    name: before.name,
+    categoryId: before.categoryId,
+    kind: 'tts',
+    ttsText: before.ttsText,
+    ttsLanguage: before.ttsLanguage ?? 'en',
+    upload: null,
+  };
+  let made: Awaited<ReturnType<typeof makeSound>>;
+  try {
+    made = await makeSound(store, input);
+  } catch (err) {
+    // No form here: the reason (tts_failed, audio_silent, …) is the error itself.
+    if (err instanceof ValidationError) throw new DomainError(Object.values(err.fields)[0] ?? 'tts_failed');
+    throw err;
+  }
+  let version = 0;
+  try {
+    await ctx.db.transaction(async (tx) => {
+      // The version under a row lock, so two regenerations cannot both take the same number.
+      const [row] = await tx
+        .select({ version: prompts.version })
+        .from(prompts)
+        .where(eq(prompts.id, id))
+        .for('update');
+      if (!row) throw new NotFoundError();
+      version = row.version + 1;
+      await tx
+        .update(prompts)
+        .set({ version, durationMs: made.durationMs, updatedBy: ctx.actor.userId, updatedAt: new Date() })
+        .where(eq(prompts.id, id));
+      await tx.insert(promptVersions).values({
+        promptId: id,
+        version,
+        kind: 'tts',
+        ttsText: input.ttsText,
+        durationMs: made.durationMs,
+        sourceName: '',
+        createdBy: ctx.actor.userId,
+      });
+      install(store, made, id, version);
+    });
+  } finally {
+    rmSync(made.scratch, { recursive: true, force: true });
+  }
+  await audit(ctx, {
+    action: 'prompt.regenerate',
+    targetType: 'prompt',
+    targetId: id,
+    targetLabel: before.name,
+    detail: { version },
+  });
+  ctx.events?.publish({ type: 'telephony.changed' });
+  return version;
+}
+
+/**
+ * Who uses a prompt, by name: the IVRs (ivr_prompt_refs, rewritten on each IVR save) and then
+ * the agent groups (group_prompt_refs: queue announcements, music and the like).
+ */
 export async function promptUsers(db: Db, id: number): Promise<string[]> {
-  const rows = await db
-    .select({ name: ivrs.name })
-    .from(ivrPromptRefs)
-    .innerJoin(ivrs, eq(ivrs.id, ivrPromptRefs.ivrId))
-    .where(eq(ivrPromptRefs.promptId, id))
-    .orderBy(asc(ivrs.name));
-  return rows.map((r) => r.name);
+  const [ivrRows, groupRows] = await Promise.all([
+    db
+      .select({ name: ivrs.name })
+      .from(ivrPromptRefs)
+      .innerJoin(ivrs, eq(ivrs.id, ivrPromptRefs.ivrId))
+      .where(eq(ivrPromptRefs.promptId, id))
+      .orderBy(asc(ivrs.name)),
+    db
+      .select({ name: agentGroups.name })
+      .from(groupPromptRefs)
+      .innerJoin(agentGroups, eq(agentGroups.id, groupPromptRefs.groupId))
+      .where(eq(groupPromptRefs.promptId, id))
+      .orderBy(asc(agentGroups.name)),
+  ]);
+  return [...ivrRows, ...groupRows].map((r) => r.name);
 }
 
 export async function deletePrompt(ctx: Ctx, store: PromptStore, id: number): Promise<void> {
@@ -270,7 +356,9 @@ export interface PromptRow extends Prompt {
   usedBy: number;
 }
 
-const usedBy = sql<number>`(select count(*)::int from ivr_prompt_refs r where r.prompt_id = ${prompts.id})`;
+/** IVRs and agent groups using the prompt. */
+const usedBy = sql<number>`((select count(*)::int from ivr_prompt_refs r where r.prompt_id = ${prompts.id})
+  + (select count(*)::int from group_prompt_refs g where g.prompt_id = ${prompts.id}))`;
 
 /** Filters: q (name or TTS text), category (id), kind. */
 export function promptListing(ctx: Ctx, query: ListQuery): Listing<PromptRow> {

@@ -1,9 +1,11 @@
 /**
  * Service hours of an IVR (作息时间): weekly time ranges in the IVR's time zone, and dated
  * exceptions — holidays (closed all day) and special working days (open in their own ranges).
- * Ranges of one day must not overlap. No weekly ranges at all means always open.
+ * Ranges of one day must not overlap. No weekly ranges at all means always open. The off-hours
+ * prompt must exist, and the off-hours action (hang up, play and hang up, a menu, a group, an
+ * agent or a transfer) is checked like any key action of the tree.
  */
-import { type IvrAction, parseAction } from './tree.ts';
+import { actionProblems, type IvrAction, type KnownIds, parseAction, type TreeProblem } from './tree.ts';
 
 export interface TimeRange {
   from: string;
@@ -41,7 +43,36 @@ export interface HoursProblem {
     | 'bad_date'
     | 'duplicate_date'
     | 'bad_time_zone'
-    | 'bad_action';
+    | 'bad_action'
+    /** The off-hours prompt (where `offHoursPromptId`) or the off-hours action's references (where `offHoursAction`). */
+    | OffHoursActionCode;
+}
+
+const offHoursActionCodes = [
+  'unknown_prompt',
+  'unknown_group',
+  'unknown_agent',
+  'bad_number',
+  'dangling_menu',
+] as const satisfies readonly TreeProblem['code'][];
+type OffHoursActionCode = (typeof offHoursActionCodes)[number];
+const isOffHoursActionCode = (code: TreeProblem['code']): code is OffHoursActionCode =>
+  (offHoursActionCodes as readonly string[]).includes(code);
+
+/** The off-hours action may be one of these (not replay, back, main or collect: no menu is playing yet). */
+const offHoursActions: readonly IvrAction['type'][] = [
+  'hangup',
+  'transfer',
+  'group',
+  'agent',
+  'play_hangup',
+  'menu',
+];
+
+/** What the off-hours prompt and action may refer to: the known ids, and the IVR's menus. */
+export interface HoursRefs {
+  ids: KnownIds;
+  menus: ReadonlySet<string>;
 }
 
 const minutes = (hhmm: string) => {
@@ -63,7 +94,7 @@ function rangeProblems(ranges: TimeRange[], where: string, out: HoursProblem[]) 
     if (spans[i]![0] < spans[i - 1]![1]) out.push({ where, code: 'overlap' });
 }
 
-export function validateHours(hours: ServiceHours): HoursProblem[] {
+export function validateHours(hours: ServiceHours, refs: HoursRefs): HoursProblem[] {
   const out: HoursProblem[] = [];
   try {
     new Intl.DateTimeFormat('en', { timeZone: hours.timeZone });
@@ -87,8 +118,13 @@ export function validateHours(hours: ServiceHours): HoursProblem[] {
     dates.add(e.date);
     rangeProblems(e.ranges, e.date, out);
   }
-  if (!['hangup', 'transfer', 'group', 'agent', 'play_hangup', 'menu'].includes(hours.offHoursAction.type))
+  if (hours.offHoursPromptId !== null && !refs.ids.prompts.has(hours.offHoursPromptId))
+    out.push({ where: 'offHoursPromptId', code: 'unknown_prompt' });
+  if (!offHoursActions.includes(hours.offHoursAction.type))
     out.push({ where: 'offHoursAction', code: 'bad_action' });
+  else
+    for (const code of actionProblems(hours.offHoursAction, refs.ids, refs.menus))
+      out.push({ where: 'offHoursAction', code: isOffHoursActionCode(code) ? code : 'bad_action' });
   return out;
 }
 

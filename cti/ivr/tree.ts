@@ -4,6 +4,13 @@
  * a key; each key (0-9, *, #; once per menu) has an action. Validation names the menu and key
  * at fault: unknown keys or duplicates, dangling menu references, menus nobody can reach, and
  * loops of menus from which no key ever leads to an action that ends the IVR.
+ *
+ * Ways into the menus: the root (welcome), caller rules, and the actions the tree's owner adds
+ * (the off-hours action of the service hours, passed as `entries`). "Can end" is a fixpoint: a
+ * menu can end when one of its keys ends the IVR (agent, group, transfer, play and hang up,
+ * hang up), leads to a menu that can end, goes `main` to a root that can end, or goes `back`
+ * when every menu it can return to (each menu with a key leading to it; the root when the menu
+ * is itself a way in) can end. Replay never ends.
  */
 
 export const ivrKeys = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '*', '#'] as const;
@@ -110,48 +117,78 @@ export interface KnownIds {
   agents: ReadonlySet<number>;
 }
 
+/**
+ * The problems of one action on its own: unknown group, agent or prompt, a bad transfer number,
+ * a bad collect, a menu that does not exist (`menus`: the tree's menu ids).
+ */
+export function actionProblems(
+  action: IvrAction,
+  ids: KnownIds,
+  menus: ReadonlySet<string>,
+): TreeProblem['code'][] {
+  const out: TreeProblem['code'][] = [];
+  switch (action.type) {
+    case 'menu':
+      if (!menus.has(action.menu)) out.push('dangling_menu');
+      break;
+    case 'group':
+      if (!ids.groups.has(action.groupId)) out.push('unknown_group');
+      break;
+    case 'agent':
+      if (!ids.agents.has(action.userId)) out.push('unknown_agent');
+      break;
+    case 'transfer':
+      if (!/^\d{3,20}$/.test(action.number)) out.push('bad_number');
+      break;
+    case 'play_hangup':
+      if (!ids.prompts.has(action.promptId)) out.push('unknown_prompt');
+      break;
+    case 'collect':
+      if (!/^[a-z][a-z0-9_]{0,30}$/.test(action.variable)) out.push('bad_variable');
+      if (!Number.isInteger(action.maxDigits) || action.maxDigits < 1 || action.maxDigits > 30)
+        out.push('bad_digits');
+      if (action.promptId !== null && !ids.prompts.has(action.promptId)) out.push('unknown_prompt');
+      if (action.next.type === 'collect') out.push('bad_variable');
+      else out.push(...actionProblems(action.next, ids, menus));
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
 function checkAction(
   action: IvrAction,
   menu: string,
   key: string | undefined,
   ids: KnownIds,
+  menus: ReadonlySet<string>,
   out: TreeProblem[],
 ) {
-  const at = (code: TreeProblem['code']) => out.push({ menu, key, code });
-  switch (action.type) {
-    case 'group':
-      if (!ids.groups.has(action.groupId)) at('unknown_group');
-      break;
-    case 'agent':
-      if (!ids.agents.has(action.userId)) at('unknown_agent');
-      break;
-    case 'transfer':
-      if (!/^\d{3,20}$/.test(action.number)) at('bad_number');
-      break;
-    case 'play_hangup':
-      if (!ids.prompts.has(action.promptId)) at('unknown_prompt');
-      break;
-    case 'collect':
-      if (!/^[a-z][a-z0-9_]{0,30}$/.test(action.variable)) at('bad_variable');
-      if (!Number.isInteger(action.maxDigits) || action.maxDigits < 1 || action.maxDigits > 30)
-        at('bad_digits');
-      if (action.promptId !== null && !ids.prompts.has(action.promptId)) at('unknown_prompt');
-      if (action.next.type === 'collect') at('bad_variable');
-      else checkAction(action.next, menu, key, ids, out);
-      break;
-    default:
-      break;
-  }
+  for (const code of actionProblems(action, ids, menus)) out.push({ menu, ...(key ? { key } : {}), code });
 }
 
-/** Every problem of a tree; empty when it may be saved. */
-export function validateTree(tree: IvrTree, ids: KnownIds): TreeProblem[] {
+/** The navigation an action ends with (`collect` then does its `next`). */
+function finalAction(action: IvrAction): IvrAction {
+  return action.type === 'collect' ? finalAction(action.next) : action;
+}
+
+/**
+ * Every problem of a tree; empty when it may be saved. `entries`: other actions that lead into
+ * the tree (the off-hours action), so a menu only they reach is not unreachable.
+ */
+export function validateTree(
+  tree: IvrTree,
+  ids: KnownIds,
+  entries: readonly IvrAction[] = [],
+): TreeProblem[] {
   const out: TreeProblem[] = [];
   const byId = new Map<string, IvrMenu>();
   for (const m of tree.menus) {
     if (byId.has(m.id)) out.push({ menu: m.id, code: 'duplicate_menu' });
     byId.set(m.id, m);
   }
+  const menuIds = new Set(byId.keys());
   if (!byId.has(tree.root)) out.push({ menu: '', code: 'no_root' });
   if (
     !Number.isInteger(tree.silenceSeconds) ||
@@ -176,22 +213,24 @@ export function validateTree(tree: IvrTree, ids: KnownIds): TreeProblem[] {
         out.push({ menu: m.id, key: o.key, code: 'bad_key' });
       else if (seen.has(o.key)) out.push({ menu: m.id, key: o.key, code: 'duplicate_key' });
       seen.add(o.key);
-      const target = menuTarget(o.action);
-      if (target !== null && !byId.has(target)) out.push({ menu: m.id, key: o.key, code: 'dangling_menu' });
-      checkAction(o.action, m.id, o.key, ids, out);
+      checkAction(o.action, m.id, o.key, ids, menuIds, out);
     }
   }
   tree.rules.forEach((r, i) => {
     const label = `rule ${i + 1}`;
     if (!r.prefix && !r.region && r.vip === undefined) out.push({ menu: label, code: 'bad_rule' });
     if (r.prefix !== undefined && !/^\d{1,12}$/.test(r.prefix)) out.push({ menu: label, code: 'bad_rule' });
-    const target = menuTarget(r.action);
-    if (target !== null && !byId.has(target)) out.push({ menu: label, code: 'dangling_menu' });
-    checkAction(r.action, label, undefined, ids, out);
+    checkAction(r.action, label, undefined, ids, menuIds, out);
   });
   if (!byId.has(tree.root)) return out;
 
-  // Reachable from the root (or from a caller rule).
+  // Ways in: the root, the caller rules' menus and the entries' menus (the off-hours action).
+  const entryMenus = new Set([tree.root]);
+  for (const a of [...tree.rules.map((r) => r.action), ...entries]) {
+    const t = menuTarget(a);
+    if (t && byId.has(t)) entryMenus.add(t);
+  }
+  // Reachable from a way in.
   const reached = new Set<string>();
   const walk = (id: string) => {
     if (reached.has(id) || !byId.has(id)) return;
@@ -201,20 +240,37 @@ export function validateTree(tree: IvrTree, ids: KnownIds): TreeProblem[] {
       if (t) walk(t);
     }
   };
-  walk(tree.root);
-  for (const r of tree.rules) {
-    const t = menuTarget(r.action);
-    if (t) walk(t);
-  }
+  for (const id of entryMenus) walk(id);
   for (const m of tree.menus) if (!reached.has(m.id)) out.push({ menu: m.id, code: 'unreachable' });
 
-  // A menu can end the IVR if a key ends it, or leads to a menu that can (fixpoint).
+  // Where `back` can return to from each menu: the reachable menus with a key leading to it,
+  // and the root when the menu is a way in (the runner's stack is empty there).
+  const backTo = new Map<string, Set<string>>();
+  for (const id of reached) backTo.set(id, new Set(entryMenus.has(id) ? [tree.root] : []));
+  for (const id of reached)
+    for (const o of byId.get(id)!.options) {
+      const t = menuTarget(o.action);
+      if (t && t !== id) backTo.get(t)?.add(id);
+    }
+
+  // A menu can end the IVR if one of its keys can (fixpoint; see the header).
   const canEnd = new Set<string>();
+  const keyEnds = (m: IvrMenu, action: IvrAction): boolean => {
+    if (ends(action)) return true;
+    const a = finalAction(action);
+    if (a.type === 'menu') return canEnd.has(a.menu);
+    if (a.type === 'main') return m.id !== tree.root && canEnd.has(tree.root);
+    if (a.type === 'back') {
+      const targets = [...(backTo.get(m.id) ?? [])].filter((t) => t !== m.id);
+      return targets.length > 0 && targets.every((t) => canEnd.has(t));
+    }
+    return false;
+  };
   for (let changed = true; changed; ) {
     changed = false;
     for (const m of tree.menus) {
-      if (canEnd.has(m.id)) continue;
-      if (m.options.some((o) => ends(o.action) || canEnd.has(menuTarget(o.action) ?? ''))) {
+      if (canEnd.has(m.id) || !reached.has(m.id)) continue;
+      if (m.options.some((o) => keyEnds(m, o.action))) {
         canEnd.add(m.id);
         changed = true;
       }
@@ -226,8 +282,11 @@ export function validateTree(tree: IvrTree, ids: KnownIds): TreeProblem[] {
   return out;
 }
 
-/** Prompts a tree refers to (for the usage check that keeps prompts in use from deletion). */
-export function promptsOf(tree: IvrTree): number[] {
+/**
+ * Prompts a tree refers to, and those of `entries` (the off-hours action), for the usage check
+ * that keeps prompts in use from deletion.
+ */
+export function promptsOf(tree: IvrTree, entries: readonly IvrAction[] = []): number[] {
   const ids = new Set<number>();
   const fromAction = (a: IvrAction) => {
     if (a.type === 'play_hangup') ids.add(a.promptId);
@@ -241,6 +300,7 @@ export function promptsOf(tree: IvrTree): number[] {
     for (const o of m.options) fromAction(o.action);
   }
   for (const r of tree.rules) fromAction(r.action);
+  for (const a of entries) fromAction(a);
   for (const id of [tree.invalidPromptId, tree.blacklistPromptId]) if (id !== null) ids.add(id);
   return [...ids];
 }

@@ -162,6 +162,87 @@ test('saving an IVR answers with the problems at their menus; a saved IVR protec
   assert.match(groupGone.text, 'This is still in use: Main.');
 });
 
+test('the off-hours action is checked like a key, may lead to a menu only it reaches, and its prompt is kept in use', async () => {
+  const store = promptStoreIn(dataDir, { maxSeconds: 30, maxBytes: 1024 * 1024 });
+  const closed = await createPrompt(
+    company.owner,
+    store,
+    parsePromptInput({ name: 'Closed', kind: 'tts', ttsText: 'We are closed.', ttsLanguage: 'en' }, null),
+  );
+  const ivr = await web.post('/callcenter/ivrs/new', { name: 'Night line', language: 'en' });
+  const ivrId = idFrom(ivr.location);
+  const save = (tree: unknown, hours: unknown) =>
+    fetch(`${app.url}/callcenter/ivrs/${ivrId}`, {
+      method: 'POST',
+      headers: { cookie: web.cookieHeader(), 'content-type': 'application/json', 'x-csrf-token': web.csrf },
+      body: JSON.stringify({ name: 'Night line', language: 'en', tree, hours }),
+    });
+  const tree = {
+    ...starterTree(),
+    menus: [
+      ...starterTree().menus,
+      // Reached only outside service hours.
+      {
+        id: 'night',
+        name: 'Night menu',
+        promptId: null,
+        options: [
+          { key: '1', action: { type: 'transfer', number: '13800138000' } },
+          { key: '*', action: { type: 'main' } },
+        ],
+      },
+    ],
+  };
+  const hours = (offHoursAction: unknown) => ({
+    ...alwaysOpen(),
+    weekly: [{ day: 1, from: '09:00', to: '17:00' }],
+    offHoursPromptId: null,
+    offHoursAction,
+  });
+  const problems = async (res: Response) => {
+    assert.is(res.status, 422);
+    return ((await res.json()) as { problems: { menu: string; message: string }[] }).problems;
+  };
+  // Without a way in, the night menu is unreachable.
+  assert.ok(
+    (await problems(await save(tree, hours({ type: 'hangup' })))).some(
+      (p) => p.menu === 'night' && p.message === 'No key leads to “Night menu”.',
+    ),
+  );
+  for (const [action, message] of [
+    [{ type: 'group', groupId: 999 }, 'Outside service hours: pick an agent group that exists.'],
+    [{ type: 'transfer', number: 'x1' }, 'Outside service hours: not a valid phone number to transfer to.'],
+    [{ type: 'menu', menu: 'nowhere' }, 'Outside service hours: pick a menu that exists.'],
+    [
+      { type: 'play_hangup', promptId: 999 },
+      'Outside service hours: pick a prompt that exists to play before hanging up.',
+    ],
+  ] as const) {
+    const found = await problems(await save(tree, hours(action)));
+    assert.ok(
+      found.some((p) => p.menu === 'hours' && p.message === message),
+      `${JSON.stringify(action)}: ${JSON.stringify(found)}`,
+    );
+  }
+  const badPrompt = await problems(await save(tree, { ...hours({ type: 'hangup' }), offHoursPromptId: 999 }));
+  assert.ok(
+    badPrompt.some((p) => p.message === 'Outside service hours: pick an off-hours prompt that exists.'),
+  );
+
+  // The off-hours action leads to the night menu: valid.
+  assert.is((await save(tree, hours({ type: 'menu', menu: 'night' }))).status, 200);
+  // Play and hang up with a prompt: that prompt is now in use and cannot be deleted.
+  const plain = { ...tree, menus: starterTree().menus };
+  assert.is((await save(plain, hours({ type: 'play_hangup', promptId: closed }))).status, 200);
+  const refused = await web.follow(await web.post(`/callcenter/prompts/${closed}/delete`, {}));
+  assert.match(refused.text, 'This prompt is used by: Night line. Remove it there first.');
+  // Once the IVR no longer plays it, it can go.
+  assert.is((await save(plain, hours({ type: 'hangup' }))).status, 200);
+  const deleted = await web.post(`/callcenter/prompts/${closed}/delete`, {});
+  assert.is(deleted.status, 303);
+  assert.match((await web.follow(deleted)).text, 'Deleted.');
+});
+
 test('the blacklist takes valid, new numbers only', async () => {
   await web.get('/callcenter/blacklist');
   const bad = await web.post('/callcenter/blacklist', { number: 'abc', reason: '' });

@@ -2,7 +2,8 @@
  * The voice prompt library with the real ffmpeg and espeak-ng: every accepted upload format
  * becomes 8 kHz WAV + 16 kHz sln16 of the source's length (within 50 ms); TTS in English and
  * Mandarin; new versions on replacement; refused files (not audio, silent, too long, too large,
- * empty) leave nothing behind; a prompt an IVR uses cannot be deleted.
+ * empty) leave nothing behind, also when the upload is over the HTTP body limit; a TTS prompt
+ * is spoken again as a new version; a prompt an IVR or an agent group uses cannot be deleted.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,10 +19,11 @@ import {
   promptFile,
   type PromptStore,
   promptHistory,
+  regeneratePrompt,
   updatePrompt,
 } from '../../crm/prompts/prompts.ts';
 import { DomainError, ValidationError } from '../../crm/shared/errors.ts';
-import { ivrPromptRefs, ivrs, prompts } from '../../db/schema.ts';
+import { agentGroups, groupPromptRefs, ivrPromptRefs, ivrs, prompts } from '../../db/schema.ts';
 import { rejects } from '../support/assert.ts';
 import { amr, silence, tone } from '../support/audio.ts';
 import { type TestDatabase, testDatabase } from '../support/db.ts';
@@ -147,17 +149,62 @@ test('bad files are refused with a reason and leave nothing behind', async () =>
   assert.is((await db.db.select().from(prompts)).length, count, 'no rows left');
 });
 
-test('a prompt an IVR uses cannot be deleted; the refusal names the IVR', async () => {
+test('a prompt an IVR or an agent group uses cannot be deleted; the refusal names them', async () => {
   const id = await createPrompt(company.owner, store, upload('Used', tone(sources, 'u.wav', 1, [])));
   const [ivr] = await db.db.insert(ivrs).values({ name: 'Main IVR', tree: {}, hours: {} }).returning();
+  const [group] = await db.db.insert(agentGroups).values({ name: 'Support group' }).returning();
   await db.db.insert(ivrPromptRefs).values({ ivrId: ivr!.id, promptId: id });
-  await rejects(
-    () => deletePrompt(company.owner, store, id),
-    (e) => e instanceof DomainError && e.code === 'prompt_in_use' && e.params.users === 'Main IVR',
-  );
+  await db.db.insert(groupPromptRefs).values({ groupId: group!.id, promptId: id });
+  const refusedFor = (users: string) =>
+    rejects(
+      () => deletePrompt(company.owner, store, id),
+      (e) => e instanceof DomainError && e.code === 'prompt_in_use' && e.params.users === users,
+    );
+  await refusedFor('Main IVR, Support group');
   await db.db.delete(ivrPromptRefs);
+  // The group alone still keeps it.
+  await refusedFor('Support group');
+  await db.db.delete(groupPromptRefs);
   await deletePrompt(company.owner, store, id);
   assert.not.ok(existsSync(promptFile(store, id, 1, 'wav')));
+});
+
+test('a TTS prompt is spoken again from its stored text as a new version; an upload cannot be', async () => {
+  const id = await createPrompt(
+    company.owner,
+    store,
+    parsePromptInput(
+      { name: 'Hours', kind: 'tts', ttsText: 'We are open from nine to six.', ttsLanguage: 'en' },
+      null,
+    ),
+  );
+  assert.is(await regeneratePrompt(company.owner, store, id), 2);
+  const [row] = await db.db.select().from(prompts).where(eq(prompts.id, id));
+  assert.is(row!.version, 2);
+  assert.is(row!.ttsText, 'We are open from nine to six.');
+  assert.ok(existsSync(promptFile(store, id, 1, 'wav')), 'the old version stays');
+  assert.ok(storedMs(id, 2) > 1000, 'the new version is speech');
+  const history = await promptHistory(company.owner, id);
+  assert.equal(
+    history.map((h) => [h.v.version, h.v.kind, h.v.ttsText]),
+    [
+      [2, 'tts', 'We are open from nine to six.'],
+      [1, 'tts', 'We are open from nine to six.'],
+    ],
+  );
+  const recording = await createPrompt(
+    company.owner,
+    store,
+    upload('Recorded', tone(sources, 'r.wav', 1, [])),
+  );
+  await rejects(
+    () => regeneratePrompt(company.owner, store, recording),
+    (e) => e instanceof DomainError && e.code === 'invalid_choice',
+  );
+  await rejects(
+    async () => regeneratePrompt(await company.ctx(company.people.repA), store, id),
+    (e) => e instanceof DomainError && e.code === 'forbidden',
+  );
 });
 
 test('over the web: upload with a player and versions, refusal shown next to the file field', async () => {
@@ -199,6 +246,84 @@ test('over the web: upload with a player and versions, refusal shown next to the
     assert.is(Buffer.from(await audio.arrayBuffer()).toString('ascii', 0, 4), 'RIFF');
     const edit = await web.get(`/callcenter/prompts/${id}/edit`);
     assert.match(edit.text, 'data-version="1"');
+  } finally {
+    await app.close();
+  }
+});
+
+test('over the web: regenerate a TTS prompt; an upload over the body limit gets the form error before it is read', async () => {
+  const app = await startApp(db.db, {
+    settings: (st) => {
+      st.dataDir = join(work, 'web-limit');
+      st.prompts = { maxSeconds: 5, maxBytes: 128 * 1024 };
+    },
+  });
+  try {
+    const web = new WebClient(app.url);
+    await web.login('admin', password);
+    await web.get('/callcenter/prompts/new');
+    const tts = new FormData();
+    tts.set('name', 'Spoken');
+    tts.set('kind', 'tts');
+    tts.set('ttsText', 'Thank you for calling.');
+    tts.set('ttsLanguage', 'en');
+    assert.is((await web.postMultipart('/callcenter/prompts/new', tts)).status, 303);
+    const id = /\/callcenter\/prompts\/(\d+)\/edit">Spoken/.exec(
+      (await web.get('/callcenter/prompts')).text,
+    )![1];
+    const page = await web.get(`/callcenter/prompts/${id}/edit`);
+    assert.match(page.text, `action="/callcenter/prompts/${id}/regenerate"`);
+    assert.match(page.text, 'Speak the text again');
+    const again = await web.post(`/callcenter/prompts/${id}/regenerate`, {});
+    assert.is(again.status, 303);
+    assert.is(again.location, `/callcenter/prompts/${id}/edit`);
+    const after = await web.follow(again);
+    assert.match(after.text, 'The text was spoken again as a new version.');
+    assert.match(after.text, 'data-version="2"');
+
+    const rows = (await db.db.select().from(prompts)).length;
+    const huge = new FormData();
+    huge.set('name', 'Too big');
+    huge.set('kind', 'upload');
+    // Past the limit plus the room for the other fields: refused by its length.
+    huge.set('file', new Blob([new Uint8Array(512 * 1024)], { type: 'audio/wav' }), 'big.wav');
+    const refused = await web.postMultipart('/callcenter/prompts/new', huge);
+    assert.is(refused.status, 422);
+    assert.match(refused.text, 'The file is too large (at most 0.1 MB).');
+    assert.match(refused.text, 'data-field="file"');
+    // The same without a Content-Length (a chunked body).
+    const encoded = new Response(huge);
+    const chunked = await fetch(`${app.url}/callcenter/prompts/new`, {
+      method: 'POST',
+      headers: {
+        cookie: web.cookieHeader(),
+        'content-type': encoded.headers.get('content-type')!,
+        'x-csrf-token': web.csrf,
+      },
+      body: encoded.body,
+      duplex: 'half',
+    } as RequestInit);
+    assert.is(chunked.status, 422);
+    assert.match(await chunked.text(), 'The file is too large (at most 0.1 MB).');
+    // Just over the file limit but within the room for the form: the domain's check, same message.
+    const over = new FormData();
+    over.set('name', 'Slightly big');
+    over.set('kind', 'upload');
+    over.set('file', new Blob([new Uint8Array(128 * 1024 + 10)], { type: 'audio/wav' }), 'over.wav');
+    const domain = await web.postMultipart('/callcenter/prompts/new', over);
+    assert.is(domain.status, 422);
+    assert.match(domain.text, 'The file is too large (at most 0.1 MB).');
+    assert.match(domain.text, 'value="Slightly big"');
+    // Replacing a prompt's recording: the same refusal on its edit page.
+    const replace = new FormData();
+    replace.set('name', 'Spoken');
+    replace.set('kind', 'upload');
+    replace.set('file', new Blob([new Uint8Array(512 * 1024)], { type: 'audio/wav' }), 'big.wav');
+    const edit = await web.postMultipart(`/callcenter/prompts/${id}/edit`, replace);
+    assert.is(edit.status, 422);
+    assert.match(edit.text, 'The file is too large (at most 0.1 MB).');
+    assert.match(edit.text, 'data-version="2"');
+    assert.is((await db.db.select().from(prompts)).length, rows, 'nothing stored');
   } finally {
     await app.close();
   }

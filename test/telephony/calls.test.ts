@@ -218,6 +218,8 @@ test('no answer: after the ring time the fallback agent rings; when nobody answe
   assert.is(run.code, 0, run.output);
   const r = await finishedCall();
   assert.is(r.disposition, 'no_answer');
+  // Q.850 19: no answer from user (user alerted).
+  assert.is(r.q850Cause, 19);
   assert.ok(r.ringSeconds >= 4, `ring ${r.ringSeconds}`);
   const types = await eventTypes(r.callId);
   assert.is(types.filter((t) => t === 'leg.dialing').length, 2, types.join());
@@ -235,6 +237,8 @@ test('busy: the agent rejects the call and the caller hears busy', async () => {
   const r = await finishedCall();
   assert.is(r.disposition, 'busy');
   assert.is(r.sipCode, 486);
+  // Q.850 17: user busy.
+  assert.is(r.q850Cause, 17);
 });
 
 test('the caller hangs up while the agent’s phone rings: abandoned', async () => {

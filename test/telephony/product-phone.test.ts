@@ -65,6 +65,8 @@ test('the run command brings up Asterisk; a softphone set up from "My phone" reg
   const status = await web.get('/callcenter/pbx');
   assert.match(status.text, 'data-state="up"');
   assert.match(status.text, `127.0.0.1:${sipPort}`);
+  assert.match(field(status.text, 'version'), /^22\./);
+  assert.match(field(status.text, 'uptime'), /^\d+:\d\d/);
 
   const page = await web.get('/desk/phone');
   assert.is(page.status, 200);
@@ -250,10 +252,81 @@ test('an address that keeps failing SIP authentication is blocked; the PBX page 
   assert.match(after.text, 'data-ip="127.0.0.2" data-active="no"');
 });
 
-test('an agent without the desk permission is refused the page', async () => {
-  const anon = new WebClient(product.url);
-  const reply = await anon.get('/desk/phone');
-  assert.is(reply.status, 303);
+/** Creates a user with one role over the web and logs them in with their own password. */
+async function userWithRole(admin: WebClient, roleName: string, permissions: string[], username: string) {
+  await admin.get('/system/roles/new');
+  const role = await admin.post('/system/roles/new', {
+    name: roleName,
+    description: '',
+    dataScope: 'all',
+    permissions,
+  });
+  assert.is(role.status, 303, role.text.slice(0, 2000));
+  const roles = (await admin.get('/system/roles')).text;
+  const roleId = new RegExp(`/system/roles/(\\d+)/edit">${roleName}<`).exec(roles)?.[1];
+  assert.ok(roleId, roles.slice(0, 2000));
+  const ownerForm = (await admin.get('/system/employees?f_q=owner')).text;
+  const ownerEdit = /\/system\/employees\/\d+\/edit/.exec(ownerForm)![0];
+  const dept = /name="departmentId"[\s\S]*?<option value="(\d+)" selected/.exec(
+    (await admin.get(ownerEdit)).text,
+  )![1]!;
+  await admin.get('/system/employees/new');
+  const created = await admin.post('/system/employees/new', {
+    name: roleName,
+    username,
+    departmentId: dept,
+    roleIds: roleId,
+  });
+  assert.is(created.status, 200, created.text.slice(0, 2000));
+  const temporary = /<code class="secret">([^<]+)<\/code>/.exec(created.text)![1]!;
+  const web = new WebClient(product.url);
+  assert.is((await web.login(username, temporary)).location, '/account/password');
+  await web.get('/account/password');
+  const own = await web.post('/account/password', {
+    current: temporary,
+    password: 'Own-secret-2024',
+    confirm: 'Own-secret-2024',
+  });
+  assert.is(own.status, 303, own.text.slice(0, 2000));
+  return web;
+}
+
+test('a logged-in user without the desk permission is refused "My phone"', async () => {
+  const admin = new WebClient(product.url);
+  await admin.login('owner', 'Correct-horse-42');
+  const web = await userWithRole(admin, 'Report reader', ['reports:view'], 'reader');
+  assert.is((await web.get('/')).status, 200, 'logged in');
+  const page = await web.get('/desk/phone');
+  assert.is(page.status, 403);
+  assert.not.match(page.text, 'data-field="password"');
+  const call = await web.post('/desk/phone/call', { number: '013900139009' });
+  assert.is(call.status, 403);
+});
+
+test('a logged-in user who may see calls but not listen is refused the recording', async () => {
+  const admin = new WebClient(product.url);
+  await admin.login('owner', 'Correct-horse-42');
+  const web = await userWithRole(admin, 'Call viewer', ['calls:view'], 'viewer');
+  const list = (await web.get('/calls?f_q=013900139002&f_recorded=yes')).text;
+  assert.match(list, 'data-disposition="answered"', 'the call is visible');
+  const callHref = /href="(\/calls\/[^"#]+)#recording"/.exec(list)![1]!;
+  const detail = await web.get(callHref);
+  assert.is(detail.status, 200);
+  assert.match(detail.text, 'You may not listen to recordings.');
+  assert.not.match(detail.text, '<audio');
+  const audio = `${product.url}${callHref}/recording`;
+  const refused = await fetch(audio, { headers: { cookie: web.cookieHeader() } });
+  assert.is(refused.status, 403);
+  assert.not.ok(refused.headers.get('content-type')?.startsWith('audio/'));
+  await refused.arrayBuffer();
+  const download = await fetch(`${audio}?download=1`, { headers: { cookie: web.cookieHeader() } });
+  assert.is(download.status, 403);
+  await download.arrayBuffer();
+  // The same recording plays for the owner, and never without a session.
+  const owner = await fetch(audio, { headers: { cookie: admin.cookieHeader() } });
+  assert.is(owner.status, 200);
+  await owner.arrayBuffer();
+  assert.is((await fetch(audio, { redirect: 'manual' })).status, 303);
 });
 
 test.run();

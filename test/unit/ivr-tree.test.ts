@@ -1,7 +1,13 @@
 /** IVR tree validation and service hours: the rules in cti/ivr, without a PBX. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { alwaysOpen, type ServiceHours, serviceState, validateHours } from '../../cti/ivr/hours.ts';
+import {
+  alwaysOpen,
+  type HoursRefs,
+  type ServiceHours,
+  serviceState,
+  validateHours,
+} from '../../cti/ivr/hours.ts';
 import { type IvrTree, promptsOf, starterTree, validateTree } from '../../cti/ivr/tree.ts';
 
 const test = suite('IVR tree and hours');
@@ -10,8 +16,8 @@ const ids = { prompts: new Set([1, 2, 3]), groups: new Set([10]), agents: new Se
 function tree(menus: IvrTree['menus'], extra: Partial<IvrTree> = {}): IvrTree {
   return { ...starterTree(), root: 'main', menus, ...extra };
 }
-const codes = (t: IvrTree) =>
-  validateTree(t, ids).map((p) => `${p.menu}${p.key ? `/${p.key}` : ''}:${p.code}`);
+const codes = (t: IvrTree, entries: Parameters<typeof validateTree>[2] = []) =>
+  validateTree(t, ids, entries).map((p) => `${p.menu}${p.key ? `/${p.key}` : ''}:${p.code}`);
 
 test('a three-level tree with every kind of action is valid', () => {
   const t = tree([
@@ -124,6 +130,129 @@ test('a loop of menus that never reaches an action is refused at each menu of th
   assert.equal(codes(t).sort(), ['a:no_exit', 'b:no_exit']);
 });
 
+test('back and main are ways out of a sub-menu when the menu they return to can end', () => {
+  const t = tree([
+    {
+      id: 'main',
+      name: 'Main',
+      promptId: null,
+      options: [
+        { key: '1', action: { type: 'menu', menu: 'info' } },
+        { key: '0', action: { type: 'hangup' } },
+      ],
+    },
+    {
+      id: 'info',
+      name: 'Information',
+      promptId: 1,
+      options: [
+        { key: '9', action: { type: 'replay' } },
+        { key: '*', action: { type: 'back' } },
+        { key: '1', action: { type: 'menu', menu: 'more' } },
+      ],
+    },
+    // Only main: back to the root, which can end.
+    { id: 'more', name: 'More', promptId: 2, options: [{ key: '#', action: { type: 'main' } }] },
+  ]);
+  assert.equal(codes(t), []);
+});
+
+test('back and main do not end when the menu they return to cannot, nor from the root itself', () => {
+  // The root can only go to the sub-menu, which can only go back or to the main menu: a loop.
+  const t = tree([
+    {
+      id: 'main',
+      name: 'Main',
+      promptId: null,
+      options: [{ key: '1', action: { type: 'menu', menu: 'sub' } }],
+    },
+    {
+      id: 'sub',
+      name: 'Sub',
+      promptId: null,
+      options: [
+        { key: '*', action: { type: 'back' } },
+        { key: '#', action: { type: 'main' } },
+      ],
+    },
+  ]);
+  assert.equal(codes(t).sort(), ['main:no_exit', 'sub:no_exit']);
+  // A root whose only keys are back and main goes nowhere.
+  const lone = tree([
+    {
+      id: 'main',
+      name: 'Main',
+      promptId: null,
+      options: [
+        { key: '*', action: { type: 'back' } },
+        { key: '#', action: { type: 'main' } },
+      ],
+    },
+  ]);
+  assert.equal(codes(lone), ['main:no_exit']);
+  // Back from a menu two parents lead to ends only when both can end: `trap` only leads to it.
+  const twoParents = tree([
+    {
+      id: 'main',
+      name: 'Main',
+      promptId: null,
+      options: [
+        { key: '1', action: { type: 'menu', menu: 'shared' } },
+        { key: '2', action: { type: 'menu', menu: 'trap' } },
+        { key: '0', action: { type: 'hangup' } },
+      ],
+    },
+    {
+      id: 'trap',
+      name: 'Trap',
+      promptId: null,
+      options: [{ key: '1', action: { type: 'menu', menu: 'shared' } }],
+    },
+    { id: 'shared', name: 'Shared', promptId: null, options: [{ key: '*', action: { type: 'back' } }] },
+  ]);
+  assert.equal(codes(twoParents).sort(), ['shared:no_exit', 'trap:no_exit']);
+});
+
+test('a menu only the off-hours action leads to is reachable; its prompts are in use', () => {
+  const t = tree([
+    { id: 'main', name: 'Main', promptId: null, options: [{ key: '0', action: { type: 'hangup' } }] },
+    {
+      id: 'night',
+      name: 'Night',
+      promptId: 3,
+      options: [
+        { key: '1', action: { type: 'transfer', number: '13800138000' } },
+        { key: '*', action: { type: 'back' } },
+      ],
+    },
+  ]);
+  assert.equal(codes(t), ['night:unreachable']);
+  assert.equal(codes(t, [{ type: 'menu', menu: 'night' }]), []);
+  assert.equal(promptsOf(t, [{ type: 'play_hangup', promptId: 2 }]).sort(), [2, 3]);
+});
+
+const refs: HoursRefs = { ids, menus: new Set(['main', 'night']) };
+const offHours = (action: ServiceHours['offHoursAction'], prompt: number | null = 1) =>
+  validateHours({ ...alwaysOpen(), offHoursPromptId: prompt, offHoursAction: action }, refs).map(
+    (p) => `${p.where}:${p.code}`,
+  );
+
+test('the off-hours prompt and action are checked like a key’s action', () => {
+  assert.equal(offHours({ type: 'hangup' }), []);
+  assert.equal(offHours({ type: 'menu', menu: 'night' }), []);
+  assert.equal(offHours({ type: 'group', groupId: 10 }), []);
+  assert.equal(offHours({ type: 'agent', userId: 20 }), []);
+  assert.equal(offHours({ type: 'transfer', number: '02150001234' }), []);
+  assert.equal(offHours({ type: 'play_hangup', promptId: 2 }, null), []);
+  assert.equal(offHours({ type: 'hangup' }, 9), ['offHoursPromptId:unknown_prompt']);
+  assert.equal(offHours({ type: 'menu', menu: 'gone' }), ['offHoursAction:dangling_menu']);
+  assert.equal(offHours({ type: 'group', groupId: 99 }), ['offHoursAction:unknown_group']);
+  assert.equal(offHours({ type: 'agent', userId: 99 }), ['offHoursAction:unknown_agent']);
+  assert.equal(offHours({ type: 'transfer', number: 'abc' }), ['offHoursAction:bad_number']);
+  assert.equal(offHours({ type: 'play_hangup', promptId: 99 }), ['offHoursAction:unknown_prompt']);
+  assert.equal(offHours({ type: 'replay' }), ['offHoursAction:bad_action']);
+});
+
 const weekdays: ServiceHours = {
   timeZone: 'Asia/Shanghai',
   weekly: [1, 2, 3, 4, 5].flatMap((day) => [
@@ -153,21 +282,24 @@ test('service hours follow the weekly ranges in the IVR’s time zone, with holi
 });
 
 test('overlapping or empty ranges, bad dates and duplicate days are refused', () => {
-  const problems = validateHours({
-    ...weekdays,
-    timeZone: 'Mars/Olympus',
-    weekly: [
-      { day: 1, from: '09:00', to: '12:00' },
-      { day: 1, from: '11:00', to: '13:00' },
-      { day: 2, from: '14:00', to: '14:00' },
-      { day: 8, from: '09:00', to: '10:00' },
-    ],
-    exceptions: [
-      { date: '2026-10-01', name: 'a', ranges: [] },
-      { date: '2026-10-01', name: 'b', ranges: [] },
-      { date: '2026-13-40', name: 'c', ranges: [] },
-    ],
-  }).map((p) => `${p.where}:${p.code}`);
+  const problems = validateHours(
+    {
+      ...weekdays,
+      timeZone: 'Mars/Olympus',
+      weekly: [
+        { day: 1, from: '09:00', to: '12:00' },
+        { day: 1, from: '11:00', to: '13:00' },
+        { day: 2, from: '14:00', to: '14:00' },
+        { day: 8, from: '09:00', to: '10:00' },
+      ],
+      exceptions: [
+        { date: '2026-10-01', name: 'a', ranges: [] },
+        { date: '2026-10-01', name: 'b', ranges: [] },
+        { date: '2026-13-40', name: 'c', ranges: [] },
+      ],
+    },
+    refs,
+  ).map((p) => `${p.where}:${p.code}`);
   for (const e of [
     'timeZone:bad_time_zone',
     'day 1:overlap',
@@ -177,7 +309,7 @@ test('overlapping or empty ranges, bad dates and duplicate days are refused', ()
     '2026-13-40:bad_date',
   ])
     assert.ok(problems.includes(e), `${e} in ${problems.join(', ')}`);
-  assert.equal(validateHours(weekdays), []);
+  assert.equal(validateHours(weekdays, refs), []);
 });
 
 test.run();

@@ -13,6 +13,7 @@ import {
   saveIvr,
 } from '../../crm/ivr/ivrs.ts';
 import { employeeChoices } from '../../crm/org/employees.ts';
+import type { HoursProblem } from '../../cti/ivr/hours.ts';
 import { promptChoices } from '../../crm/prompts/prompts.ts';
 import { DomainError, ValidationError } from '../../crm/shared/errors.ts';
 import { arrayListing } from '../../crm/shared/list-query.ts';
@@ -139,6 +140,14 @@ ivrRoutes.get('/:id', async (c) => {
   ));
 });
 
+/** The message of a service-hours problem: the off-hours prompt and action have their own. */
+function hoursProblemKey(p: HoursProblem): MessageKey {
+  if (p.where === 'offHoursPromptId') return 'ivr.problem.off_hours_prompt';
+  if (p.where === 'offHoursAction' && p.code !== 'bad_action')
+    return `ivr.problem.off_hours.${p.code}` as MessageKey;
+  return `ivr.problem.${p.code}` as MessageKey;
+}
+
 /** Saves what the editor sends; answers JSON with the problems at their menus and keys. */
 ivrRoutes.post('/:id', async (c) => {
   const ctx = ctxOf(c);
@@ -165,7 +174,7 @@ ivrRoutes.post('/:id', async (c) => {
         })),
         ...err.hoursProblems.map((p) => ({
           menu: 'hours',
-          message: t(`ivr.problem.${p.code}` as MessageKey, { menu: p.where, key: '' }),
+          message: t(hoursProblemKey(p), { menu: p.where, key: '' }),
         })),
       ];
       return c.json({ ok: false, problems, message: t('ivr.not_saved') }, 422);

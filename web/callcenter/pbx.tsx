@@ -1,4 +1,8 @@
-/** PBX status: Asterisk up or down, version and uptime, channels, registrations, trunks. */
+/**
+ * PBX status: Asterisk up or down, its version, start, uptime and last reload (from Asterisk over
+ * AMI, in both modes), the supervisor's state and restarts (managed mode), channels,
+ * registrations, trunks.
+ */
 import { Hono } from 'hono';
 import { can } from '../../crm/access/actor.ts';
 import { liftBlock, recentBlocks } from '../../crm/telephony/sip-blocks.ts';
@@ -7,11 +11,19 @@ import { idParam } from '../http.ts';
 import { PostButton } from '../views/form.tsx';
 import { type AppEnv, ctxOf } from '../env.ts';
 import { act } from '../forms.ts';
-import { formatTime } from '../views/format.ts';
+import { formatDuration, formatTime } from '../views/format.ts';
+import type { T } from '../i18n/index.ts';
 import { renderPage } from '../views/page.tsx';
 import { TrunkState } from './trunks.tsx';
 
 export const pbxRoutes = new Hono<AppEnv>();
+
+/** Asterisk's uptime: h:mm:ss, with days in front once it runs longer than a day. */
+function uptime(t: T, seconds: number): string {
+  const days = Math.floor(seconds / 86_400);
+  const rest = formatDuration(seconds % 86_400);
+  return days > 0 ? t('pbx.uptime_days', { days, time: rest }) : rest;
+}
 
 pbxRoutes.get('/', async (c) => {
   const ctx = ctxOf(c);
@@ -37,13 +49,31 @@ pbxRoutes.get('/', async (c) => {
             <dt>{t('pbx.mode')}</dt>
             <dd>{t(`pbx.mode.${view.status.mode}`)}</dd>
             <dt>{t('pbx.version')}</dt>
-            <dd>{view.status.process?.version ?? t('common.none')}</dd>
-            <dt>{t('pbx.since')}</dt>
-            <dd>
-              {view.status.process ? formatTime(view.status.process.since, pv.locale) : t('common.none')}
+            <dd data-field="version">
+              {view.asterisk?.version ?? view.status.process?.version ?? t('common.none')}
             </dd>
-            <dt>{t('pbx.restarts')}</dt>
-            <dd>{view.status.process?.restarts ?? 0}</dd>
+            <dt>{t('pbx.started')}</dt>
+            <dd data-field="started">
+              {view.asterisk?.startedAt ? formatTime(view.asterisk.startedAt, pv.locale) : t('common.none')}
+            </dd>
+            <dt>{t('pbx.uptime')}</dt>
+            <dd data-field="uptime">
+              {view.asterisk?.uptimeSeconds != null
+                ? uptime(pv.t, view.asterisk.uptimeSeconds)
+                : t('common.none')}
+            </dd>
+            <dt>{t('pbx.reloaded')}</dt>
+            <dd data-field="reloaded">
+              {view.asterisk?.reloadedAt ? formatTime(view.asterisk.reloadedAt, pv.locale) : t('common.none')}
+            </dd>
+            {view.status.process ? (
+              <>
+                <dt>{t('pbx.since')}</dt>
+                <dd>{formatTime(view.status.process.since, pv.locale)}</dd>
+                <dt>{t('pbx.restarts')}</dt>
+                <dd>{view.status.process.restarts}</dd>
+              </>
+            ) : null}
             <dt>{t('pbx.sip')}</dt>
             <dd>{view.status.sip ?? t('common.none')}</dd>
             <dt>{t('pbx.channels')}</dt>

@@ -1,6 +1,8 @@
 /**
  * Voice prompts (语音模板): the library with categories, each prompt's player and versions,
- * create and replace by upload or text to speech, delete (refused while an IVR uses it).
+ * create and replace by upload or text to speech, speak a TTS prompt again, delete (refused
+ * while an IVR or agent group uses it). Uploads larger than the limit are refused before their
+ * body is read.
  */
 import { Hono } from 'hono';
 import { can } from '../../crm/access/actor.ts';
@@ -17,19 +19,21 @@ import {
   promptHistory,
   promptListing,
   promptStoreIn,
+  regeneratePrompt,
   ttsLanguages,
   updatePrompt,
 } from '../../crm/prompts/prompts.ts';
-import { NotFoundError } from '../../crm/shared/errors.ts';
+import { ForbiddenError, NotFoundError } from '../../crm/shared/errors.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { serveFile } from '../file-response.ts';
 import { act, attempt } from '../forms.ts';
-import { idParam, readForm, see } from '../http.ts';
+import { idParam, limitBody, readForm, see } from '../http.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { DataTable, deleteRowAction, loadTable, type TableSpec } from '../table.tsx';
 import {
   emptyForm,
   type FormState,
+  PostButton,
   SelectField,
   TextArea,
   TextField,
@@ -200,7 +204,11 @@ async function formPage(c: C, state: FormState, editing: Prompt | null, status: 
             <label for="f-file">{t('prompt.file')}</label>
             <input id="f-file" type="file" name="file" accept="audio/*,.mp3,.wav,.m4a,.aac,.ogg,.opus,.amr" />
             <small class="hint">{t(editing ? 'prompt.file_replace_hint' : 'prompt.file_hint')}</small>
-            {fileError ? <small class="field-error">{t(errorKey(fileError))}</small> : null}
+            {fileError ? (
+              <small class="field-error">
+                {t(errorKey(fileError), { max: megabytes(storeOf(c).maxBytes) })}
+              </small>
+            ) : null}
           </div>
         </fieldset>
         <fieldset class="kind-tts">
@@ -217,7 +225,17 @@ async function formPage(c: C, state: FormState, editing: Prompt | null, status: 
       </RecordForm>
       {editing ? (
         <section class="panel" id="prompt-versions">
-          <h2>{t('prompt.versions')}</h2>
+          <div class="panel-head">
+            <h2>{t('prompt.versions')}</h2>
+            {editing.kind === 'tts' && can(ctx.actor, 'callcenter:edit') ? (
+              <PostButton
+                pv={pv}
+                action={`/callcenter/prompts/${editing.id}/regenerate`}
+                label="prompt.regenerate"
+              />
+            ) : null}
+          </div>
+          {editing.kind === 'tts' ? <p class="hint">{t('prompt.regenerate_hint')}</p> : null}
           <table class="plain">
             <tbody>
               {history.map((h) => (
@@ -259,34 +277,70 @@ promptRoutes.get('/new', (c) => {
   return formPage(c, emptyForm({ kind: 'upload', ttsLanguage: 'en' }), null);
 });
 
-promptRoutes.post('/new', async (c) => {
-  const { values, input } = await promptForm(c);
-  const result = await attempt(values, () => createPrompt(ctxOf(c), storeOf(c), input));
-  if (!result.ok) return formPage(c, result.state, null, 422);
-  return see(c, '/callcenter/prompts', { key: 'prompt.created', kind: 'ok' });
+/** A prompt's form values as stored. */
+const promptValues = (p: Prompt) => ({
+  name: p.name,
+  categoryId: p.categoryId ?? '',
+  kind: p.kind,
+  ttsText: p.ttsText ?? '',
+  ttsLanguage: p.ttsLanguage ?? 'en',
 });
+
+/** Room for the form's other fields and the multipart framing around the file. */
+const formOverhead = 64 * 1024;
+const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
+
+/**
+ * An upload over the size limit is refused by its length, before the body is read: the form
+ * again (the stored values when editing; the typed ones are in the unread body) with the same
+ * file error the domain gives.
+ */
+const uploadLimit = (editing: (c: C) => Promise<Prompt | null>) =>
+  limitBody(
+    (c) => storeOf(c).maxBytes + formOverhead,
+    async (c) => {
+      if (!can(ctxOf(c).actor, 'callcenter:edit')) throw new ForbiddenError('callcenter:edit');
+      const p = await editing(c);
+      const values = p ? promptValues(p) : { kind: 'upload', ttsLanguage: 'en' };
+      return formPage(c, { values, errors: { file: 'upload_too_large' } }, p, 422);
+    },
+  );
+
+promptRoutes.post(
+  '/new',
+  uploadLimit(async () => null),
+  async (c) => {
+    const { values, input } = await promptForm(c);
+    const result = await attempt(values, () => createPrompt(ctxOf(c), storeOf(c), input));
+    if (!result.ok) return formPage(c, result.state, null, 422);
+    return see(c, '/callcenter/prompts', { key: 'prompt.created', kind: 'ok' });
+  },
+);
 
 promptRoutes.get('/:id/edit', async (c) => {
   const p = await getPrompt(ctxOf(c), idParam(c));
-  return formPage(
-    c,
-    emptyForm({
-      name: p.name,
-      categoryId: p.categoryId ?? '',
-      kind: p.kind,
-      ttsText: p.ttsText ?? '',
-      ttsLanguage: p.ttsLanguage ?? 'en',
-    }),
-    p,
-  );
+  return formPage(c, emptyForm(promptValues(p)), p);
 });
 
-promptRoutes.post('/:id/edit', async (c) => {
-  const p = await getPrompt(ctxOf(c), idParam(c));
-  const { values, input } = await promptForm(c);
-  const result = await attempt(values, () => updatePrompt(ctxOf(c), storeOf(c), p.id, input));
-  if (!result.ok) return formPage(c, result.state, p, 422);
-  return see(c, '/callcenter/prompts', { key: 'common.saved', kind: 'ok' });
+promptRoutes.post(
+  '/:id/edit',
+  uploadLimit((c) => getPrompt(ctxOf(c), idParam(c))),
+  async (c) => {
+    const p = await getPrompt(ctxOf(c), idParam(c));
+    const { values, input } = await promptForm(c);
+    const result = await attempt(values, () => updatePrompt(ctxOf(c), storeOf(c), p.id, input));
+    if (!result.ok) return formPage(c, result.state, p, 422);
+    return see(c, '/callcenter/prompts', { key: 'common.saved', kind: 'ok' });
+  },
+);
+
+/** Speaks a TTS prompt's stored text again: a new version. */
+promptRoutes.post('/:id/regenerate', async (c) => {
+  const id = idParam(c);
+  return act(c, `/callcenter/prompts/${id}/edit`, () => regeneratePrompt(ctxOf(c), storeOf(c), id), {
+    key: 'prompt.regenerated',
+    kind: 'ok',
+  });
 });
 
 promptRoutes.post('/:id/delete', async (c) => {
