@@ -8,10 +8,10 @@
  */
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { type AgentState, agentStateEvents, breakReasons } from '../../db/schema.ts';
-import { requirePermission } from '../access/actor.ts';
+import { type AgentState, agentStateEvents, breakReasons, monitoringLog, users } from '../../db/schema.ts';
+import { inScope, recordScope, requirePermission } from '../access/actor.ts';
 import type { Ctx } from '../shared/context.ts';
-import { DomainError, ValidationError } from '../shared/errors.ts';
+import { DomainError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { readSetting, writeSetting } from '../shared/settings.ts';
 import { audit } from '../audit/audit-log.ts';
 
@@ -70,22 +70,61 @@ export async function setOwnState(
   requirePermission(ctx.actor, 'desk:use');
   const current = await stateOf(ctx.db, ctx.actor.userId);
   if (current.state === 'ringing' || current.state === 'on_call') throw new DomainError('agent_busy');
-  let reason = '';
-  if (target === 'break') {
-    const [r] = reasonId
-      ? await ctx.db
-          .select()
-          .from(breakReasons)
-          .where(and(eq(breakReasons.id, reasonId), eq(breakReasons.enabled, true)))
-      : [];
-    if (!r) throw new ValidationError({ reasonId: 'required' });
-    reason = r.builtinKey ?? r.name;
-  }
+  const reason = target === 'break' ? await breakReasonKey(ctx.db, reasonId) : '';
   if (current.state === target && current.reason === reason) return;
   await record(ctx.db, ctx.actor.userId, target, reason);
   if (target === 'logged_out' || current.state === 'logged_out')
     await audit(ctx, { action: target === 'logged_out' ? 'desk.logout' : 'desk.login' });
   ctx.events?.publish({ type: 'agents.changed', userIds: [ctx.actor.userId] });
+}
+
+/**
+ * A supervisor sets an agent's state (强制置闲/置忙/签出): ready, break with a reason, or logged
+ * out; not while the agent's phone rings or they are on a call. Needs supervisor:force_state
+ * and the agent within the supervisor's data scope; written to the monitoring log and audited.
+ */
+export async function forceState(
+  ctx: Ctx,
+  agentId: number,
+  target: 'ready' | 'break' | 'logged_out',
+  reasonId?: number | null,
+): Promise<void> {
+  const scope = await recordScope(ctx.db, ctx.actor, 'supervisor:force_state');
+  const [agent] = await ctx.db.select().from(users).where(eq(users.id, agentId));
+  if (!agent || !inScope(scope, agent.id, agent.departmentId)) throw new NotFoundError();
+  const current = await stateOf(ctx.db, agentId);
+  if (current.state === 'ringing' || current.state === 'on_call') throw new DomainError('agent_busy');
+  const reason = target === 'break' ? await breakReasonKey(ctx.db, reasonId) : '';
+  const now = ctx.now?.() ?? new Date();
+  await record(ctx.db, agentId, target, reason, ctx.actor.userId, now);
+  await ctx.db.insert(monitoringLog).values({
+    supervisorId: ctx.actor.userId,
+    agentId,
+    action: target === 'logged_out' ? 'force_logout' : 'force_state',
+    detail: target === 'break' ? `break:${reason}` : target,
+    startedAt: now,
+    endedAt: now,
+  });
+  await audit(ctx, {
+    action: 'desk.force_state',
+    targetType: 'user',
+    targetId: agentId,
+    targetLabel: agent.name,
+    detail: { state: target, reason },
+  });
+  ctx.events?.publish({ type: 'agents.changed', userIds: [agentId] });
+}
+
+/** The stored reason of an enabled break reason (its built-in key, or its name). */
+async function breakReasonKey(db: Db, reasonId: number | null | undefined): Promise<string> {
+  const [r] = reasonId
+    ? await db
+        .select()
+        .from(breakReasons)
+        .where(and(eq(breakReasons.id, reasonId), eq(breakReasons.enabled, true)))
+    : [];
+  if (!r) throw new ValidationError({ reasonId: 'required' });
+  return r.builtinKey ?? r.name;
 }
 
 /**

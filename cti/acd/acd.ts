@@ -52,7 +52,9 @@ export interface AcdHost {
   append(call: ActiveCall, event: CallEventBody): Promise<void>;
   call(callId: string): ActiveCall | undefined;
   /** Rings an agent's phone for a queue's caller; false when the leg could not be created. */
-  dialAgent(call: ActiveCall, agent: PoolAgent, ringSeconds: number, groupId: number): Promise<boolean>;
+  dialAgent(call: ActiveCall, agent: PoolAgent, ringSeconds: number, groupId: number, step: number): Promise<boolean>;
+  /** A step number shared by legs dialled together (ring all). */
+  nextStep(): number;
   /** The prompter talking to the call's caller. */
   prompter(call: ActiveCall): Prompter | null;
   /** `sound:` URIs of system prompt pieces in a language, and of a prompt's current version. */
@@ -544,8 +546,9 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     const call = this.host.call(a.entry.callId);
     if (!call || call.ended) return this.releaseOffer(a.entry, a.agentIds, false);
     let dialled = 0;
+    const step = this.host.nextStep();
     for (const agent of agents) {
-      if (await this.host.dialAgent(call, agent, a.group.ringSeconds, a.group.id)) dialled++;
+      if (await this.host.dialAgent(call, agent, a.group.ringSeconds, a.group.id, step)) dialled++;
       else this.release(agent.userId);
     }
     if (dialled === 0) {

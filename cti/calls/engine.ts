@@ -65,6 +65,7 @@ import {
   trunkIdOfChannel,
 } from './directory.ts';
 import { DeskControls } from '../desk/controls.ts';
+import { Monitor } from '../supervision/monitor.ts';
 import type { CallEvent, CallEventBody, LegFailure, LegTarget } from './events.ts';
 import { CallLog, eventsOf } from './log.ts';
 import {
@@ -127,6 +128,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   readonly recorder: Recorder;
   readonly acd: Acd;
   readonly desk: DeskControls;
+  readonly monitor: Monitor;
   readonly db: Db;
   readonly ari: AriClient;
   readonly app: string;
@@ -184,14 +186,16 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
         say: this.say,
         append: (call, e) => this.append(call, e),
         call: (id) => this.calls.get(id),
-        dialAgent: (call, agent, ringSeconds, groupId) =>
+        dialAgent: (call, agent, ringSeconds, groupId, step) =>
           this.dialLeg(
             call,
             { kind: 'agent', userId: agent.userId, endpoint: agent.endpoint },
             ringSeconds,
             'callee',
             { groupId },
+            step,
           ),
+        nextStep: () => this.nextStep(),
         prompter: (call) => this.prompter(call),
         systemMedia: (lang, pieces) => this.systemMedia(lang, pieces),
         promptMedia: (id) => this.promptMedia(id),
@@ -206,6 +210,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       options.random,
     );
     this.desk = new DeskControls(this);
+    this.monitor = new Monitor(this);
   }
 
   /** Listens to the application's events and rebuilds the calls already in progress. */
@@ -217,6 +222,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     if (ari.connected) this.onConnected();
     else await ari.connect();
     await this.resyncing;
+    await this.monitor.start().catch((err: Error) => this.say(`monitor: ${err.message}`));
     await this.resumeWrapUps().catch((err: Error) => this.say(`wrap-ups: ${err.message}`));
     this.acd.dispatch();
   }
@@ -226,6 +232,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     this.options.ari.off('event', this.onEvent);
     this.options.ari.off('connected', this.onConnected);
     this.acd.stop();
+    this.monitor.stop();
     for (const call of this.calls.values())
       for (const leg of call.legs.values()) if (leg.timer) clearTimeout(leg.timer);
     for (const timer of this.autoReady.values()) clearTimeout(timer);
@@ -339,6 +346,12 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   async promptMedia(promptId: number): Promise<string | null> {
     const version = await promptVersion(this.options.db, promptId);
     return version === null ? null : `sound:${this.options.prompts?.inside ?? ''}/${promptFileBase(promptId, version)}`;
+  }
+
+  private stepSeq = 0;
+  /** A new step number for legs dialled together. */
+  nextStep(): number {
+    return ++this.stepSeq;
   }
 
   private get ringSeconds(): number {
@@ -773,8 +786,9 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     const next = call.next.shift();
     if (!next) return this.endCall(call, 'system', null, null);
     const targets = [next.target, ...(next.alongside ?? [])];
+    const step = this.nextStep();
     let dialled = 0;
-    for (const target of targets) if (await this.dialLeg(call, target, next.ringSeconds, role)) dialled++;
+    for (const target of targets) if (await this.dialLeg(call, target, next.ringSeconds, role, null, step)) dialled++;
     if (dialled === 0 && !call.ended) return this.dialNext(call, role);
   }
 
@@ -785,6 +799,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     ringSeconds: number,
     role: Role,
     offer: { groupId: number } | null = null,
+    step = this.nextStep(),
   ): Promise<boolean> {
     const endpoint =
       target.kind === 'agent'
@@ -833,6 +848,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     }
     const leg = newLeg(channel.id, channel.name, role, target);
     leg.offer = offer;
+    leg.step = step;
     this.track(call, leg);
     await dialing(channel.id);
     if (target.kind === 'agent' && ringsAgent(call, role)) await this.deskState(target.userId, 'offered', call);
@@ -857,7 +873,10 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   private async onLegAnswered(call: ActiveCall, leg: Leg) {
     // Two phones ringing together may both answer; the first one takes the call (decided
     // before anything awaits, so the second handler sees the first).
-    if (leg.role === 'callee' && [...call.legs.values()].some((l) => l !== leg && l.role === 'callee' && l.answered)) {
+    if (
+      leg.role === 'callee' &&
+      [...call.legs.values()].some((l) => l !== leg && l.step === leg.step && l.role === 'callee' && l.answered)
+    ) {
       leg.endedByUs = 'cancelled';
       await this.hangup(leg.channel, 'answered_elsewhere');
       return;

@@ -27,6 +27,8 @@ export interface Leg {
   timer: NodeJS.Timeout | null;
   /** A queue offer: the group whose waiting caller this agent's phone rings for. */
   offer: { groupId: number } | null;
+  /** Legs dialled together (ring all) share a step: the first of them to answer takes the call. */
+  step: number;
 }
 
 /** One step of trying to reach someone: a phone, or several ringing at once. */
@@ -125,6 +127,7 @@ export function newLeg(channel: string, name: string, role: Role, target: LegTar
     endedByUs: null,
     timer: null,
     offer: null,
+    step: 0,
   };
 }
 

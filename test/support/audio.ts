@@ -54,11 +54,15 @@ export function amr(dir: string, frames: number): Uint8Array {
   return readFileSync(file);
 }
 
-/** The mean volume in dB of a stretch of an audio file (digital silence is about -91 dB). */
-export function meanVolume(file: string, fromSeconds = 0, seconds = 3): number {
+/**
+ * The mean volume in dB of a stretch of an audio file (digital silence is about -91 dB); with
+ * `hz`, only of a narrow band around that frequency (one phone's tone among others).
+ */
+export function meanVolume(file: string, fromSeconds = 0, seconds = 3, hz?: number): number {
+  const filter = hz ? `bandpass=f=${hz}:width_type=h:w=60,volumedetect` : 'volumedetect';
   const out = spawnSync(
     'ffmpeg',
-    ['-hide_banner', '-ss', String(fromSeconds), '-t', String(seconds), '-i', file, '-af', 'volumedetect', '-f', 'null', '-'],
+    ['-hide_banner', '-ss', String(fromSeconds), '-t', String(seconds), '-i', file, '-af', filter, '-f', 'null', '-'],
     { encoding: 'utf8' },
   );
   return Number(/mean_volume: (-?[\d.]+) dB/.exec(out.stderr)?.[1] ?? Number.NaN);

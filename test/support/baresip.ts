@@ -19,6 +19,10 @@ export interface PhoneOptions {
   autoAnswer?: boolean;
   /** Register at start (default true). */
   register?: boolean;
+  /** The frequency of the tone the phone sends (Hz, default 440), to tell voices apart. */
+  tone?: number;
+  /** A directory where the phone writes what it hears and sends (baresip's sndfile: dump-*.wav per call and direction). */
+  record?: string;
 }
 
 export interface PhoneEvent {
@@ -71,11 +75,12 @@ export class Phone extends EventEmitter<{ event: [PhoneEvent] }> {
         'poll_method epoll',
         `sip_listen 127.0.0.1:${sipPort}`,
         'sip_transports udp',
-        'audio_source ausine,440',
+        `audio_source ausine,${o.tone ?? 440}`,
         // ausine only produces 48 kHz; baresip resamples to the call's codec.
         'ausrc_srate 48000',
         'ausrc_channels 2',
-        'audio_player aufile,/dev/null',
+        // Recording what the phone hears needs a player pulling the audio: ALSA's null device.
+        o.record ? 'audio_player alsa,null' : 'audio_player aufile,/dev/null',
         'audio_alert aufile,/dev/null',
         'module_path /usr/lib/baresip/modules',
         'module g711.so',
@@ -84,6 +89,7 @@ export class Phone extends EventEmitter<{ event: [PhoneEvent] }> {
         'module account.so',
         'module menu.so',
         'module ctrl_tcp.so',
+        ...(o.record ? ['module alsa.so', 'module sndfile.so', `snd_path ${o.record}`] : []),
         `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
         '',
       ].join('\n'),

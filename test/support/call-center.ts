@@ -58,7 +58,7 @@ export interface CallCenter {
   /** A domain context for a user that announces changes to the engine. */
   ctx(userId: number): Promise<Ctx>;
   /** Starts (or restarts) an agent's registered baresip phone. */
-  phone(userId: number, options?: { autoAnswer?: boolean }): Promise<Phone>;
+  phone(userId: number, options?: { autoAnswer?: boolean; tone?: number; record?: string }): Promise<Phone>;
   phones: Map<number, Phone>;
   setState(userId: number, state: 'ready' | 'break' | 'logged_out'): Promise<void>;
   /** Creates a group; the first one made gets the hotlines of every line. */
@@ -157,6 +157,8 @@ export async function callCenter(options: { random?: () => number } = {}): Promi
         password: account.password,
         registrar: setup.pbx.instance.ports.sip,
         autoAnswer: o.autoAnswer ?? true,
+        tone: o.tone,
+        record: o.record,
       });
       phones.set(userId, p);
       await p.waitFor('REGISTER_OK');

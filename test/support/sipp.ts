@@ -315,7 +315,9 @@ export type CallerStep =
   /** A key sent as SIP INFO (application/dtmf-relay). */
   | { info: string }
   /** A key sent in the media as RFC 4733 telephone-event (SIPp's shipped pcap). */
-  | { rfc2833: string };
+  | { rfc2833: string }
+  /** The caller starts speaking: about 7 s of G.711 A-law speech (SIPp's shipped pcap), in the background. */
+  | { speak: true };
 
 const sdpWithEvents = `      v=0
       o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
@@ -339,6 +341,8 @@ export function ivrCaller(steps: CallerStep[], until: 'hangup' | 'bye'): string 
   const body = steps
     .map((step) => {
       if ('pause' in step) return `  <pause milliseconds="${step.pause}"/>\n`;
+      if ('speak' in step)
+        return '  <nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/></action></nop>\n';
       if ('rfc2833' in step)
         return `  <nop><action><exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_${pcapName(step.rfc2833)}.pcap"/></action></nop>\n  <pause milliseconds="400"/>\n`;
       cseq++;
