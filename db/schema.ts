@@ -485,7 +485,10 @@ export const groupPromptRefs = pgTable(
       .notNull()
       .references(() => prompts.id),
   },
-  (t) => [primaryKey({ columns: [t.groupId, t.promptId] }), index('group_prompt_refs_prompt_idx').on(t.promptId)],
+  (t) => [
+    primaryKey({ columns: [t.groupId, t.promptId] }),
+    index('group_prompt_refs_prompt_idx').on(t.promptId),
+  ],
 );
 
 /** Region routing (电话分配设置): callers from a province (and city) go to a group first. */

@@ -48,7 +48,9 @@ export class PbxConfigurator {
 
   /** The prompts agent groups play to waiting callers, at their current versions. */
   private async holdPrompts(): Promise<HoldPrompt[]> {
-    const ids = new Set((await listGroups(this.db)).map((g) => g.queue.holdPromptId).filter((x) => x !== null));
+    const ids = new Set(
+      (await listGroups(this.db)).map((g) => g.queue.holdPromptId).filter((x) => x !== null),
+    );
     const out: HoldPrompt[] = [];
     for (const promptId of ids) {
       const version = await promptVersion(this.db, promptId);

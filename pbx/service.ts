@@ -188,6 +188,8 @@ export class PbxService {
           : promptStoreIn(this.settings.dataDir, this.settings.prompts).dir,
       },
       regionOf: (n) => regionOf(this.regions, n),
+      holdPromptClasses: this.instance !== null,
+      events: this.events,
     });
     await this.engine.start();
   }

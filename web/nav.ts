@@ -24,7 +24,7 @@ export const navigation: readonly NavArea[] = [
     label: 'nav.desk',
     permission: 'desk:use',
     items: [
-      { label: 'nav.my_state', href: '/desk', permission: 'desk:use' },
+      { label: 'nav.my_desk', href: '/desk', permission: 'desk:use' },
       { label: 'nav.my_phone', href: '/desk/phone', permission: 'desk:use' },
     ],
   },
@@ -50,9 +50,17 @@ export const navigation: readonly NavArea[] = [
     items: [
       { label: 'nav.call_records', href: '/calls', permission: 'calls:view' },
       { label: 'nav.ivr_log', href: '/calls/ivr', permission: 'callcenter:view' },
+      { label: 'nav.lost_calls', href: '/calls/lost', permission: 'calls:view' },
     ],
   },
-  { label: 'nav.supervisor', permission: 'supervisor:view', items: [] },
+  {
+    label: 'nav.supervisor',
+    permission: 'supervisor:view',
+    items: [
+      { label: 'nav.workbench', href: '/supervisor', permission: 'supervisor:view' },
+      { label: 'nav.monitoring_log', href: '/supervisor/log', permission: 'supervisor:view' },
+    ],
+  },
   { label: 'nav.reports', permission: 'reports:view', items: [] },
   { label: 'nav.crm', permission: 'crm:view', items: [] },
   { label: 'nav.tickets', permission: 'tickets:view', items: [] },

@@ -21,6 +21,8 @@ import { eventsOf } from '../../cti/calls/log.ts';
 import type { CallEvent } from '../../cti/calls/events.ts';
 import { recordingParties, type RecordingParty } from '../../cti/calls/recorder.ts';
 import {
+  agentGroups,
+  businessTypes,
   type CallDirection,
   type CallDisposition,
   callRecords,
@@ -74,6 +76,20 @@ const rowColumns = {
   peerAgentName: peer.name,
   trunkName: trunks.name,
   numberLabel: phoneNumbers.label,
+  groupName: agentGroups.name,
+  queueSeconds: callRecords.queueSeconds,
+  holdSeconds: callRecords.holdSeconds,
+  transfers: callRecords.transfers,
+  maxParties: callRecords.maxParties,
+  surveyScore: callRecords.surveyScore,
+  surveyLevels: callRecords.surveyLevels,
+  businessType: businessTypes.name,
+  businessTypeKey: businessTypes.builtinKey,
+  note: callRecords.note,
+  vip: callRecords.vip,
+  repeatCaller: callRecords.repeatCaller,
+  region: callRecords.region,
+  callbackOf: callRecords.callbackOf,
 };
 
 /** Call records with the names of the agents, the trunk and the number they refer to. */
@@ -85,6 +101,8 @@ function selectCalls(db: Ctx['db']) {
     .leftJoin(peer, eq(peer.id, callRecords.peerAgentId))
     .leftJoin(trunks, eq(trunks.id, callRecords.trunkId))
     .leftJoin(phoneNumbers, eq(phoneNumbers.id, callRecords.numberId))
+    .leftJoin(agentGroups, eq(agentGroups.id, callRecords.groupId))
+    .leftJoin(businessTypes, eq(businessTypes.id, callRecords.businessTypeId))
     .$dynamic();
 }
 
@@ -161,6 +179,8 @@ export interface CallDetail {
   events: CallEvent[];
   /** Names of the agents the events mention, by user id. */
   people: Map<number, string>;
+  /** Names of the agent groups the events mention, by id. */
+  groups: Map<number, string>;
   /** The separate party files kept next to the mixed recording. */
   parties: RecordingParty[];
 }
@@ -179,6 +199,16 @@ export async function callDetail(ctx: Ctx, callId: string): Promise<CallDetail> 
     if (e.type === 'call.started' && e.data.agentId) ids.add(e.data.agentId);
     if (e.type === 'leg.dialing' && e.data.target.kind === 'agent') ids.add(e.data.target.userId);
     if (e.type === 'leg.answered' && e.data.userId) ids.add(e.data.userId);
+    if (e.type === 'transfer.started' || e.type === 'transfer.completed' || e.type === 'conference.invited')
+      ids.add(e.data.by);
+    if (e.type === 'transfer.started' && e.data.target.kind === 'agent') ids.add(e.data.target.userId);
+    if (
+      e.type === 'call.held' ||
+      e.type === 'call.resumed' ||
+      e.type === 'call.muted' ||
+      e.type === 'agent.announced'
+    )
+      ids.add(e.data.userId);
   }
   const names =
     ids.size > 0
@@ -192,7 +222,26 @@ export async function callDetail(ctx: Ctx, callId: string): Promise<CallDetail> 
     call.recording && stored?.type === 'recording.stored'
       ? recordingParties.filter((p) => stored.data.parties.includes(p))
       : [];
-  return { call, events, people: new Map(names.map((n) => [n.id, n.name])), parties };
+  const groupIds = new Set<number>();
+  for (const e of events) {
+    if (e.type === 'queue.joined' || e.type === 'queue.left') groupIds.add(e.data.groupId);
+    if (e.type === 'queue.region') groupIds.add(e.data.groupId);
+    if (e.type === 'transfer.started' && e.data.target.kind === 'group') groupIds.add(e.data.target.groupId);
+  }
+  const groupNames =
+    groupIds.size > 0
+      ? await ctx.db
+          .select({ id: agentGroups.id, name: agentGroups.name })
+          .from(agentGroups)
+          .where(inArray(agentGroups.id, [...groupIds]))
+      : [];
+  return {
+    call,
+    events,
+    people: new Map(names.map((n) => [n.id, n.name])),
+    groups: new Map(groupNames.map((g) => [g.id, g.name])),
+    parties,
+  };
 }
 
 /**

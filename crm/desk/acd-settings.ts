@@ -47,7 +47,8 @@ export function parseDeskSettings(form: Record<string, unknown>): DeskSettingsIn
   };
 }
 
-const isHours = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 720;
+const isHours = (v: unknown): v is number =>
+  Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 720;
 
 /** Repeat-caller window (3.4.16), in hours; 0 = off. */
 export const repeatCallerHours = (db: Db) => readSetting(db, 'acd.repeat_hours', 24, isHours);
@@ -71,8 +72,12 @@ export async function saveAcdSettings(ctx: Ctx, input: DeskSettingsInput): Promi
   requirePermission(ctx.actor, 'callcenter:edit');
   const known = new Set((await ctx.db.select({ id: prompts.id }).from(prompts)).map((p) => p.id));
   check.collect({
-    surveyLevels: Number.isInteger(input.surveyLevels) && input.surveyLevels >= 2 && input.surveyLevels <= 5 ? null : 'out_of_range',
-    surveyPromptId: input.surveyPromptId !== null && !known.has(input.surveyPromptId) ? 'invalid_choice' : null,
+    surveyLevels:
+      Number.isInteger(input.surveyLevels) && input.surveyLevels >= 2 && input.surveyLevels <= 5
+        ? null
+        : 'out_of_range',
+    surveyPromptId:
+      input.surveyPromptId !== null && !known.has(input.surveyPromptId) ? 'invalid_choice' : null,
     surveyThanksPromptId:
       input.surveyThanksPromptId !== null && !known.has(input.surveyThanksPromptId) ? 'invalid_choice' : null,
     repeatHours: isHours(input.repeatHours) ? null : 'out_of_range',
@@ -132,7 +137,10 @@ export async function addRegionRule(ctx: Ctx, input: RegionRuleInput): Promise<v
     groupId: group ? null : 'required',
   });
   await ctx.db.insert(regionRules).values({ province: input.province, city: input.city, groupId: group!.id });
-  await audit(ctx, { action: 'acd.region_rule_added', targetLabel: `${input.province} ${input.city}`.trim() });
+  await audit(ctx, {
+    action: 'acd.region_rule_added',
+    targetLabel: `${input.province} ${input.city}`.trim(),
+  });
   ctx.events?.publish({ type: 'groups.changed' });
 }
 
@@ -146,7 +154,10 @@ export async function deleteRegionRule(ctx: Ctx, id: number): Promise<void> {
 
 // ── business types (业务类型) ───────────────────────────────────────────────────
 export async function listBusinessTypes(db: Db, all = false) {
-  const rows = await db.select().from(businessTypes).orderBy(asc(businessTypes.position), asc(businessTypes.id));
+  const rows = await db
+    .select()
+    .from(businessTypes)
+    .orderBy(asc(businessTypes.position), asc(businessTypes.id));
   return all ? rows : rows.filter((r) => r.enabled);
 }
 
@@ -168,7 +179,11 @@ export async function addBusinessType(ctx: Ctx, code: string, name: string): Pro
 
 export async function setBusinessTypeEnabled(ctx: Ctx, id: number, enabled: boolean): Promise<void> {
   requirePermission(ctx.actor, 'callcenter:edit');
-  const [row] = await ctx.db.update(businessTypes).set({ enabled }).where(eq(businessTypes.id, id)).returning();
+  const [row] = await ctx.db
+    .update(businessTypes)
+    .set({ enabled })
+    .where(eq(businessTypes.id, id))
+    .returning();
   if (!row) throw new NotFoundError();
   await audit(ctx, { action: 'acd.business_type_changed', targetId: id, detail: { enabled } });
 }

@@ -221,3 +221,19 @@ export async function setBreakReasonEnabled(ctx: Ctx, id: number, enabled: boole
   await ctx.db.update(breakReasons).set({ enabled }).where(eq(breakReasons.id, id));
   await audit(ctx, { action: 'desk.break_reason_changed', targetId: id, detail: { enabled } });
 }
+
+/** The agent's phone answers offered calls by itself (the ACD asks it with Call-Info: answer-after=0). */
+export async function setAutoAnswer(ctx: Ctx, on: boolean): Promise<void> {
+  requirePermission(ctx.actor, 'desk:use');
+  await ctx.db
+    .update(users)
+    .set({ autoAnswer: on, updatedAt: new Date() })
+    .where(eq(users.id, ctx.actor.userId));
+  await audit(ctx, { action: 'desk.auto_answer', detail: { on } });
+  ctx.events?.publish({ type: 'employees.changed', userIds: [ctx.actor.userId] });
+}
+
+export async function autoAnswerOf(db: Db, userId: number): Promise<boolean> {
+  const [row] = await db.select({ on: users.autoAnswer }).from(users).where(eq(users.id, userId));
+  return row?.on ?? false;
+}

@@ -17,7 +17,15 @@ import {
   readQueueSettings,
 } from '../../cti/acd/queue-settings.ts';
 import type { Db } from '../../db/client.ts';
-import { agentGroupMembers, agentGroups, groupPromptRefs, hotlines, ivrs, prompts, users } from '../../db/schema.ts';
+import {
+  agentGroupMembers,
+  agentGroups,
+  groupPromptRefs,
+  hotlines,
+  ivrs,
+  prompts,
+  users,
+} from '../../db/schema.ts';
 import { requirePermission } from '../access/actor.ts';
 import { audit } from '../audit/audit-log.ts';
 import type { Ctx } from '../shared/context.ts';
@@ -110,7 +118,9 @@ export function parseGroupInput(form: Record<string, unknown>): GroupInput {
 }
 
 /** The group form's values for a group (the inverse of parseGroupInput). */
-export function groupFormValues(g: Pick<AgentGroup, 'name' | 'ringSeconds' | 'leaderId' | 'members' | 'queue'>) {
+export function groupFormValues(
+  g: Pick<AgentGroup, 'name' | 'ringSeconds' | 'leaderId' | 'members' | 'queue'>,
+) {
   const q = g.queue;
   const t = q.overflow.target;
   return {
@@ -192,7 +202,9 @@ async function problems(db: Db, input: GroupInput, id: number | null) {
     .select({ id: agentGroups.id })
     .from(agentGroups)
     .where(eq(agentGroups.name, input.name));
-  const userIds = [...new Set([...input.members.map((m) => m.userId), ...(input.leaderId ? [input.leaderId] : [])])];
+  const userIds = [
+    ...new Set([...input.members.map((m) => m.userId), ...(input.leaderId ? [input.leaderId] : [])]),
+  ];
   const known = userIds.length
     ? await db.select({ id: users.id }).from(users).where(inArray(users.id, userIds))
     : [];
@@ -224,7 +236,8 @@ async function write(db: Db, groupId: number, input: GroupInput) {
       .values(members.map((m) => ({ groupId, userId: m.userId, penalty: m.penalty })));
   await db.delete(groupPromptRefs).where(eq(groupPromptRefs.groupId, groupId));
   const promptIds = queuePromptIds(input.queue);
-  if (promptIds.length) await db.insert(groupPromptRefs).values(promptIds.map((promptId) => ({ groupId, promptId })));
+  if (promptIds.length)
+    await db.insert(groupPromptRefs).values(promptIds.map((promptId) => ({ groupId, promptId })));
 }
 
 const columns = (input: GroupInput) => ({

@@ -52,7 +52,13 @@ export interface AcdHost {
   append(call: ActiveCall, event: CallEventBody): Promise<void>;
   call(callId: string): ActiveCall | undefined;
   /** Rings an agent's phone for a queue's caller; false when the leg could not be created. */
-  dialAgent(call: ActiveCall, agent: PoolAgent, ringSeconds: number, groupId: number, step: number): Promise<boolean>;
+  dialAgent(
+    call: ActiveCall,
+    agent: PoolAgent,
+    ringSeconds: number,
+    groupId: number,
+    step: number,
+  ): Promise<boolean>;
   /** A step number shared by legs dialled together (ring all). */
   nextStep(): number;
   /** The prompter talking to the call's caller. */
@@ -232,8 +238,7 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
       }
     }
     const s = group.settings;
-    if (!s.empty.join && !this.pool.anyLoggedIn(group.id))
-      return this.overflow(call, group, 'empty', since);
+    if (!s.empty.join && !this.pool.anyLoggedIn(group.id)) return this.overflow(call, group, 'empty', since);
     if (s.overflow.waiting > 0 && this.book.line(group.id).length >= s.overflow.waiting)
       return this.overflow(call, group, 'length', since);
     const now = this.host.now();
@@ -334,13 +339,16 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
   }
 
   /** Holding bridges left from before a restart are used again (the engine passes Asterisk's bridges). */
-  async adoptHoldingBridges(bridges: readonly { id: string; name: string; channels: string[] }[]): Promise<void> {
+  async adoptHoldingBridges(
+    bridges: readonly { id: string; name: string; channels: string[] }[],
+  ): Promise<void> {
     for (const b of bridges) {
       const m = /^queue-(\d+)$/.exec(b.name);
       if (!m) continue;
       const groupId = Number(m[1]);
       if (this.holding.has(groupId) || !this.pool.groups.has(groupId)) {
-        if (b.channels.length === 0) await this.host.ari.call('bridges.destroy', { bridgeId: b.id }).catch(() => {});
+        if (b.channels.length === 0)
+          await this.host.ari.call('bridges.destroy', { bridgeId: b.id }).catch(() => {});
         continue;
       }
       this.holding.set(groupId, b.id);
@@ -367,11 +375,14 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
       };
       at(w.since + Math.min(every, 5000), tick);
     }
-    if (s.maxWait.seconds > 0) at(w.since + s.maxWait.seconds * 1000, () => void this.maxWaitMenu(call, w, group));
+    if (s.maxWait.seconds > 0)
+      at(w.since + s.maxWait.seconds * 1000, () => void this.maxWaitMenu(call, w, group));
     if (s.overflow.waitSeconds > 0)
       at(w.since + s.overflow.waitSeconds * 1000, () => {
         if (this.waiting.get(w.entry.key) === w && !w.entry.offering)
-          void this.leaveQueue(call, 'overflow').then(() => this.overflow(call, group, 'wait', new Date(w.entry.joinedAt)));
+          void this.leaveQueue(call, 'overflow').then(() =>
+            this.overflow(call, group, 'wait', new Date(w.entry.joinedAt)),
+          );
       });
   }
 
@@ -396,7 +407,8 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     const position = this.book.position(w.entry.key);
     const wait = s.announce.waitTime ? this.estimatedWait(w.entry) : null;
     const pieces: string[] = [];
-    if (s.announce.position) pieces.push('queue_position', ...numberPieces(lang, position), 'queue_position_end');
+    if (s.announce.position)
+      pieces.push('queue_position', ...numberPieces(lang, position), 'queue_position_end');
     if (wait !== null) {
       pieces.push('queue_wait');
       if (wait < 60) pieces.push('queue_less_minute');
@@ -421,7 +433,9 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
       const media =
         custom !== null
           ? [custom]
-          : this.host.systemMedia(group.settings.language, [s.callback ? 'max_wait' : 'max_wait_no_callback']);
+          : this.host.systemMedia(group.settings.language, [
+              s.callback ? 'max_wait' : 'max_wait_no_callback',
+            ]);
       await prompter.play(media, true);
       const key = this.waiting.get(w.entry.key) === w ? await prompter.nextDigit(s.keySeconds * 1000) : null;
       if (key === '1') choice = 'keep';
@@ -450,7 +464,10 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
 
   // ── leaving ─────────────────────────────────────────────────────────────────
   /** Takes the caller out of the queue and logs why. */
-  private async leaveQueue(call: ActiveCall, reason: 'answered' | 'abandoned' | 'overflow' | 'callback' | 'empty' | 'max_wait') {
+  private async leaveQueue(
+    call: ActiveCall,
+    reason: 'answered' | 'abandoned' | 'overflow' | 'callback' | 'empty' | 'max_wait',
+  ) {
     const w = this.waiting.get(call.id);
     if (!w) return;
     this.waiting.delete(call.id);
@@ -513,7 +530,9 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
       if (!group?.settings.empty.leave || w.entry.offering || this.pool.anyLoggedIn(group.id)) continue;
       const call = this.host.call(w.entry.callId);
       if (!call) continue;
-      void this.leaveQueue(call, 'empty').then(() => this.overflow(call, group, 'empty', new Date(w.entry.joinedAt)));
+      void this.leaveQueue(call, 'empty').then(() =>
+        this.overflow(call, group, 'empty', new Date(w.entry.joinedAt)),
+      );
     }
   }
 
@@ -522,7 +541,13 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
   dispatch(groupIds?: Iterable<number>): void {
     const ids = groupIds ? [...groupIds] : undefined;
     for (;;) {
-      const a = nextAssignment(this.book, this.pool, this.host.now().getTime(), this.random, ids ?? this.book.groupIds());
+      const a = nextAssignment(
+        this.book,
+        this.pool,
+        this.host.now().getTime(),
+        this.random,
+        ids ?? this.book.groupIds(),
+      );
       if (!a) break;
       reserve(this.pool, a);
       for (const id of a.agentIds) this.pool.setState(id, 'ringing', this.host.now().getTime());
@@ -598,7 +623,10 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
         });
         const lang = group.settings.language;
         await prompter
-          .play(this.host.systemMedia(lang, ['agent_number', ...digitPieces(agent.jobNumber), 'agent_serving']), false)
+          .play(
+            this.host.systemMedia(lang, ['agent_number', ...digitPieces(agent.jobNumber), 'agent_serving']),
+            false,
+          )
           .catch(() => {});
       }
     }
@@ -645,7 +673,10 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
       })
       .returning({ id: queueCallbacks.id });
     const id = row!.id;
-    await this.host.append(call, { type: 'queue.callback_requested', data: { callbackId: id, groupId: group.id } });
+    await this.host.append(call, {
+      type: 'queue.callback_requested',
+      data: { callbackId: id, groupId: group.id },
+    });
     const entry = w.entry;
     await this.leaveQueue(call, 'callback');
     this.book.add({
@@ -659,7 +690,9 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     this.emit('changed', group.id);
     const prompter = this.host.prompter(call);
     if (prompter)
-      await prompter.play(this.host.systemMedia(group.settings.language, ['callback_confirm']), false).catch(() => {});
+      await prompter
+        .play(this.host.systemMedia(group.settings.language, ['callback_confirm']), false)
+        .catch(() => {});
     await this.host.endCall(call);
     this.dispatch([group.id]);
   }
@@ -673,7 +706,10 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
       const group = this.pool.groups.get(r.groupId);
       if (!group) continue;
       if (r.status === 'dialing')
-        await this.host.db.update(queueCallbacks).set({ status: 'waiting' }).where(eq(queueCallbacks.id, r.id));
+        await this.host.db
+          .update(queueCallbacks)
+          .set({ status: 'waiting' })
+          .where(eq(queueCallbacks.id, r.id));
       this.book.add({
         key: `callback-${r.id}`,
         kind: 'callback',
@@ -773,7 +809,8 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     this.callbackTimer = null;
     const now = this.host.now().getTime();
     let due = Number.POSITIVE_INFINITY;
-    for (const e of this.book.entries()) if (!e.offering && e.notBefore > now) due = Math.min(due, e.notBefore);
+    for (const e of this.book.entries())
+      if (!e.offering && e.notBefore > now) due = Math.min(due, e.notBefore);
     if (due === Number.POSITIVE_INFINITY) return;
     this.callbackTimer = setTimeout(() => this.dispatch(), due - now + 50);
     this.callbackTimer.unref();
@@ -812,9 +849,11 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     const entry = this.book.get(key);
     const agent = this.pool.agents.get(userId);
     const group = entry ? this.pool.groups.get(entry.groupId) : undefined;
-    if (!entry || !group || entry.offering || entry.notBefore > this.host.now().getTime()) return 'not_waiting';
+    if (!entry || !group || entry.offering || entry.notBefore > this.host.now().getTime())
+      return 'not_waiting';
     if (!group.settings.serveEarly || !group.members.some((m) => m.userId === userId)) return 'not_allowed';
-    if (!agent || agent.reservedFor || ['logged_out', 'ringing', 'on_call'].includes(agent.state)) return 'agent_busy';
+    if (!agent || agent.reservedFor || ['logged_out', 'ringing', 'on_call'].includes(agent.state))
+      return 'agent_busy';
     const a: Assignment = { entry, group, agentIds: [userId] };
     reserve(this.pool, a);
     this.pool.setState(userId, 'ringing', this.host.now().getTime());
@@ -832,7 +871,12 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     }
     const group = this.pool.groups.get(groupId);
     const free = group?.members.filter((m) => this.pool.isFree(this.pool.agents.get(m.userId))).length ?? 0;
-    return { waiting: this.book.line(groupId).length, longestSeconds: longest, staffed: this.pool.staffed(groupId), free };
+    return {
+      waiting: this.book.line(groupId).length,
+      longestSeconds: longest,
+      staffed: this.pool.staffed(groupId),
+      free,
+    };
   }
 
   /** Seconds the caller has waited in the current queue (screen pop). */

@@ -110,7 +110,11 @@ export function regionRuleFor(rules: readonly RegionRule[], region: string): Reg
   const [province = '', ...rest] = region.split(/\s+/);
   const city = rest.join(' ');
   const inProvince = rules.filter((r) => r.province === province);
-  return inProvince.find((r) => r.city !== '' && city.includes(r.city)) ?? inProvince.find((r) => r.city === '') ?? null;
+  return (
+    inProvince.find((r) => r.city !== '' && city.includes(r.city)) ??
+    inProvince.find((r) => r.city === '') ??
+    null
+  );
 }
 
 /** The agent who last answered this caller's inbound call within `hours`. */

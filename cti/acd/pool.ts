@@ -67,7 +67,8 @@ export class AgentPool {
 
   setAgent(agent: Omit<PoolAgent, 'groups'>): PoolAgent {
     const groups = new Set<number>();
-    for (const g of this.groups.values()) if (g.members.some((m) => m.userId === agent.userId)) groups.add(g.id);
+    for (const g of this.groups.values())
+      if (g.members.some((m) => m.userId === agent.userId)) groups.add(g.id);
     const previous = this.agents.get(agent.userId);
     const next: PoolAgent = { ...agent, reservedFor: previous?.reservedFor ?? agent.reservedFor, groups };
     this.agents.set(agent.userId, next);

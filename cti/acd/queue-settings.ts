@@ -227,12 +227,19 @@ export function queueProblems(q: QueueSettings, ids: QueueKnownIds): QueueProble
 
 /** The prompts the settings play (kept as references so they cannot be deleted). */
 export function queuePromptIds(q: QueueSettings): number[] {
-  const ids = [q.holdPromptId, q.maxWait.promptId, q.overflow.target?.kind === 'prompt' ? q.overflow.target.promptId : null];
+  const ids = [
+    q.holdPromptId,
+    q.maxWait.promptId,
+    q.overflow.target?.kind === 'prompt' ? q.overflow.target.promptId : null,
+  ];
   return [...new Set(ids.filter((x): x is number => x !== null))];
 }
 
 /** The groups the settings send callers to (a group in use cannot be deleted). */
 export function queueGroupIds(q: QueueSettings): number[] {
-  const ids = [q.noAnswer.jumpGroupId, q.overflow.target?.kind === 'group' ? q.overflow.target.groupId : null];
+  const ids = [
+    q.noAnswer.jumpGroupId,
+    q.overflow.target?.kind === 'group' ? q.overflow.target.groupId : null,
+  ];
   return [...new Set(ids.filter((x): x is number => x !== null))];
 }

@@ -345,7 +345,9 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
 
   async promptMedia(promptId: number): Promise<string | null> {
     const version = await promptVersion(this.options.db, promptId);
-    return version === null ? null : `sound:${this.options.prompts?.inside ?? ''}/${promptFileBase(promptId, version)}`;
+    return version === null
+      ? null
+      : `sound:${this.options.prompts?.inside ?? ''}/${promptFileBase(promptId, version)}`;
   }
 
   private stepSeq = 0;
@@ -508,7 +510,8 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       if (ivr) return this.runIvr(call, channel, number, ivr, hotline.id, blacklisted);
     }
     if (blacklisted) return this.turnAwayBlacklisted(call, hotline?.groupId ?? null);
-    if (hotline?.target === 'group' && hotline.groupId !== null) return this.acd.join(call, hotline.groupId, 'hotline');
+    if (hotline?.target === 'group' && hotline.groupId !== null)
+      return this.acd.join(call, hotline.groupId, 'hotline');
     if (hotline?.target === 'agent' && hotline.userId !== null) {
       await this.queueNamedAgent(call, hotline.userId, number.ringSeconds);
     } else {
@@ -759,7 +762,10 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     });
     const busy = number && trunk?.enabled ? this.limitReached(trunk, number, call) : 'no_outbound_number';
     if (!number || busy) {
-      await this.append(call, { type: 'call.refused', data: { reason: busy ?? 'no_outbound_number', sipCode: 503 } });
+      await this.append(call, {
+        type: 'call.refused',
+        data: { reason: busy ?? 'no_outbound_number', sipCode: 503 },
+      });
       await this.endCall(call, 'system', null, 503);
       await this.acd.callbackOutcome(call.id, 'unreachable', agent.userId);
       return;
@@ -788,7 +794,8 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     const targets = [next.target, ...(next.alongside ?? [])];
     const step = this.nextStep();
     let dialled = 0;
-    for (const target of targets) if (await this.dialLeg(call, target, next.ringSeconds, role, null, step)) dialled++;
+    for (const target of targets)
+      if (await this.dialLeg(call, target, next.ringSeconds, role, null, step)) dialled++;
     if (dialled === 0 && !call.ended) return this.dialNext(call, role);
   }
 
@@ -851,7 +858,8 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     leg.step = step;
     this.track(call, leg);
     await dialing(channel.id);
-    if (target.kind === 'agent' && ringsAgent(call, role)) await this.deskState(target.userId, 'offered', call);
+    if (target.kind === 'agent' && ringsAgent(call, role))
+      await this.deskState(target.userId, 'offered', call);
     leg.timer = setTimeout(() => {
       leg.timer = null;
       if (leg.answered || call.ended) return;
@@ -875,7 +883,9 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     // before anything awaits, so the second handler sees the first).
     if (
       leg.role === 'callee' &&
-      [...call.legs.values()].some((l) => l !== leg && l.step === leg.step && l.role === 'callee' && l.answered)
+      [...call.legs.values()].some(
+        (l) => l !== leg && l.step === leg.step && l.role === 'callee' && l.answered,
+      )
     ) {
       leg.endedByUs = 'cancelled';
       await this.hangup(leg.channel, 'answered_elsewhere');
@@ -934,7 +944,9 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     if (call.callbackId !== null) {
       // The caller called back hears why (the agent is already with them).
       const lang = this.acd.pool.groups.get(call.groupId ?? -1)?.settings.language ?? 'en';
-      void this.channelPrompter(leg.channel).play(this.systemMedia(lang, ['callback_intro']), false).catch(() => {});
+      void this.channelPrompter(leg.channel)
+        .play(this.systemMedia(lang, ['callback_intro']), false)
+        .catch(() => {});
     }
   }
 
@@ -951,7 +963,8 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     const { ari } = this.options;
     if (call.caller) await ari.call('channels.answer', { channelId: call.caller }).catch(() => {});
     const holding = call.caller ? await this.holdingBridgeOf(call.caller) : null;
-    if (holding) await ari.call('bridges.removeChannel', { bridgeId: holding, channel: call.caller! }).catch(() => {});
+    if (holding)
+      await ari.call('bridges.removeChannel', { bridgeId: holding, channel: call.caller! }).catch(() => {});
     if (!call.bridgeId) {
       const bridge = await ari.call('bridges.create', { type: 'mixing', name: `call-${call.id}` });
       call.bridgeId = bridge.id;
@@ -961,7 +974,8 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       await ari.call('bridges.stopMoh', { bridgeId: call.bridgeId }).catch(() => {});
       const inside = (await ari.call('bridges.get', { bridgeId: call.bridgeId })).channels;
       const joining = channels.filter((c) => !inside.includes(c));
-      if (joining.length > 0) await ari.call('bridges.addChannel', { bridgeId: call.bridgeId, channel: joining.join(',') });
+      if (joining.length > 0)
+        await ari.call('bridges.addChannel', { bridgeId: call.bridgeId, channel: joining.join(',') });
     }
     const caller = call.caller ? call.legs.get(call.caller) : undefined;
     if (caller && !call.recording) {
@@ -1241,10 +1255,14 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       const outside = up.filter((c) => bridge && !bridge.channels.includes(c.id)).map((c) => c.id);
       if (outside.length > 0) {
         await ari.call('bridges.stopMoh', { bridgeId: call.bridgeId }).catch(() => {});
-        await ari.call('bridges.addChannel', { bridgeId: call.bridgeId, channel: outside.join(',') }).catch(() => {});
+        await ari
+          .call('bridges.addChannel', { bridgeId: call.bridgeId, channel: outside.join(',') })
+          .catch(() => {});
       }
     }
-    for (const q of queued.sort((a, b) => a.since.getTime() - b.since.getTime() || a.joined.getTime() - b.joined.getTime()))
+    for (const q of queued.sort(
+      (a, b) => a.since.getTime() - b.since.getTime() || a.joined.getTime() - b.joined.getTime(),
+    ))
       await this.acd.restore(q.call, q.groupId, q.since, q.joined);
     // Calls the log still has open but Asterisk no longer has.
     for (const callId of await openCallIds(this.options.db)) {
@@ -1274,7 +1292,12 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
 
 /** Whether a leg of this role rings an agent whose desk state follows it (offered, on call). */
 function ringsAgent(call: ActiveCall, role: Role): boolean {
-  return role === 'callee' || role === 'consult' || role === 'party' || (role === 'originator' && call.callbackId !== null);
+  return (
+    role === 'callee' ||
+    role === 'consult' ||
+    role === 'party' ||
+    (role === 'originator' && call.callbackId !== null)
+  );
 }
 
 /** Whether the log leaves the caller waiting in a queue: which, since when, in what order. */

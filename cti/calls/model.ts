@@ -157,12 +157,15 @@ export function restoredCall(id: string, events: readonly CallEvent[], now: Date
     if (e.type === 'call.flags') Object.assign(call, { vip: e.data.vip, region: e.data.region });
     if (e.type === 'survey.invited') call.survey = true;
   }
-  if (call.placedBy !== null && !call.agentsOnCall.includes(call.placedBy)) call.agentsOnCall.push(call.placedBy);
+  if (call.placedBy !== null && !call.agentsOnCall.includes(call.placedBy))
+    call.agentsOnCall.push(call.placedBy);
   return call;
 }
 
 /** The target each leg was dialled for, from the log (legs restored after a restart). */
-export function legTargets(events: readonly CallEvent[]): Map<string, { target: LegTarget; groupId: number | null }> {
+export function legTargets(
+  events: readonly CallEvent[],
+): Map<string, { target: LegTarget; groupId: number | null }> {
   const out = new Map<string, { target: LegTarget; groupId: number | null }>();
   for (const e of events)
     if (e.type === 'leg.dialing' && e.data.leg)

@@ -124,7 +124,10 @@ export class DeskControls {
     const number = normaliseNumber(target.number);
     if (!/^\d{3,20}$/.test(number)) throw new DomainError('invalid_phone');
     // Inbound calls go out on the number the caller dialled; others on the agent's own number.
-    const line = call.numberId !== null ? await numberById(this.engine.db, call.numberId) : await outboundNumberFor(this.engine.db, me);
+    const line =
+      call.numberId !== null
+        ? await numberById(this.engine.db, call.numberId)
+        : await outboundNumberFor(this.engine.db, me);
     if (!line) throw new DomainError('not_allowed');
     call.callerId = line.number;
     return { kind: 'external', number, trunkId: line.trunkId };
@@ -160,11 +163,17 @@ export class DeskControls {
       const to = await this.legTarget(ctx, call, target);
       if (call.held) await this.resumeFor(call, leg, userId);
       if (call.bridgeId) {
-        await this.engine.ari.call('bridges.removeChannel', { bridgeId: call.bridgeId, channel: leg.channel }).catch(() => {});
-        await this.engine.ari.call('bridges.startMoh', { bridgeId: call.bridgeId, mohClass: 'default' }).catch(() => {});
+        await this.engine.ari
+          .call('bridges.removeChannel', { bridgeId: call.bridgeId, channel: leg.channel })
+          .catch(() => {});
+        await this.engine.ari
+          .call('bridges.startMoh', { bridgeId: call.bridgeId, mohClass: 'default' })
+          .catch(() => {});
       }
       const prompter = this.engine.prompter(call);
-      void prompter?.play(this.engine.systemMedia(this.language(call), ['transfer_wait']), false).catch(() => {});
+      void prompter
+        ?.play(this.engine.systemMedia(this.language(call), ['transfer_wait']), false)
+        .catch(() => {});
       if (!(await this.engine.dialLeg(call, to, 30, 'callee'))) throw new DomainError('agent_unknown');
     }
     await this.engine.append(call, { type: 'transfer.completed', data: { by: userId, kind: 'blind' } });
@@ -178,10 +187,16 @@ export class DeskControls {
     const to = await this.legTarget(ctx, call, target);
     await this.promoteCustomer(call, leg);
     if (!call.held) await this.holdFor(call, leg, userId);
-    const bridge = await this.engine.ari.call('bridges.create', { type: 'mixing', name: `consult-${call.id}` });
+    const bridge = await this.engine.ari.call('bridges.create', {
+      type: 'mixing',
+      name: `consult-${call.id}`,
+    });
     await this.engine.ari.call('bridges.addChannel', { bridgeId: bridge.id, channel: leg.channel });
     call.consult = { by: userId, bridgeId: bridge.id, leg: null };
-    await this.engine.append(call, { type: 'transfer.started', data: { by: userId, kind: 'attended', target } });
+    await this.engine.append(call, {
+      type: 'transfer.started',
+      data: { by: userId, kind: 'attended', target },
+    });
     const before = new Set(call.legs.keys());
     if (!(await this.engine.dialLeg(call, to, 30, 'consult'))) {
       await this.endConsult(call, 'unavailable');
@@ -194,7 +209,8 @@ export class DeskControls {
   async completeTransfer(ctx: Ctx): Promise<void> {
     const { call, leg, userId } = this.mine(ctx);
     const consultLeg = call.consult?.leg ? call.legs.get(call.consult.leg) : undefined;
-    if (!call.consult || call.consult.by !== userId || !consultLeg?.answered) throw new DomainError('no_consult');
+    if (!call.consult || call.consult.by !== userId || !consultLeg?.answered)
+      throw new DomainError('no_consult');
     await this.handOver(call, consultLeg);
     await this.engine.hangup(leg.channel, 'normal');
   }
@@ -206,7 +222,10 @@ export class DeskControls {
     consultLeg.role = 'callee';
     await this.engine.ari.call('bridges.destroy', { bridgeId: consult.bridgeId }).catch(() => {});
     await this.engine.connect(call, [consultLeg.channel]);
-    await this.engine.append(call, { type: 'transfer.completed', data: { by: consult.by, kind: 'attended' } });
+    await this.engine.append(call, {
+      type: 'transfer.completed',
+      data: { by: consult.by, kind: 'attended' },
+    });
   }
 
   /** Attended transfer, called off: the target is hung up and the agent is back with the caller. */
@@ -247,11 +266,17 @@ export class DeskControls {
   /** A consult target or conference party answered. */
   async legAnswered(call: ActiveCall, leg: Leg): Promise<void> {
     if (leg.role === 'consult' && call.consult) {
-      await this.engine.ari.call('bridges.addChannel', { bridgeId: call.consult.bridgeId, channel: leg.channel });
+      await this.engine.ari.call('bridges.addChannel', {
+        bridgeId: call.consult.bridgeId,
+        channel: leg.channel,
+      });
       return;
     }
     // A conference party hears that they join a conference, then joins.
-    await this.engine.channelPrompter(leg.channel).play(this.engine.systemMedia(this.language(call), ['conference_invite']), false).catch(() => {});
+    await this.engine
+      .channelPrompter(leg.channel)
+      .play(this.engine.systemMedia(this.language(call), ['conference_invite']), false)
+      .catch(() => {});
     leg.role = 'callee';
     if (!call.ended) await this.engine.connect(call, [leg.channel]);
   }

@@ -102,7 +102,9 @@ const englishNumbers: Record<string, string> = {
   hundred: 'hundred',
 };
 const chineseNumbers: Record<string, string> = {
-  ...Object.fromEntries(['零', '一', '二', '三', '四', '五', '六', '七', '八', '九', '十'].map((w, i) => [String(i), w])),
+  ...Object.fromEntries(
+    ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九', '十'].map((w, i) => [String(i), w]),
+  ),
   hundred: '百',
 };
 
@@ -112,7 +114,8 @@ function texts(lang: TtsLanguage): Record<Piece, string> {
   const i = lang === 'zh' ? 1 : 0;
   const out: Record<string, string> = {};
   for (const [name, pair] of Object.entries(phrases)) out[name] = pair[i];
-  for (const [n, word] of Object.entries(lang === 'zh' ? chineseNumbers : englishNumbers)) out[`num-${n}`] = word;
+  for (const [n, word] of Object.entries(lang === 'zh' ? chineseNumbers : englishNumbers))
+    out[`num-${n}`] = word;
   return out as Record<Piece, string>;
 }
 

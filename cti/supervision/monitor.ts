@@ -18,7 +18,11 @@ import type { CallEngine } from '../calls/engine.ts';
 export type MonitorMode = Extract<MonitorAction, 'listen' | 'whisper' | 'barge'>;
 
 /** What the snoop hears and where the supervisor's voice goes, per mode. */
-const whisperOf: Record<MonitorMode, 'none' | 'out' | 'both'> = { listen: 'none', whisper: 'out', barge: 'both' };
+const whisperOf: Record<MonitorMode, 'none' | 'out' | 'both'> = {
+  listen: 'none',
+  whisper: 'out',
+  barge: 'both',
+};
 
 interface Session {
   id: number;
@@ -136,7 +140,8 @@ export class Monitor {
     this.sessions.delete(session.id);
     this.byChannel.delete(session.snoop);
     this.byChannel.delete(session.phone);
-    for (const channel of [session.phone, session.snoop]) await this.engine.hangup(channel, 'normal').catch(() => {});
+    for (const channel of [session.phone, session.snoop])
+      await this.engine.hangup(channel, 'normal').catch(() => {});
     await this.engine.ari.call('bridges.destroy', { bridgeId: session.bridgeId }).catch(() => {});
     await this.engine.db
       .update(monitoringLog)
@@ -148,8 +153,14 @@ export class Monitor {
     if (e.type === 'ChannelStateChange') {
       const session = this.byChannel.get(e.channel.id);
       if (session && e.channel.id === session.phone && e.channel.state === 'Up')
-        await this.engine.ari.call('bridges.addChannel', { bridgeId: session.bridgeId, channel: session.phone });
-    } else if (e.type === 'ChannelDestroyed' || (e.type === 'StasisEnd' && e.channel.name.startsWith('Snoop/'))) {
+        await this.engine.ari.call('bridges.addChannel', {
+          bridgeId: session.bridgeId,
+          channel: session.phone,
+        });
+    } else if (
+      e.type === 'ChannelDestroyed' ||
+      (e.type === 'StasisEnd' && e.channel.name.startsWith('Snoop/'))
+    ) {
       const session = this.byChannel.get(e.channel.id);
       if (session) await this.close(session);
     }

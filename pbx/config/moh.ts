@@ -50,6 +50,7 @@ export function syncHoldMusic(instance: PbxInstance, library: string, holds: rea
       copyFileSync(from, `${to}.part`);
       renameSync(`${to}.part`, to);
     }
-    for (const name of readdirSync(dir)) if (!/^hold\.(wav|sln16)$/.test(name)) rmSync(join(dir, name), { force: true });
+    for (const name of readdirSync(dir))
+      if (!/^hold\.(wav|sln16)$/.test(name)) rmSync(join(dir, name), { force: true });
   }
 }

@@ -62,7 +62,20 @@ export function meanVolume(file: string, fromSeconds = 0, seconds = 3, hz?: numb
   const filter = hz ? `bandpass=f=${hz}:width_type=h:w=60,volumedetect` : 'volumedetect';
   const out = spawnSync(
     'ffmpeg',
-    ['-hide_banner', '-ss', String(fromSeconds), '-t', String(seconds), '-i', file, '-af', filter, '-f', 'null', '-'],
+    [
+      '-hide_banner',
+      '-ss',
+      String(fromSeconds),
+      '-t',
+      String(seconds),
+      '-i',
+      file,
+      '-af',
+      filter,
+      '-f',
+      'null',
+      '-',
+    ],
     { encoding: 'utf8' },
   );
   return Number(/mean_volume: (-?[\d.]+) dB/.exec(out.stderr)?.[1] ?? Number.NaN);

@@ -62,7 +62,12 @@ export interface CallCenter {
   phones: Map<number, Phone>;
   setState(userId: number, state: 'ready' | 'break' | 'logged_out'): Promise<void>;
   /** Creates a group; the first one made gets the hotlines of every line. */
-  hotlineToGroup(name: string, memberIds: number[], queue?: Partial<QueueSettings>, ringSeconds?: number): Promise<number>;
+  hotlineToGroup(
+    name: string,
+    memberIds: number[],
+    queue?: Partial<QueueSettings>,
+    ringSeconds?: number,
+  ): Promise<number>;
   /** Changes a group (members at level 0 unless `levels` says) and waits until the ACD has it. */
   updateQueue(
     groupId: number,
@@ -79,7 +84,11 @@ export interface CallCenter {
   /** The call records started after `since`, oldest first. */
   callsSince(since: Date): Promise<(typeof callRecords.$inferSelect)[]>;
   /** Waits until `check` passes (polling), or fails with its last error. */
-  until<T>(what: string, check: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs?: number): Promise<T>;
+  until<T>(
+    what: string,
+    check: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+    timeoutMs?: number,
+  ): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -88,7 +97,8 @@ export async function callCenter(options: { random?: () => number } = {}): Promi
   const { db, company } = setup;
   const events = new DomainEvents();
   const lines: CarrierLine[] = [];
-  for (const did of ['4008009000', '4008009001', '4008009002']) lines.push({ ...(await carrierLine(company, did, `Carrier ${did}`)), did });
+  for (const did of ['4008009000', '4008009001', '4008009002'])
+    lines.push({ ...(await carrierLine(company, did, `Carrier ${did}`)), did });
   const line = lines[0]!;
   const regions = loadRegions('/nonexistent');
   const dataDir = mkdtempSync(join(tmpdir(), 'cc-center-'));
@@ -184,7 +194,12 @@ export async function callCenter(options: { random?: () => number } = {}): Promi
         for (const l of lines)
           await createHotline(
             owner,
-            parseHotlineInput({ name: `Line ${l.did}`, numberId: String(l.numberId), target: 'group', groupId: String(groupId) }),
+            parseHotlineInput({
+              name: `Line ${l.did}`,
+              numberId: String(l.numberId),
+              target: 'group',
+              groupId: String(groupId),
+            }),
           );
         hotlineMade = true;
       }

@@ -10,6 +10,28 @@ export interface Reply {
   headers: Headers;
 }
 
+/**
+ * The body as text; a live stream (Server-Sent Events) never ends, so what it sends in its
+ * first second is taken and the stream is closed.
+ */
+async function readBody(res: Response): Promise<string> {
+  if (!res.headers.get('content-type')?.startsWith('text/event-stream') || !res.body) return res.text();
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  const deadline = Date.now() + 1000;
+  while (Date.now() < deadline) {
+    const chunk = await Promise.race([
+      reader.read(),
+      new Promise<null>((r) => setTimeout(() => r(null), Math.max(0, deadline - Date.now()))),
+    ]);
+    if (!chunk || chunk.done) break;
+    text += decoder.decode(chunk.value, { stream: true });
+  }
+  await reader.cancel().catch(() => {});
+  return text;
+}
+
 export class WebClient {
   private readonly cookies = new Map<string, string>();
   csrf = '';
@@ -49,7 +71,7 @@ export class WebClient {
       headers: { cookie: this.cookieHeader(), ...headers },
     });
     this.remember(res);
-    const text = await res.text();
+    const text = await readBody(res);
     const token = /<meta name="csrf-token" content="([^"]+)"/.exec(text)?.[1];
     if (token) this.csrf = token;
     return { status: res.status, text, location: res.headers.get('location'), headers: res.headers };

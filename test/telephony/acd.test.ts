@@ -61,7 +61,9 @@ function caller(
 }
 
 const offered = (events: CallEvent[]) =>
-  events.flatMap((e) => (e.type === 'leg.dialing' && e.data.target.kind === 'agent' ? [e.data.target.userId] : []));
+  events.flatMap((e) =>
+    e.type === 'leg.dialing' && e.data.target.kind === 'agent' ? [e.data.target.userId] : [],
+  );
 const ofType = <T extends CallEvent['type']>(events: CallEvent[], type: T) =>
   events.filter((e): e is Extract<CallEvent, { type: T }> => e.type === type);
 const secondsBetween = (a: CallEvent | undefined, b: CallEvent | undefined) =>
@@ -72,16 +74,24 @@ async function onlyReady(...ids: number[]) {
   for (const id of ids) await cc.setState(id, 'ready');
 }
 
-async function setQueue(queue: Partial<QueueSettings>, ringSeconds = 20, members = [people.a, people.b, people.c]) {
+async function setQueue(
+  queue: Partial<QueueSettings>,
+  ringSeconds = 20,
+  members = [people.a, people.b, people.c],
+) {
   await cc.updateQueue(group, 'Service', members, queue, ringSeconds);
 }
 
 /** The calls that started since `since`, once all of them have ended (at least `count`). */
 async function endedCalls(since: Date, count = 1) {
-  return cc.until(`${count} ended call(s)`, async () => {
-    const calls = await cc.callsSince(since);
-    return calls.length >= count && calls.every((c) => c.endedAt) ? calls : null;
-  }, 40_000);
+  return cc.until(
+    `${count} ended call(s)`,
+    async () => {
+      const calls = await cc.callsSince(since);
+      return calls.length >= count && calls.every((c) => c.endedAt) ? calls : null;
+    },
+    40_000,
+  );
 }
 
 /** One call that talks `talkMs` after the queue answers; its record and events once it ended. */
@@ -165,7 +175,14 @@ test('each strategy picks the expected agent', async () => {
   await expect('random (last of three)', people.b);
   // Weighted random: a at level 0, b at 5, c at 9; equal draws favour the lowest level.
   const levels = { [people.a]: 0, [people.b]: 5, [people.c]: 9 };
-  await cc.updateQueue(group, 'Service', [people.a, people.b, people.c], { strategies: ['weighted_random'] }, 20, levels);
+  await cc.updateQueue(
+    group,
+    'Service',
+    [people.a, people.b, people.c],
+    { strategies: ['weighted_random'] },
+    20,
+    levels,
+  );
   draws = [0.5, 0.5, 0.5];
   await expect('weighted random', people.a);
   await setQueue({ strategies: ['ring_all'] });
@@ -194,11 +211,12 @@ test('region routing: a Beijing caller goes to the group for Beijing first', asy
 test('a VIP caller jumps two waiting callers; the others follow in the order they came', async () => {
   await onlyReady();
   await setQueue({ strategies: ['longest_idle'], vipFirst: true });
-  await addToList(await cc.ctx(cc.setup.company.ownerId), 'vip', { number: '13700000003', reason: 'key account' });
+  await addToList(await cc.ctx(cc.setup.company.ownerId), 'vip', {
+    number: '13700000003',
+    reason: 'key account',
+  });
   const since = new Date();
-  const runs = [
-    caller([], { line: 0, number: '13700000001', until: 'bye' }),
-  ];
+  const runs = [caller([], { line: 0, number: '13700000001', until: 'bye' })];
   await queued(1);
   runs.push(caller([], { line: 1, number: '13700000002', until: 'bye' }));
   await queued(2);
@@ -215,7 +233,9 @@ test('a VIP caller jumps two waiting callers; the others follow in the order the
   // One agent serves them one by one; each call is hung up by the agent after a moment.
   await serveOneByOne(people.a, 3);
   for (const r of runs) assert.is((await r.done).code, 0);
-  const calls = (await endedCalls(since, 3)).sort((x, y) => x.answeredAt!.getTime() - y.answeredAt!.getTime());
+  const calls = (await endedCalls(since, 3)).sort(
+    (x, y) => x.answeredAt!.getTime() - y.answeredAt!.getTime(),
+  );
   assert.equal(
     calls.map((c) => c.fromNumber),
     ['13700000003', '13700000001', '13700000002'],
@@ -285,10 +305,11 @@ test('overflow: by waiting time to another group, and by queue length at once', 
   assert.is(ofType(byTime.events, 'leg.answered')[0]?.data.userId, people.c);
 
   await cc.setState(people.c, 'break');
-  await setQueue({ overflow: { waiting: 1, waitSeconds: 0, target: { kind: 'group', groupId: other } } }, 20, [
-    people.a,
-    people.b,
-  ]);
+  await setQueue(
+    { overflow: { waiting: 1, waitSeconds: 0, target: { kind: 'group', groupId: other } } },
+    20,
+    [people.a, people.b],
+  );
   const since = new Date();
   const first = caller([{ pause: 4000 }], { line: 0, number: '13600000001' });
   await queued(1);
@@ -327,10 +348,11 @@ test('the maximum wait offers its keys: 1 keeps waiting, 2 asks for a callback t
   await setQueue({ maxWait: { seconds: 10, promptId: null, keySeconds: 6, callback: true, noKey: 'keep' } });
   const since = new Date();
   // The first caller keeps waiting at the first menu and asks for a callback at the second.
-  const first = caller(
-    [{ pause: 11_500 }, { info: '1' }, { pause: 10_500 }, { info: '2' }],
-    { line: 0, number: '13400000001', until: 'bye' },
-  );
+  const first = caller([{ pause: 11_500 }, { info: '1' }, { pause: 10_500 }, { info: '2' }], {
+    line: 0,
+    number: '13400000001',
+    until: 'bye',
+  });
   await queued(1);
   await new Promise((r) => setTimeout(r, 1000));
   const second = caller([{ pause: 40_000 }], { line: 1, number: '13400000002' });
@@ -338,7 +360,9 @@ test('the maximum wait offers its keys: 1 keeps waiting, 2 asks for a callback t
   const run = await first.done;
   assert.is(run.code, 0, run.output);
   const firstCall = (await cc.callsSince(since)).find((c) => c.fromNumber === '13400000001')!;
-  await cc.until('first call ended', async () => (await cc.callsSince(since)).find((c) => c.callId === firstCall.callId && c.endedAt));
+  await cc.until('first call ended', async () =>
+    (await cc.callsSince(since)).find((c) => c.callId === firstCall.callId && c.endedAt),
+  );
   const events = await cc.eventsOf(firstCall.callId);
   assert.equal(
     ofType(events, 'queue.max_wait').map((e) => e.data.choice),
@@ -348,7 +372,10 @@ test('the maximum wait offers its keys: 1 keeps waiting, 2 asks for a callback t
   const joined = ofType(events, 'queue.joined')[0];
   const firstMenu = secondsBetween(joined, menus[0]);
   assert.ok(firstMenu >= 10 && firstMenu <= 13, `the menu came after 10 s, key at ${firstMenu}`);
-  const [request] = await cc.setup.db.db.select().from(queueCallbacks).where(eq(queueCallbacks.callId, firstCall.callId));
+  const [request] = await cc.setup.db.db
+    .select()
+    .from(queueCallbacks)
+    .where(eq(queueCallbacks.callId, firstCall.callId));
   assert.ok(request, 'the callback is requested');
   assert.is(request!.status, 'waiting');
   const record = (await cc.callsSince(since)).find((c) => c.callId === firstCall.callId)!;
@@ -362,10 +389,14 @@ test('the maximum wait offers its keys: 1 keeps waiting, 2 asks for a callback t
   // The agent becomes free: their phone rings for the callback first; the caller is called back on line 0.
   const carrier = runSipp({ scenario: carrierAnswers(), port: cc.lines[0]!.port, timeoutSeconds: 40 });
   await cc.setState(people.a, 'ready');
-  const callback = await cc.until('callback answered', async () => {
-    const calls = await cc.callsSince(since);
-    return calls.find((c) => c.callbackOf === firstCall.callId && c.answeredAt);
-  }, 25_000);
+  const callback = await cc.until(
+    'callback answered',
+    async () => {
+      const calls = await cc.callsSince(since);
+      return calls.find((c) => c.callbackOf === firstCall.callId && c.answeredAt);
+    },
+    25_000,
+  );
   assert.is(callback.direction, 'outbound');
   assert.is(callback.agentId, people.a);
   assert.is(callback.toNumber, '13400000001');
@@ -375,10 +406,14 @@ test('the maximum wait offers its keys: 1 keeps waiting, 2 asks for a callback t
   assert.is((await carrier.done).code, 0);
   const [done] = await cc.setup.db.db.select().from(queueCallbacks).where(eq(queueCallbacks.id, request!.id));
   assert.is(done!.status, 'done');
-  const secondRecord = await cc.until('second caller served', async () => {
-    const calls = await cc.callsSince(since);
-    return calls.find((c) => c.fromNumber === '13400000002' && c.answeredAt);
-  }, 20_000);
+  const secondRecord = await cc.until(
+    'second caller served',
+    async () => {
+      const calls = await cc.callsSince(since);
+      return calls.find((c) => c.fromNumber === '13400000002' && c.answeredAt);
+    },
+    20_000,
+  );
   assert.ok(secondRecord.answeredAt! > callback.answeredAt!);
   await second.done;
   await setQueue({});
@@ -397,7 +432,11 @@ test('restarting the application while callers wait: they stay in the queue and 
   const channel = (await cc.ari.call('channels.list', {})).find(
     (ch) => ch.caller.number === '13300000001' && ch.channelvars?.CC_ROLE === 'caller',
   )!;
-  await cc.setup.ami.action('MixMonitor', { Channel: channel.name, File: heard.replace('.wav', '-mix.wav'), Options: `t(${heard})` });
+  await cc.setup.ami.action('MixMonitor', {
+    Channel: channel.name,
+    File: heard.replace('.wav', '-mix.wav'),
+    Options: `t(${heard})`,
+  });
   await cc.restartEngine();
   const waiting = await queued(2);
   assert.equal(
@@ -409,7 +448,9 @@ test('restarting the application while callers wait: they stay in the queue and 
   await new Promise((r) => setTimeout(r, 2000));
   await serveOneByOne(people.b, 2);
   for (const r of runs) assert.is((await r.done).code, 0);
-  const calls = (await endedCalls(since, 2)).sort((x, y) => x.answeredAt!.getTime() - y.answeredAt!.getTime());
+  const calls = (await endedCalls(since, 2)).sort(
+    (x, y) => x.answeredAt!.getTime() - y.answeredAt!.getTime(),
+  );
   assert.equal(
     calls.map((c) => c.fromNumber),
     ['13300000001', '13300000002'],

@@ -72,7 +72,9 @@ const sorted = (...ids: number[]) => [...ids].sort();
 
 async function finish(callId: string, lastAgent: number) {
   cc.phones.get(lastAgent)!.command('hangup');
-  await cc.until('call ended', async () => (await cc.callsSince(new Date(0))).find((c) => c.callId === callId && c.endedAt));
+  await cc.until('call ended', async () =>
+    (await cc.callsSince(new Date(0))).find((c) => c.callId === callId && c.endedAt),
+  );
   return {
     record: (await cc.callsSince(new Date(0))).find((c) => c.callId === callId)!,
     events: await cc.eventsOf(callId),

@@ -169,7 +169,10 @@ test('forcing an agent on break and logging them out is logged; agents outside t
   await rejects(() => forceState(sup, outsider, 'ready'), domainError('not_found'));
   await rejects(() => cc.engine.monitor.begin(sup, outsider, 'listen'), domainError('not_found'));
   // An agent without the permission cannot monitor at all.
-  await rejects(async () => cc.engine.monitor.begin(await cc.ctx(outsider), agent, 'listen'), domainError('forbidden'));
+  await rejects(
+    async () => cc.engine.monitor.begin(await cc.ctx(outsider), agent, 'listen'),
+    domainError('forbidden'),
+  );
 });
 
 test.run();

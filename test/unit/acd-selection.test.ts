@@ -53,7 +53,10 @@ function poolWith(
   return pool;
 }
 
-const pick = (pool: AgentPool, over: { lastAgentId?: number; tried?: number[]; random?: () => number } = {}) =>
+const pick = (
+  pool: AgentPool,
+  over: { lastAgentId?: number; tried?: number[]; random?: () => number } = {},
+) =>
   selectAgents({
     group: pool.groups.get(1)!,
     pool,
@@ -63,7 +66,10 @@ const pick = (pool: AgentPool, over: { lastAgentId?: number; tried?: number[]; r
   });
 
 test('longest idle: the agent free for the longest time', () => {
-  const pool = poolWith(['longest_idle'], [agent(1, { idleSince: 500 }), agent(2, { idleSince: 100 }), agent(3)]);
+  const pool = poolWith(
+    ['longest_idle'],
+    [agent(1, { idleSince: 500 }), agent(2, { idleSince: 100 }), agent(3)],
+  );
   assert.equal(pick(pool), [2]);
 });
 

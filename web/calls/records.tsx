@@ -18,8 +18,9 @@ import {
 import { retentionDays, setRetentionDays } from '../../crm/calls/recording-retention.ts';
 import { employeeChoices } from '../../crm/org/employees.ts';
 import { NotFoundError } from '../../crm/shared/errors.ts';
-import type { CallEvent } from '../../cti/calls/events.ts';
+import type { CallEvent, TransferTarget } from '../../cti/calls/events.ts';
 import { recordingStoreIn, storedRecording } from '../../cti/calls/recorder.ts';
+import { businessTypeLabel } from '../desk/fragments.tsx';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { serveFile } from '../file-response.ts';
 import { attempt } from '../forms.ts';
@@ -200,6 +201,13 @@ callRoutes.post('/retention', async (c) => {
 function describe(pv: PageView, e: CallEvent, detail: CallDetail): string {
   const { t } = pv;
   const person = (id: number | null | undefined) => (id ? (detail.people.get(id) ?? `#${id}`) : '');
+  const group = (id: number) => detail.groups.get(id) ?? `#${id}`;
+  const targetText = (target: TransferTarget) =>
+    target.kind === 'agent'
+      ? person(target.userId)
+      : target.kind === 'group'
+        ? group(target.groupId)
+        : target.number;
   switch (e.type) {
     case 'call.started':
       return t('timeline.started', { from: e.data.from, to: e.data.to });
@@ -252,6 +260,68 @@ function describe(pv: PageView, e: CallEvent, detail: CallDetail): string {
       return t('timeline.ivr_collected', { variable: e.data.variable, value: e.data.value });
     case 'ivr.left':
       return t('timeline.ivr_left', { outcome: t(`ivr.outcome.${e.data.outcome}` as MessageKey) });
+    case 'call.flags':
+      return t('timeline.flags', {
+        region: e.data.region || t('common.none'),
+        flags: [e.data.vip ? t('desk.vip') : '', e.data.repeat ? t('timeline.repeat') : '']
+          .filter(Boolean)
+          .join(', '),
+      });
+    case 'leg.left':
+      return e.data.userId ? t('timeline.left_agent', { name: person(e.data.userId) }) : t('timeline.left');
+    case 'queue.joined':
+      return t('timeline.queue_joined', {
+        group: group(e.data.groupId),
+        position: e.data.position,
+        via: t(`timeline.via.${e.data.via}` as MessageKey),
+      });
+    case 'queue.region':
+      return t('timeline.queue_region', { region: e.data.region, group: group(e.data.groupId) });
+    case 'queue.announced':
+      return t('timeline.queue_announced', { position: e.data.position });
+    case 'queue.max_wait':
+      return t('timeline.queue_max_wait', { choice: t(`timeline.choice.${e.data.choice}` as MessageKey) });
+    case 'queue.overflow':
+      return t('timeline.queue_overflow', { reason: t(`timeline.overflow.${e.data.reason}` as MessageKey) });
+    case 'queue.left':
+      return t('timeline.queue_left', {
+        group: group(e.data.groupId),
+        reason: t(`timeline.left_reason.${e.data.reason}` as MessageKey),
+        waited: formatDuration(e.data.waitedSeconds),
+      });
+    case 'queue.callback_requested':
+      return t('timeline.callback_requested');
+    case 'callback.placed':
+      return t('timeline.callback_placed');
+    case 'agent.announced':
+      return t('timeline.agent_announced', { number: e.data.jobNumber });
+    case 'call.held':
+      return t('timeline.held', { name: person(e.data.userId) });
+    case 'call.resumed':
+      return t('timeline.resumed_hold', { name: person(e.data.userId) });
+    case 'call.muted':
+      return t(e.data.muted ? 'timeline.muted' : 'timeline.unmuted', { name: person(e.data.userId) });
+    case 'transfer.started':
+      return t(`timeline.transfer_${e.data.kind}` as MessageKey, {
+        name: person(e.data.by),
+        target: targetText(e.data.target),
+      });
+    case 'transfer.completed':
+      return t('timeline.transfer_completed');
+    case 'transfer.cancelled':
+      return t('timeline.transfer_cancelled');
+    case 'conference.invited':
+      return t('timeline.conference_invited', { name: person(e.data.by), target: targetText(e.data.target) });
+    case 'call.note':
+      return t('timeline.note', { name: person(e.data.userId) });
+    case 'survey.invited':
+      return t('timeline.survey_invited');
+    case 'survey.started':
+      return t('timeline.survey_started');
+    case 'survey.scored':
+      return t('timeline.survey_scored', { score: e.data.score, levels: e.data.levels });
+    case 'survey.no_answer':
+      return t('timeline.survey_no_answer');
   }
 }
 
@@ -299,6 +369,59 @@ callRoutes.get('/:id', async (c) => {
             <>
               <dt>{t('call.hangup_by')}</dt>
               <dd>{t(`call.hangup.${call.hangupBy}` as MessageKey)}</dd>
+            </>
+          ) : null}
+          <dt>{t('call.region')}</dt>
+          <dd>
+            {call.region || t('common.none')}
+            {call.vip ? <span class="badge warn">{t('desk.vip')}</span> : null}
+            {call.repeatCaller ? <span class="badge">{t('timeline.repeat')}</span> : null}
+          </dd>
+          {call.groupName ? (
+            <>
+              <dt>{t('call.group')}</dt>
+              <dd>{call.groupName}</dd>
+              <dt>{t('call.queue_time')}</dt>
+              <dd data-field="queue">{formatDuration(call.queueSeconds)}</dd>
+            </>
+          ) : null}
+          {call.holdSeconds > 0 ? (
+            <>
+              <dt>{t('call.hold_time')}</dt>
+              <dd data-field="hold">{formatDuration(call.holdSeconds)}</dd>
+            </>
+          ) : null}
+          {call.transfers > 0 || call.maxParties > 2 ? (
+            <>
+              <dt>{t('call.transfers')}</dt>
+              <dd>{t('call.transfers_parties', { transfers: call.transfers, parties: call.maxParties })}</dd>
+            </>
+          ) : null}
+          {call.surveyScore !== null ? (
+            <>
+              <dt>{t('call.survey')}</dt>
+              <dd data-field="survey">
+                {t('call.survey_score', { score: call.surveyScore, levels: call.surveyLevels ?? 0 })}
+              </dd>
+            </>
+          ) : null}
+          {call.businessType || call.note ? (
+            <>
+              <dt>{t('desk.business_type')}</dt>
+              <dd data-field="business-type">
+                {call.businessType
+                  ? businessTypeLabel(pv, { builtinKey: call.businessTypeKey, name: call.businessType })
+                  : ''}
+                {call.note ? <p class="note">{call.note}</p> : null}
+              </dd>
+            </>
+          ) : null}
+          {call.callbackOf ? (
+            <>
+              <dt>{t('call.callback_of')}</dt>
+              <dd>
+                <a href={`/calls/${encodeURIComponent(call.callbackOf)}`}>{t('call.callback_request')}</a>
+              </dd>
             </>
           ) : null}
         </dl>

@@ -5,9 +5,10 @@
 import { Hono } from 'hono';
 import { ownPhoneAccount } from '../../pbx/sip-accounts.ts';
 import { requirePermission } from '../../crm/access/actor.ts';
+import { autoAnswerOf } from '../../crm/desk/agent-states.ts';
 import { CallRefused } from '../../cti/calls/engine.ts';
 import { type AppEnv, ctxOf } from '../env.ts';
-import { readForm, see } from '../http.ts';
+import { localPath, readForm, see } from '../http.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { renderPage } from '../views/page.tsx';
 
@@ -22,6 +23,7 @@ phoneRoutes.get('/', async (c) => {
   const port = deps.settings.pbx.sipPort;
   const reg = account ? deps.pbx?.registrations()?.get(account.username) : null;
   const online = reg && reg.status !== 'Unreachable';
+  const autoAnswer = await autoAnswerOf(ctx.db, ctx.actor.userId);
   return renderPage(c, { title: t('phone.title') }, (pv) => (
     <section class="panel">
       <h1>{t('phone.title')}</h1>
@@ -68,6 +70,16 @@ phoneRoutes.get('/', async (c) => {
             </button>
           </form>
           <p class="hint">{t('phone.call_hint')}</p>
+          <h2>{t('phone.auto_answer')}</h2>
+          <form method="post" action="/desk/auto-answer" class="inline-form" id="auto-answer">
+            <input type="hidden" name="_csrf" value={pv.csrf} />
+            <label class="check">
+              <input type="checkbox" name="autoAnswer" value="1" checked={autoAnswer} />
+              {t('phone.auto_answer_label')}
+            </label>
+            <button type="submit">{t('common.save')}</button>
+          </form>
+          <p class="hint">{t('phone.auto_answer_hint')}</p>
         </>
       ) : (
         <p>{t('phone.no_account')}</p>
@@ -82,18 +94,20 @@ phoneRoutes.post('/call', async (c) => {
   requirePermission(ctx.actor, 'desk:use');
   const raw = await readForm(c);
   const number = typeof raw.number === 'string' ? raw.number.trim() : '';
+  // Where the agent clicked (My phone, or the lost-calls list's "call back").
+  const back = localPath(typeof raw.back === 'string' ? raw.back : undefined, '/desk/phone');
   const engine = c.get('deps').pbx?.calls();
-  if (!engine) return see(c, '/desk/phone', { key: 'phone.pbx_down', kind: 'error' });
+  if (!engine) return see(c, back, { key: 'phone.pbx_down', kind: 'error' });
   try {
     await engine.clickToCall(ctx.actor.userId, number);
   } catch (err) {
     if (!(err instanceof CallRefused)) throw err;
     const t = c.get('t');
-    return see(c, '/desk/phone', {
+    return see(c, back, {
       key: 'phone.call_refused',
       params: { reason: t(`call.reason.${err.reason}` as MessageKey) },
       kind: 'error',
     });
   }
-  return see(c, '/desk/phone', { key: 'phone.calling', params: { number }, kind: 'ok' });
+  return see(c, back, { key: 'phone.calling', params: { number }, kind: 'ok' });
 });

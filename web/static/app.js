@@ -15,3 +15,24 @@ document.addEventListener('change', (event) => {
     row.checked = box.checked;
   }
 });
+
+// Durations that keep counting (time in state, time on a call): elements with data-since.
+const pad = (n) => String(n).padStart(2, '0');
+function showSince() {
+  for (const el of document.querySelectorAll('[data-since]')) {
+    const s = Math.max(0, Math.round((Date.now() - Date.parse(el.dataset.since)) / 1000));
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    el.textContent = h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
+  }
+}
+setInterval(showSince, 1000);
+
+// Closing or leaving the desk during a call asks first (会话关闭二次确认).
+window.addEventListener('beforeunload', (event) => {
+  const panel = document.querySelector('.call-panel[data-phase="talking"]');
+  if (panel && document.querySelector('#desk[data-confirm-close="true"]')) {
+    event.preventDefault();
+    event.returnValue = '';
+  }
+});

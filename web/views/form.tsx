@@ -216,21 +216,83 @@ export function CheckboxGroup(props: FieldProps & { options: Option[]; columns?:
   );
 }
 
-/** A button that posts (delete, lift, remove, log out) with the CSRF token, optionally asking first. */
+/**
+ * A button that posts (delete, lift, remove, log out, hold, transfer …) with the CSRF token and
+ * any hidden fields, optionally asking first; a link-looking button unless `look` says otherwise.
+ */
 export function PostButton(props: {
   pv: PageView;
   action: string;
   label: MessageKey;
   confirm?: string;
   danger?: boolean;
+  look?: 'link' | 'button' | 'primary';
+  fields?: Record<string, string>;
+  id?: string;
 }) {
+  const look = props.look ?? 'link';
+  const cls = [look === 'link' ? 'link' : look === 'primary' ? 'primary' : '', props.danger ? 'danger' : '']
+    .filter(Boolean)
+    .join(' ');
   return (
-    <form method="post" action={props.action} class="inline">
+    <form method="post" action={props.action} class="inline" id={props.id}>
       <input type="hidden" name="_csrf" value={props.pv.csrf} />
-      <button class={props.danger ? 'link danger' : 'link'} hx-confirm={props.confirm}>
+      {Object.entries(props.fields ?? {}).map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
+      <button class={cls || undefined} hx-confirm={props.confirm}>
         {props.pv.t(props.label)}
       </button>
     </form>
+  );
+}
+
+/**
+ * People to pick, each with a level (a group's members with their skill level): the ticked
+ * `name` values, and `${levelPrefix}<id>` for each level (0 … 9).
+ */
+export function MembersWithLevels(
+  props: FieldProps & { options: Option[]; levelPrefix: string; levelLabel: MessageKey },
+) {
+  const selected = new Set(fieldValues(props.state, props.name));
+  const { t } = props.pv;
+  return (
+    <Field {...props} group>
+      <table class="plain members">
+        <tbody>
+          {props.options.map((o) => {
+            const level = fieldValue(props.state, `${props.levelPrefix}${o.value}`) || '0';
+            return (
+              <tr>
+                <td>
+                  <label class="check">
+                    <input
+                      type="checkbox"
+                      name={props.name}
+                      value={String(o.value)}
+                      checked={selected.has(String(o.value))}
+                    />
+                    {o.label}
+                  </label>
+                </td>
+                <td>
+                  <select
+                    name={`${props.levelPrefix}${o.value}`}
+                    aria-label={`${t(props.levelLabel)} ${o.label}`}
+                  >
+                    {[0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => (
+                      <option value={String(n)} selected={String(n) === level}>
+                        {String(n)}
+                      </option>
+                    ))}
+                  </select>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </Field>
   );
 }
 

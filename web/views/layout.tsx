@@ -27,6 +27,7 @@ export function Layout(props: { pv: PageView; title: string; bare: boolean; chil
         <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/static/app.css" />
         <script src="/static/vendor/htmx.min.js" defer />
+        <script src="/static/vendor/htmx-ext-sse.js" defer />
         <script src="/static/app.js" defer />
       </head>
       <body hx-boost="true">
@@ -70,8 +71,13 @@ export function Layout(props: { pv: PageView; title: string; bare: boolean; chil
 function Nav({ pv }: { pv: PageView }) {
   const { t, actor } = pv;
   if (!actor) return null;
+  // The entry for this page: the longest link the path starts with (/desk/phone is not /desk).
+  const current = navigationFor(actor)
+    .flatMap(({ items }) => items.map((i) => i.href))
+    .filter((href) => pv.path === href || pv.path.startsWith(`${href}/`))
+    .sort((a, b) => b.length - a.length)[0];
   return (
-    <nav class="sidenav" aria-label="main">
+    <nav class="sidenav" aria-label={t('nav.main')}>
       <a href="/" class={pv.path === '/' ? 'nav-item active' : 'nav-item'}>
         {t('nav.home')}
       </a>
@@ -85,7 +91,7 @@ function Nav({ pv }: { pv: PageView }) {
             <>
               <span class="nav-area-title">{t(area.label)}</span>
               {items.map((item) => (
-                <a href={item.href} class={pv.path.startsWith(item.href) ? 'nav-item active' : 'nav-item'}>
+                <a href={item.href} class={item.href === current ? 'nav-item active' : 'nav-item'}>
                   {t(item.label)}
                 </a>
               ))}
