@@ -270,7 +270,7 @@ export function DataTable<R>(props: { pv: PageView; data: TableData<R>; toolbar?
           <input type="hidden" name="_csrf" value={pv.csrf} />
           <span>{t('common.selected')}</span>
           {batch.map((b) => (
-            <button type="submit" formaction={b.action} hx-confirm={b.confirm ? t(b.confirm) : undefined}>
+            <button type="submit" formaction={b.action} data-confirm={b.confirm ? t(b.confirm) : undefined}>
               {t(b.label)}
             </button>
           ))}

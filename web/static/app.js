@@ -36,3 +36,17 @@ window.addEventListener('beforeunload', (event) => {
     event.returnValue = '';
   }
 });
+
+// Buttons that ask first (delete, batch actions, hang up): data-confirm on the submit button.
+// Listening in the capture phase runs before htmx's own submit handling of boosted forms.
+document.addEventListener(
+  'submit',
+  (event) => {
+    const question = event.submitter?.dataset?.confirm;
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  },
+  true,
+);

@@ -240,7 +240,7 @@ export function PostButton(props: {
       {Object.entries(props.fields ?? {}).map(([name, value]) => (
         <input type="hidden" name={name} value={value} />
       ))}
-      <button class={cls || undefined} hx-confirm={props.confirm}>
+      <button class={cls || undefined} data-confirm={props.confirm}>
         {props.pv.t(props.label)}
       </button>
     </form>

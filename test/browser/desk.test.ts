@@ -1,0 +1,136 @@
+/**
+ * The agent desk in a real browser against the product with its own Asterisk: the agent logs in
+ * to the desk, a SIPp caller dials the hotline, and the screen pop (caller number, VIP flag)
+ * arrives on the page over the live stream while the agent's phone rings; answering on the
+ * phone turns it into the call panel; hanging up from the desk asks first (close confirmation).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createGroup } from '../../crm/ivr/agent-groups.ts';
+import { addToList } from '../../crm/ivr/caller-lists.ts';
+import { createHotline, parseHotlineInput } from '../../crm/ivr/hotlines.ts';
+import { accountOf } from '../../pbx/sip-accounts.ts';
+import { logged } from '../support/assert.ts';
+import { Phone } from '../support/baresip.ts';
+import { launchBrowser, logIn, screenshotDir } from '../support/browser.ts';
+import { seedSystemPrompts } from '../support/call-center.ts';
+import { type TestDatabase, testDatabase } from '../support/db.ts';
+import { buildCompany, type Company, password } from '../support/fixtures.ts';
+import { freeUdpPort } from '../support/pbx.ts';
+import { killProducts, type RunningProduct, startProduct, stopProduct, waitForLog } from '../support/product.ts';
+import { ivrCaller, runSipp } from '../support/sipp.ts';
+import { carrierLine, groupOf } from '../support/telephony.ts';
+
+const test = suite('agent desk in the browser');
+const dataDir = mkdtempSync(join(tmpdir(), 'cc-desk-browser-'));
+const did = '4008007000';
+let db: TestDatabase;
+let company: Company;
+let product: RunningProduct;
+let browser: Browser;
+let phone: Phone | null = null;
+let carrierPort: number;
+let sipPort: number;
+
+test.before(
+  logged(async () => {
+    db = await testDatabase('postgres');
+    company = await buildCompany(db.db);
+    const line = await carrierLine(company, did);
+    carrierPort = line.port;
+    const group = await createGroup(company.owner, groupOf('Service', [company.people.repA]));
+    await createHotline(
+      company.owner,
+      parseHotlineInput({ name: 'Service line', numberId: String(line.numberId), target: 'group', groupId: String(group) }),
+    );
+    await addToList(company.owner, 'vip', { number: '13812345678', reason: 'Key account' });
+    await seedSystemPrompts(dataDir);
+    sipPort = await freeUdpPort();
+    const rtpStart = 32000 + 200 * Math.floor(Math.random() * 40);
+    product = await startProduct({
+      DATABASE_URL: db.url!,
+      DATA_DIR: dataDir,
+      PBX_MODE: 'managed',
+      SIP_BIND: '127.0.0.1',
+      SIP_PORT: String(sipPort),
+      RTP_START: String(rtpStart),
+      RTP_END: String(rtpStart + 199),
+    });
+    await waitForLog(product, /\[pbx\] ready/, 120_000);
+    const account = await (async () => {
+      for (let i = 0; i < 50; i++) {
+        const a = await accountOf(db.db, company.people.repA);
+        if (a) return a;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error('no SIP account for the agent');
+    })();
+    await new Promise((r) => setTimeout(r, 500));
+    phone = await Phone.start({ username: account.username, password: account.password, registrar: sipPort, autoAnswer: false });
+    await phone.waitFor('REGISTER_OK');
+    browser = await launchBrowser();
+  }),
+);
+test.after(async () => {
+  await browser?.close();
+  await phone?.stop();
+  if (product) await stopProduct(product.proc);
+  killProducts();
+  await db?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('the screen pop arrives on the desk when a caller reaches the agent; the agent answers and hangs up from the desk', async () => {
+  const page = await browser.newPage();
+  await logIn(page, product.url, 'rep.a', password);
+  await page.goto(`${product.url}/desk`);
+  await page.click('text=Log in to the desk');
+  await page.waitForSelector('#agent-state [data-state="ready"]');
+  // The live stream is connected before the call comes.
+  await page.waitForFunction(() => {
+    const el = document.querySelector('#desk');
+    return !!el && (el as HTMLElement & { 'htmx-internal-data'?: { sseEventSource?: EventSource } })['htmx-internal-data']?.sseEventSource?.readyState === 1;
+  });
+  const ringing = phone!.next('CALL_INCOMING', 20_000);
+  const dialledAt = Date.now();
+  const caller = runSipp({
+    scenario: ivrCaller([], 'bye'),
+    port: carrierPort,
+    remotePort: sipPort,
+    service: did,
+    callerNumber: '13812345678',
+    timeoutSeconds: 60,
+  });
+  await page.waitForSelector('#screen-pop.ringing', { timeout: 15_000 });
+  const popSeconds = (Date.now() - dialledAt) / 1000;
+  const pop = await page.textContent('#screen-pop');
+  assert.match(pop ?? '', '13812345678');
+  assert.match(pop ?? '', 'VIP');
+  assert.match(pop ?? '', 'Incoming call');
+  await ringing;
+  await page.screenshot({ path: join(screenshotDir, '10-desk-screen-pop.png'), fullPage: true });
+  // Answer on the phone: the call panel follows with the controls.
+  phone!.command('accept');
+  await page.waitForSelector('#screen-pop.talking', { timeout: 10_000 });
+  await page.waitForSelector('#hangup button');
+  await page.screenshot({ path: join(screenshotDir, '11-desk-on-call.png'), fullPage: true });
+  // Hanging up asks first (close confirmation is on by default).
+  let asked = '';
+  page.once('dialog', (d) => {
+    asked = d.message();
+    void d.accept();
+  });
+  await page.click('#hangup button');
+  await page.waitForSelector('#no-call', { timeout: 10_000 });
+  assert.match(asked, 'Hang up this call?');
+  const run = await caller.done;
+  assert.is(run.code, 0, run.output);
+  assert.ok(popSeconds < 10, `screen pop after ${popSeconds} s`);
+  console.log(`screen pop ${popSeconds.toFixed(2)} s after the caller dialled`);
+});
+
+test.run();
