@@ -21,7 +21,13 @@ import { seedSystemPrompts } from '../support/call-center.ts';
 import { type TestDatabase, testDatabase } from '../support/db.ts';
 import { buildCompany, type Company, password } from '../support/fixtures.ts';
 import { freeUdpPort } from '../support/pbx.ts';
-import { killProducts, type RunningProduct, startProduct, stopProduct, waitForLog } from '../support/product.ts';
+import {
+  killProducts,
+  type RunningProduct,
+  startProduct,
+  stopProduct,
+  waitForLog,
+} from '../support/product.ts';
 import { ivrCaller, runSipp } from '../support/sipp.ts';
 import { carrierLine, groupOf } from '../support/telephony.ts';
 
@@ -45,7 +51,12 @@ test.before(
     const group = await createGroup(company.owner, groupOf('Service', [company.people.repA]));
     await createHotline(
       company.owner,
-      parseHotlineInput({ name: 'Service line', numberId: String(line.numberId), target: 'group', groupId: String(group) }),
+      parseHotlineInput({
+        name: 'Service line',
+        numberId: String(line.numberId),
+        target: 'group',
+        groupId: String(group),
+      }),
     );
     await addToList(company.owner, 'vip', { number: '13812345678', reason: 'Key account' });
     await seedSystemPrompts(dataDir);
@@ -70,7 +81,12 @@ test.before(
       throw new Error('no SIP account for the agent');
     })();
     await new Promise((r) => setTimeout(r, 500));
-    phone = await Phone.start({ username: account.username, password: account.password, registrar: sipPort, autoAnswer: false });
+    phone = await Phone.start({
+      username: account.username,
+      password: account.password,
+      registrar: sipPort,
+      autoAnswer: false,
+    });
     await phone.waitFor('REGISTER_OK');
     browser = await launchBrowser();
   }),
@@ -93,7 +109,11 @@ test('the screen pop arrives on the desk when a caller reaches the agent; the ag
   // The live stream is connected before the call comes.
   await page.waitForFunction(() => {
     const el = document.querySelector('#desk');
-    return !!el && (el as HTMLElement & { 'htmx-internal-data'?: { sseEventSource?: EventSource } })['htmx-internal-data']?.sseEventSource?.readyState === 1;
+    return (
+      !!el &&
+      (el as HTMLElement & { 'htmx-internal-data'?: { sseEventSource?: EventSource } })['htmx-internal-data']
+        ?.sseEventSource?.readyState === 1
+    );
   });
   const ringing = phone!.next('CALL_INCOMING', 20_000);
   const dialledAt = Date.now();

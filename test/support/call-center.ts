@@ -258,5 +258,8 @@ export async function callCenter(options: { random?: () => number } = {}): Promi
 /** The system prompts a product started on `dataDir` would speak at its first start, copied in. */
 export async function seedSystemPrompts(dataDir: string): Promise<void> {
   await ensureSystemPrompts(sharedSystemPrompts);
-  await ensureSystemPrompts(promptStoreIn(dataDir, { maxBytes: 10_000_000, maxSeconds: 300 }).dir, sharedSystemPrompts);
+  await ensureSystemPrompts(
+    promptStoreIn(dataDir, { maxBytes: 10_000_000, maxSeconds: 300 }).dir,
+    sharedSystemPrompts,
+  );
 }

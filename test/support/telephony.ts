@@ -3,7 +3,9 @@
  * AMI connection, and the company's configuration applied. close() stops and removes it all.
  */
 import { defaultQueueSettings, type QueueSettings } from '../../cti/acd/queue-settings.ts';
+import { existsSync, readFileSync } from 'node:fs';
 import type { AmiClient } from '../../cti/ami/client.ts';
+import { onHost } from '../../pbx/layout.ts';
 import type { GroupInput } from '../../crm/ivr/agent-groups.ts';
 import { PbxConfigurator } from '../../pbx/configurator.ts';
 import { type TestDatabase, testDatabase } from './db.ts';
@@ -71,5 +73,25 @@ export function groupOf(
     leaderId: null,
     members: memberIds.map((userId) => ({ userId, penalty: 0 })),
     queue: { ...defaultQueueSettings(), ...queue },
+  };
+}
+
+/**
+ * What Asterisk sends and receives over SIP, from its own log (PJSIP logger into a log channel
+ * added for the test): start it, do something, then read the messages.
+ */
+export async function sipTrace(
+  setup: TelephonySetup,
+): Promise<{ messages(): string; stop(): Promise<void> }> {
+  const file = onHost(setup.pbx.instance, 'log', 'sip-trace.log');
+  await setup.ami.action('Command', { Command: 'logger add channel sip-trace.log verbose' });
+  await setup.ami.action('Command', { Command: 'pjsip set logger on' });
+  const read = () => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+  return {
+    messages: read,
+    async stop() {
+      await setup.ami.action('Command', { Command: 'pjsip set logger off' });
+      await setup.ami.action('Command', { Command: 'logger remove channel sip-trace.log' });
+    },
   };
 }

@@ -17,6 +17,9 @@ import { inside, onHost } from '../../pbx/layout.ts';
 import { logged } from '../support/assert.ts';
 import { meanVolume } from '../support/audio.ts';
 import { type CallCenter, callCenter } from '../support/call-center.ts';
+import { sipTrace } from '../support/telephony.ts';
+import { setAutoAnswer } from '../../crm/desk/agent-states.ts';
+import { accountOf } from '../../pbx/sip-accounts.ts';
 import { carrierAnswers, type CallerStep, ivrCaller, runSipp, type SippRun } from '../support/sipp.ts';
 
 const test = suite('ACD');
@@ -467,6 +470,29 @@ test('restarting the application while callers wait: they stay in the queue and 
   // Music went on through the restart: the caller heard sound, not silence, while waiting.
   const volume = meanVolume(onHost(cc.setup.pbx.instance, 'recordings', 'restart-heard.wav'), 0, 3);
   assert.ok(volume > -50, `the waiting caller heard music (mean ${volume} dB)`);
+});
+
+test('an agent with auto-answer: their phone is asked to answer by itself (Call-Info answer-after=0)', async () => {
+  await onlyReady();
+  const a = people.a;
+  const ctx = await cc.ctx(a);
+  await setAutoAnswer(ctx, true);
+  await cc.until('auto-answer loaded', () => cc.engine.acd.pool.agents.get(a)?.autoAnswer);
+  // What Asterisk sends to the phone, from its own SIP log.
+  const trace = await sipTrace(cc.setup);
+  await cc.setState(a, 'ready');
+  const { events } = await oneCall(1500);
+  await trace.stop();
+  assert.is(ofType(events, 'leg.answered')[0]?.data.userId, a);
+  const account = (await accountOf(cc.setup.db.db, a))!;
+  const invite = trace
+    .messages()
+    .split('<--- Transmitting SIP request')
+    .find((m) => m.includes(`INVITE sip:${account.username}`));
+  assert.ok(invite, 'the INVITE to the agent is in the log');
+  assert.match(invite!, `Call-Info: <sip:${account.username}>;answer-after=0`);
+  assert.match(invite!, 'Alert-Info:');
+  await setAutoAnswer(ctx, false);
 });
 
 test.run();
