@@ -20,7 +20,7 @@ import { deskRoutes } from './desk/desk.tsx';
 import { deskSettingsRoutes } from './desk/settings.tsx';
 import type { AppDeps, AppEnv } from './env.ts';
 import { errorKey } from './i18n/index.ts';
-import { csrfGuard, requestContext, requireLogin, sessionLoader, setupGate } from './middleware.ts';
+import { bodyCap, csrfGuard, requestContext, requireLogin, sessionLoader, setupGate } from './middleware.ts';
 import { staticRoutes } from './static.ts';
 import { auditRoutes } from './system/audit.tsx';
 import { departmentRoutes } from './system/departments.tsx';
@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   app.route('/static', staticRoutes);
-  app.use(requestContext(deps), sessionLoader, setupGate(), csrfGuard, requireLogin);
+  app.use(requestContext(deps), sessionLoader, setupGate(), bodyCap, csrfGuard, requireLogin);
   app.route('/', authRoutes);
   app.route('/desk/phone', phoneRoutes);
   app.route('/desk', deskRoutes);

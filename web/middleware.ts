@@ -6,12 +6,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { getCookie, setCookie } from 'hono/cookie';
+import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { loadActor } from '../crm/access/actor.ts';
 import { auditAnonymous } from '../crm/audit/audit-log.ts';
 import { isSetupDone } from '../crm/auth/setup.ts';
 import { destroySession, findSession, randomToken } from '../crm/auth/sessions.ts';
-import type { AppDeps, AppEnv } from './env.ts';
+import type { AppDeps, AppEnv, C } from './env.ts';
 import { cookieNames, cookieOptions, localPath } from './http.ts';
 import { isLocale, negotiateLocale, translator } from './i18n/index.ts';
 import { errorPage } from './views/error-page.tsx';
@@ -69,6 +70,21 @@ function sameToken(a: string, b: string): boolean {
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
+
+/**
+ * No request body may be larger than the largest upload the product takes (a voice prompt) plus
+ * room for the other fields: refused by its length before anything reads it (the CSRF check
+ * reads form bodies). Uploads a little over their own limit still reach their route, which
+ * answers with the form and the field error.
+ */
+export const bodyCap = createMiddleware<AppEnv>(async (c, next) => {
+  const maxSize = c.get('deps').settings.prompts.maxBytes + 1024 * 1024;
+  return bodyLimit({
+    maxSize,
+    onError: (cc) =>
+      errorPage(cc as C, 413, 'err.upload_too_large', { max: `${Math.round(maxSize / 1024 / 1024)} MB` }),
+  })(c, next);
+});
 
 /** Refuses a state-changing request unless it carries this session's token and, when the browser says where it came from, comes from this site. */
 export const csrfGuard = createMiddleware<AppEnv>(async (c, next) => {

@@ -93,6 +93,20 @@ test('the htmx header form of the token works, and so does the form field', asyn
   assert.is(viaHeader.status, 303);
 });
 
+test('a body larger than the largest upload is refused by its length before anything reads it', async () => {
+  const web = new WebClient(app.url);
+  await web.login('admin', password);
+  await web.get('/system/departments/new');
+  const cap = app.deps.settings.prompts.maxBytes + 1024 * 1024;
+  const huge = new Uint8Array(cap + 1);
+  const r = await web.request('POST', '/system/departments/new', huge, {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-csrf-token': web.csrf,
+  });
+  assert.is(r.status, 413);
+  assert.match(r.text, 'The file is too large');
+});
+
 test('every POST route is behind the check (none answers 2xx/3xx without a token)', async () => {
   const web = new WebClient(app.url);
   await web.login('owner', password);
