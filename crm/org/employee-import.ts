@@ -30,7 +30,16 @@ type ImportColumn = keyof typeof headerAliases;
 
 export type ImportResult = ImportReport<CreatedEmployee>;
 
-export async function importEmployees(ctx: Ctx, bytes: Uint8Array): Promise<ImportResult> {
+/**
+ * `roleAliases` gives, per built-in role key, the default names it goes by in every language
+ * (the web layer knows the translations): a CSV naming "Agent" finds the agent role on an
+ * install set up in Chinese (坐席), and the other way round, as long as the role keeps its name.
+ */
+export async function importEmployees(
+  ctx: Ctx,
+  bytes: Uint8Array,
+  roleAliases: (builtinKey: string) => readonly string[] = () => [],
+): Promise<ImportResult> {
   const scope = await recordScope(ctx.db, ctx.actor, 'employees:import');
   await recordScope(ctx.db, ctx.actor, 'employees:create');
   const file = openImport<ImportColumn>(bytes, headerAliases, requiredColumns);
@@ -58,7 +67,15 @@ export async function importEmployees(ctx: Ctx, bytes: Uint8Array): Promise<Impo
       .filter(Boolean);
     const roleIds: number[] = [];
     for (const rn of roleNames) {
-      const role = roleList.find((r) => r.name.toLowerCase() === rn.toLowerCase());
+      const wanted = rn.toLowerCase();
+      const role =
+        roleList.find((r) => r.name.toLowerCase() === wanted) ??
+        roleList.find(
+          (r) =>
+            r.builtinKey !== null &&
+            (r.builtinKey === wanted || roleAliases(r.builtinKey).some((a) => a.toLowerCase() === wanted)) &&
+            roleAliases(r.builtinKey).includes(r.name),
+        );
       if (role) roleIds.push(role.id);
       else fail('roles', 'role_unknown', rn);
     }

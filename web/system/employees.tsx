@@ -20,7 +20,7 @@ import { toIds } from '../../crm/shared/validate.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { attempt } from '../forms.ts';
 import { idParam, readForm, see } from '../http.ts';
-import { errorKey, type MessageKey } from '../i18n/index.ts';
+import { errorKey, locales, type MessageKey, translator } from '../i18n/index.ts';
 import { DataTable, exportCsv, loadTable, type TableSpec } from '../table.tsx';
 import {
   CheckboxField,
@@ -425,5 +425,9 @@ employeeRoutes.get('/import/template.csv', (c) =>
 );
 
 employeeRoutes.post('/import', (c) =>
-  handleImport(c, importPage, (bytes) => importEmployees(ctxOf(c), bytes)),
+  handleImport(c, importPage, (bytes) =>
+    importEmployees(ctxOf(c), bytes, (key) =>
+      locales.map((l) => translator(l)(`role.builtin.${key}` as MessageKey)),
+    ),
+  ),
 );
