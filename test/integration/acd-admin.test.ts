@@ -42,7 +42,11 @@ test.before(
       store,
       parsePromptInput({ name: 'Hold tune', kind: 'tts', ttsText: 'Please hold.', ttsLanguage: 'en' }, null),
     );
-    app = await startApp(db.db, { settings: (s) => void (s.dataDir = dataDir) });
+    app = await startApp(db.db, {
+      settings: (s) => {
+        s.dataDir = dataDir;
+      },
+    });
     admin = new WebClient(app.url);
     await admin.login('admin', password);
   }),

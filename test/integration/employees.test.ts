@@ -158,7 +158,8 @@ test('CSV import: good rows are imported, bad rows are reported by line, field a
 
 test('CSV import: a built-in role is found by its default name in either language', async () => {
   const admin = await company.ctx(company.people.admin);
-  const aliases = (key: string) => (key === 'agent' ? ['Agent', '坐席'] : key === 'sales_rep' ? ['Sales representative', '销售代表'] : []);
+  const aliases = (key: string) =>
+    key === 'agent' ? ['Agent', '坐席'] : key === 'sales_rep' ? ['Sales representative', '销售代表'] : [];
   const result = await importEmployees(
     admin,
     csv(['username,name,job number,department,roles', 'gao.min,Gao Min,5020,Sales A,坐席；销售代表']),
