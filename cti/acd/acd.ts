@@ -123,6 +123,7 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
   private readonly callbackCalls = new Map<string, string>();
   private day = '';
   private dayTimer: NodeJS.Timeout | null = null;
+  private refreshTimer: NodeJS.Timeout | null = null;
   private callbackTimer: NodeJS.Timeout | null = null;
   private readonly random: () => number;
   private readonly onDomainEvent = (e: DomainEvent) => void this.domainEvent(e);
@@ -145,11 +146,22 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     this.day = startOfToday(this.host.now()).toDateString();
     this.dayTimer = setInterval(() => this.checkDay(), 60_000);
     this.dayTimer.unref();
+    // The database is the truth: states changed where no event reached us (another process,
+    // a missed event) are picked up within half a minute.
+    this.refreshTimer = setInterval(
+      () =>
+        void this.reloadAgents()
+          .then(() => this.afterAgentsChanged())
+          .catch((err: Error) => this.host.say(`acd refresh: ${err.message}`)),
+      30_000,
+    );
+    this.refreshTimer.unref();
   }
 
   stop(): void {
     this.events?.off('event', this.onDomainEvent);
     if (this.dayTimer) clearInterval(this.dayTimer);
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
     if (this.callbackTimer) clearTimeout(this.callbackTimer);
     for (const w of this.waiting.values()) for (const t of w.timers) clearTimeout(t);
   }
@@ -278,6 +290,9 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     });
     this.startTimers(call, w, group);
     this.emit('changed', group.id);
+    // Nobody free as far as we know: read the members' states again before the caller waits.
+    if (!group.members.some((m) => this.pool.isFree(this.pool.agents.get(m.userId))))
+      await this.reloadAgents(group.members.map((m) => m.userId)).catch(() => {});
     this.dispatch([group.id]);
   }
 
@@ -641,8 +656,10 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     if (!w) return this.dispatch();
     const entry = w.entry;
     if (userId !== null && !cancelled) entry.tried.add(userId);
-    const stillRinging = [...call.legs.values()].some((l) => l !== leg && l.offer && !l.answered);
-    if (stillRinging) return;
+    // Another phone of the same offer still rings, or has just answered (the caller leaves the
+    // queue a moment later): the caller is not offered again.
+    const stillOffered = [...call.legs.values()].some((l) => l !== leg && l.offer);
+    if (stillOffered) return;
     entry.offering = false;
     const group = this.pool.groups.get(entry.groupId);
     if (!group || cancelled) return this.dispatch();

@@ -142,7 +142,7 @@ test('switches to Simplified Chinese and does the same', async () => {
   assert.match((await page.textContent('[data-field="email"] .field-error')) ?? '', '邮箱格式不正确。');
   assert.is(await page.inputValue('#f-name'), '王芳', 'the form keeps what was typed');
   await page.fill('#f-email', 'wang.fang@example.com');
-  await page.check('label.check:has-text("Agent") input[name=roleIds]');
+  await page.check('label.check:has-text("坐席") input[name=roleIds]');
   await page.click('#employee-form button[type=submit]');
   await page.waitForSelector('#temp-passwords code.secret');
   assert.match((await page.textContent('h1')) ?? '', '临时密码');

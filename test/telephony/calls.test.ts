@@ -200,6 +200,7 @@ test('inbound: a caller on the trunk reaches the agent of the number; the call i
   assert.ok(existsSync(engine.recorder.pathOf(r.recording!, 'agent')), 'agent channel stored');
   assert.equal(await eventTypes(r.callId), [
     'call.started',
+    'call.flags',
     'leg.dialing',
     'leg.ringing',
     'leg.answered',

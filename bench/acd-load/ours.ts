@@ -1,0 +1,262 @@
+/**
+ * The product under load: a database with the test company and `agents` more agents, a carrier
+ * line whose number's hotline goes to an IVR (one menu, key 1 → the agent group "Bench",
+ * longest idle first), the configuration rendered by the product's PbxConfigurator into a
+ * bench Asterisk instance, and the call engine (with the ACD and the MixMonitor recorder)
+ * listening to the same domain events the domain functions publish. Every agent is made
+ * ready through setOwnState, as an agent at the desk does.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Actor, loadActor } from '../../crm/access/actor.ts';
+import { setOwnState } from '../../crm/desk/agent-states.ts';
+import { createGroup } from '../../crm/ivr/agent-groups.ts';
+import { createHotline, parseHotlineInput } from '../../crm/ivr/hotlines.ts';
+import { createIvr, loadIvr, saveIvr } from '../../crm/ivr/ivrs.ts';
+import { loadRegions, regionOf } from '../../crm/ivr/regions.ts';
+import { createEmployee, parseEmployeeInput } from '../../crm/org/employees.ts';
+import { createPrompt, parsePromptInput, promptStoreIn } from '../../crm/prompts/prompts.ts';
+import type { Ctx } from '../../crm/shared/context.ts';
+import { DomainEvents } from '../../crm/shared/events.ts';
+import { writeSetting } from '../../crm/shared/settings.ts';
+import { AriClient } from '../../cti/ari/client.ts';
+import { CallEngine } from '../../cti/calls/engine.ts';
+import type { IvrTree } from '../../cti/ivr/tree.ts';
+import { ensureSystemPrompts } from '../../cti/media/system-prompts.ts';
+import { PbxConfigurator } from '../../pbx/configurator.ts';
+import { renderPjsip } from '../../pbx/config/pjsip.ts';
+import { inside, onHost, type PbxInstance } from '../../pbx/layout.ts';
+import { promptsDirInside } from '../../pbx/prompt-sync.ts';
+import { accountOf, ensureAgentAccounts } from '../../pbx/sip-accounts.ts';
+import { trunks } from '../../db/schema.ts';
+import { type TestDatabase, testDatabase } from '../../test/support/db.ts';
+import { buildCompany, origin, password, roleId } from '../../test/support/fixtures.ts';
+import { carrierLine, groupOf } from '../../test/support/telephony.ts';
+import { type BenchPbx, benchInstance, startBenchPbx } from './pbx.ts';
+import type { AgentAccountLine } from './scenarios.ts';
+
+export interface SystemUnderTest {
+  label: string;
+  pbx: BenchPbx;
+  /** The hotline number callers dial and the port the carrier's calls come from. */
+  did: string;
+  carrierPort: number;
+  accounts: AgentAccountLine[];
+  /** Whether no call is in progress and every agent is free again. */
+  idle(): Promise<boolean>;
+  /** Calls the system has in progress now (its own count). */
+  callsInProgress(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface Ours extends SystemUnderTest {
+  engine: CallEngine;
+  /** The CTI's log lines, with the time each was written. */
+  ctiLog: { at: number; line: string }[];
+  /** The product's pjsip.conf for another instance: the same agents and trunk (for the baseline). */
+  pjsipFor(instance: PbxInstance): Promise<string>;
+  /** Where the recorder keeps finished recordings. */
+  recordingStore: string;
+  /** The menu prompt (8 kHz WAV), for the baseline to play the same sound. */
+  promptWav: string;
+  promptSln16: string;
+}
+
+export interface OursOptions {
+  agents: number;
+  dbMode: 'embedded' | 'postgres';
+  /** The menu prompt: a tone of this many seconds (wav made by ffmpeg). */
+  promptWav: (dir: string) => Uint8Array;
+  ringSeconds: number;
+  rtpSlot: number;
+  /** Called with each CTI log line as it comes (besides keeping it). */
+  onLog?: (line: string) => void;
+  /** Progress messages during setup. */
+  say: (line: string) => void;
+}
+
+export const oursDid = '4008009900';
+
+export async function startOurs(o: OursOptions): Promise<Ours> {
+  const cleanups: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const c of cleanups.reverse()) await c().catch((err: Error) => o.say(`cleanup: ${err.message}`));
+    cleanups.length = 0;
+  };
+  try {
+    return await setUp(o, cleanups, close);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+async function setUp(
+  o: OursOptions,
+  cleanups: (() => Promise<void>)[],
+  close: () => Promise<void>,
+): Promise<Ours> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'acd-bench-'));
+  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  const db: TestDatabase = await testDatabase(o.dbMode);
+  cleanups.push(() => db.close());
+  const company = await buildCompany(db.db);
+  const { owner } = company;
+  const line = await carrierLine(company, oursDid, 'Bench carrier');
+
+  o.say(`creating ${o.agents} agents (each password is hashed with scrypt)`);
+  const rep = await roleId(db.db, 'sales_rep');
+  const agentIds: number[] = [];
+  for (let i = 1; i <= o.agents; i++) {
+    const created = await createEmployee(
+      owner,
+      parseEmployeeInput({
+        username: `bench.agent${i}`,
+        name: `Bench Agent ${i}`,
+        departmentId: String(company.salesA),
+        roleIds: [String(rep)],
+        jobNumber: String(6000 + i),
+        password,
+      }),
+    );
+    agentIds.push(created.id);
+  }
+
+  const store = promptStoreIn(dataDir, { maxBytes: 10_000_000, maxSeconds: 300 });
+  const seed = join('test-output', 'system-prompts');
+  await ensureSystemPrompts(store.dir, existsSync(seed) ? seed : undefined);
+  const promptId = await createPrompt(
+    owner,
+    store,
+    parsePromptInput(
+      { name: 'Bench menu', kind: 'upload' },
+      { name: 'menu.wav', bytes: o.promptWav(dataDir) },
+    ),
+  );
+  const groupId = await createGroup(
+    owner,
+    groupOf('Bench', agentIds, { strategies: ['longest_idle'] }, o.ringSeconds),
+  );
+  const ivrId = await createIvr(owner, { name: 'Bench IVR' });
+  const tree: IvrTree = {
+    root: 'main',
+    menus: [
+      {
+        id: 'main',
+        name: 'Welcome',
+        promptId,
+        options: [{ key: '1', action: { type: 'group', groupId } }],
+      },
+    ],
+    rules: [],
+    silenceSeconds: 5,
+    silenceRepeats: 1,
+    digitTimeoutSeconds: 3,
+    invalidPromptId: null,
+    blacklistPromptId: null,
+  };
+  const hours = (await loadIvr(db.db, ivrId))!.hours;
+  await saveIvr(owner, ivrId, { name: 'Bench IVR', language: 'en', tree, hours });
+  await createHotline(
+    owner,
+    parseHotlineInput({
+      name: 'Bench hotline',
+      numberId: String(line.numberId),
+      target: 'ivr',
+      ivrId: String(ivrId),
+    }),
+  );
+  // Agents are ready again as soon as a call ends (app_queue's wrapuptime = 0).
+  await writeSetting(db.db, 'desk.wrap_up_seconds', 0);
+
+  const instance = await benchInstance('ours', o.rtpSlot);
+  let pbx: BenchPbx | null = null;
+  const configurator = new PbxConfigurator(db.db, instance, () => pbx?.ami ?? null, store.dir);
+  await configurator.render();
+  pbx = await startBenchPbx(instance);
+  const started = pbx;
+  cleanups.push(() => started.close());
+
+  const events = new DomainEvents();
+  events.on('event', (e) => {
+    if (e.type === 'groups.changed' || e.type === 'employees.changed') void configurator.apply();
+  });
+  const ctiLog: { at: number; line: string }[] = [];
+  const ari = new AriClient({
+    baseUrl: `http://127.0.0.1:${instance.ports.http}/ari`,
+    username: instance.secrets.ariUser,
+    password: instance.secrets.ariPassword,
+    app: instance.app,
+    reconnect: { minDelayMs: 100, maxDelayMs: 1000 },
+  });
+  cleanups.push(() => ari.close());
+  const regions = loadRegions('/nonexistent');
+  const engine = new CallEngine({
+    db: db.db,
+    ari,
+    ami: () => started.ami,
+    app: instance.app,
+    recordings: {
+      inside: inside(instance, 'recordings'),
+      onHost: onHost(instance, 'recordings'),
+      store: join(dataDir, 'recordings'),
+    },
+    prompts: { inside: promptsDirInside(instance) },
+    holdPromptClasses: true,
+    regionOf: (n) => regionOf(regions, n),
+    ringSeconds: o.ringSeconds,
+    events,
+    log: (line) => {
+      ctiLog.push({ at: Date.now(), line });
+      o.onLog?.(line);
+    },
+  });
+  await engine.start();
+  cleanups.push(() => engine.stop());
+
+  o.say('agents log in to the desk (ready)');
+  const ctx = async (userId: number): Promise<Ctx> => ({
+    db: db.db,
+    actor: (await loadActor(db.db, userId)) as Actor,
+    ...origin,
+    events,
+  });
+  for (const id of agentIds) await setOwnState(await ctx(id), 'ready');
+  const deadline = Date.now() + 20_000;
+  while (agentIds.some((id) => engine.acd.pool.agents.get(id)?.state !== 'ready')) {
+    if (Date.now() > deadline) throw new Error('the ACD did not see every agent ready');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const accounts: AgentAccountLine[] = [];
+  for (const id of agentIds) accounts.push((await accountOf(db.db, id))!);
+  const promptBase = join(store.dir, `p${promptId}-v1`);
+
+  return {
+    label: 'ours',
+    pbx: started,
+    did: oursDid,
+    carrierPort: line.port,
+    accounts,
+    engine,
+    ctiLog,
+    recordingStore: join(dataDir, 'recordings'),
+    pjsipFor: async (other) =>
+      renderPjsip(
+        other,
+        await ensureAgentAccounts(db.db),
+        await db.db.select().from(trunks).orderBy(trunks.id),
+      ),
+    promptWav: `${promptBase}.wav`,
+    promptSln16: `${promptBase}.sln16`,
+    async idle() {
+      await engine.log.flush();
+      return (
+        engine.callIds().length === 0 &&
+        agentIds.every((id) => engine.acd.pool.agents.get(id)?.state === 'ready')
+      );
+    },
+    callsInProgress: async () => engine.activeCalls().total,
+    close,
+  };
+}
