@@ -28,7 +28,7 @@
  * - CPU of the Node process (CTI + the embedded database), each Asterisk, SIPp, the machine.
  *
  * Options (environment):
- *   BENCH_STEPS=1,2,4,8        call rates (calls per second), one step each
+ *   BENCH_STEPS=1,2,4,6,8      call rates (calls per second), one step each
  *   BENCH_SECONDS=25           seconds of new calls per step
  *   BENCH_TALK_SECONDS=8       the agent's talk time (the phone hangs up after it)
  *   BENCH_AGENTS=72            agents (phones, group members); 72 staff 8 calls/s of 8 s talk, so
@@ -51,7 +51,7 @@
  * Everything started (Asterisk instances, SIPp processes, the database) is stopped and removed
  * at the end, also after a failure or Ctrl-C.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -73,7 +73,7 @@ const num = (name: string, fallback: number) => {
 };
 
 const opts = {
-  steps: env('BENCH_STEPS', '1,2,4,8')
+  steps: env('BENCH_STEPS', '1,2,4,6,8')
     .split(',')
     .map((s) => Number(s.trim()))
     .filter((n) => n > 0),
@@ -199,10 +199,14 @@ interface StepResult {
   hangup: number[];
   /** Agent answered (ACK) → agent hung up (BYE), mean seconds. */
   talkSeconds: number;
-  cpu: { node: number; asterisk: number; sipp: number; machine: number };
+  cpu: { node: number; asterisk: number; sipp: number; machine: number; others: number };
   loopDelayP99: number;
   recordings: number;
+  /** Ours: call events written in the step (one database transaction each). */
+  events: number;
   ctiLines: string[];
+  /** Warnings and errors Asterisk logged during the step. */
+  asteriskLines: string[];
   sippCode: number | null;
   sippErrors: string;
   idleAfterMs: number;
@@ -223,6 +227,10 @@ async function runStep(
   const phonesBefore = phones.uas.logLines().length;
   const ours = system.label === 'ours' ? (system as Ours) : null;
   const ctiBefore = ours?.ctiLog.length ?? 0;
+  const eventsBefore = ours ? await ours.eventCount() : 0;
+  const asteriskLog = onHost(system.pbx.instance, 'log', 'messages.log');
+  const logSize = () => (existsSync(asteriskLog) ? statSync(asteriskLog).size : 0);
+  const asteriskFrom = logSize();
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const callerProc = startSipp({
@@ -350,6 +358,15 @@ async function runStep(
   const conc = concurrency(intervals, { from: firstCall + rampUp, to: lastCall });
   const cpuPct = (a: number, b: number) => ((b - a) / elapsed) * 100;
   const recordings = countRecordings(system);
+  const asteriskLines = existsSync(asteriskLog)
+    ? readFileSync(asteriskLog).subarray(asteriskFrom).toString('utf8').split('\n').filter(Boolean)
+    : [];
+  const cpu = {
+    node: cpuPct(first.node, last.node),
+    asterisk: cpuPct(first.asterisk, last.asterisk),
+    sipp: cpuPct(first.phones, last.phones) + cpuPct(0, last.caller),
+    machine: cpuPct(first.machine, last.machine),
+  };
   return {
     system: system.label,
     rate,
@@ -365,15 +382,12 @@ async function runStep(
     inviteToAnswer,
     hangup,
     talkSeconds: talks.reduce((a, b) => a + b, 0) / talks.length / 1000,
-    cpu: {
-      node: cpuPct(first.node, last.node),
-      asterisk: cpuPct(first.asterisk, last.asterisk),
-      sipp: cpuPct(first.phones, last.phones) + cpuPct(0, last.caller),
-      machine: cpuPct(first.machine, last.machine),
-    },
+    cpu: { ...cpu, others: Math.max(0, cpu.machine - cpu.node - cpu.asterisk - cpu.sipp) },
     loopDelayP99: loop.percentile(99) / 1e6,
     recordings,
+    events: ours ? (await ours.eventCount()) - eventsBefore : 0,
     ctiLines: ours ? ours.ctiLog.slice(ctiBefore).map((l) => l.line) : [],
+    asteriskLines,
     sippCode: run.code,
     sippErrors: callerProc.errors(),
     idleAfterMs,
@@ -418,21 +432,26 @@ function stepLine(r: StepResult): string {
     `answer p50 ${ms(percentile(r.inviteToAnswer, 50)).padStart(4)} p95 ${ms(percentile(r.inviteToAnswer, 95)).padStart(5)}`,
     `hangup p50 ${ms(percentile(r.hangup, 50)).padStart(4)} p95 ${ms(percentile(r.hangup, 95)).padStart(5)}`,
     `talk ${r.talkSeconds.toFixed(2)} s`,
-    `cpu node ${r.cpu.node.toFixed(0).padStart(3)}% ast ${r.cpu.asterisk.toFixed(0).padStart(3)}% sipp ${r.cpu.sipp.toFixed(0).padStart(3)}% machine ${r.cpu.machine.toFixed(0).padStart(3)}%`,
-    r.system === 'ours' ? `loop p99 ${r.loopDelayP99.toFixed(0)} ms` : '',
+    `cpu node ${r.cpu.node.toFixed(0).padStart(3)}% ast ${r.cpu.asterisk.toFixed(0).padStart(3)}% sipp ${r.cpu.sipp.toFixed(0).padStart(3)}% others ${r.cpu.others.toFixed(0).padStart(3)}%`,
+    r.system === 'ours'
+      ? `loop p99 ${r.loopDelayP99.toFixed(0)} ms | db ${(r.events / r.offered).toFixed(1)} events/call`
+      : '',
     `rec ${r.recordings}`,
   ]
     .filter(Boolean)
     .join(' | ');
 }
 
-/** The CTI's log lines of a step, grouped (ids replaced) with counts. */
+/** Log lines of a step grouped (time stamps, ids, channel and agent numbers replaced) with counts. */
 function ctiSummary(lines: readonly string[]): string[] {
   const counts = new Map<string, number>();
   for (const l of lines) {
     const key = l
+      .replace(/^\[[^\]]*\] /, '')
+      .replace(/\[\d+\](\[C-[0-9a-f]+\])?/g, '')
       .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')
-      .replace(/\b\d{6,}(\.\d+)?\b/g, '<n>');
+      .replace(/-[0-9a-f]{8}\b/g, '-<n>')
+      .replace(/\b\d{4,}(\.\d+)?\b/g, '<n>');
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${String(n).padStart(5)} × ${k}`);
@@ -503,6 +522,7 @@ async function main() {
       results.push(r);
       say(stepLine(r));
       for (const l of ctiSummary(r.ctiLines).slice(0, 12)) say(`  cti: ${l}`);
+      for (const l of ctiSummary(r.asteriskLines).slice(0, 8)) say(`  asterisk: ${l}`);
       if (r.successRate < opts.success) {
         say(
           `  ${s.label}: step failed (SIPp exit ${r.sippCode}); SIPp errors (tail):\n${r.sippErrors.split('\n').slice(-8).join('\n')}`,
@@ -520,8 +540,17 @@ async function main() {
 function report(results: StepResult[], systems: SystemUnderTest[]) {
   console.log('\n══ ACD load: results ══');
   console.log(
-    'Measured on the SIP side by the SIPp scenarios (same clocks and method for both systems); ' +
-      '"ours" = Asterisk + the product CTI over ARI, "baseline" = Asterisk dialplan + app_queue.',
+    [
+      "Measured on the SIP side from the SIPp scenarios' <log> lines (wall clock, same method for both",
+      `systems): "ours" = Asterisk + the product CTI over ARI (database: ${opts.db}), "baseline" =`,
+      'Asterisk dialplan + app_queue. Per step: calls offered / succeeded (IVR answered, key 1, agent rang,',
+      'answered, talked, hung up, caller got the BYE); conc = callers in progress, mean of the steady part',
+      'and peak; ch = peak Asterisk channels; key→INVITE = caller sends key 1 → agent phone gets the INVITE;',
+      'answer = caller INVITE → IVR 200 OK; hangup = agent BYE → caller BYE; talk = agent ACK → agent BYE',
+      "(a re-INVITE restarts the phone's talk timer); cpu = % of one core over the step (node = CTI and",
+      "embedded database; others = the rest of the machine, e.g. other people's tests); rec = mixed",
+      `recordings written. ${opts.agents} agents, talk ${opts.talkMs / 1000} s, RTP ${opts.rtp ? 'on' : 'off'}.`,
+    ].join('\n'),
   );
   for (const r of results) console.log(stepLine(r));
   const best = new Map<string, StepResult>();

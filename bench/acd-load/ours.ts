@@ -29,7 +29,8 @@ import { renderPjsip } from '../../pbx/config/pjsip.ts';
 import { inside, onHost, type PbxInstance } from '../../pbx/layout.ts';
 import { promptsDirInside } from '../../pbx/prompt-sync.ts';
 import { accountOf, ensureAgentAccounts } from '../../pbx/sip-accounts.ts';
-import { trunks } from '../../db/schema.ts';
+import { sql } from 'drizzle-orm';
+import { callEvents, trunks } from '../../db/schema.ts';
 import { type TestDatabase, testDatabase } from '../../test/support/db.ts';
 import { buildCompany, origin, password, roleId } from '../../test/support/fixtures.ts';
 import { carrierLine, groupOf } from '../../test/support/telephony.ts';
@@ -56,6 +57,8 @@ export interface Ours extends SystemUnderTest {
   ctiLog: { at: number; line: string }[];
   /** The product's pjsip.conf for another instance: the same agents and trunk (for the baseline). */
   pjsipFor(instance: PbxInstance): Promise<string>;
+  /** Call events written so far (each is one transaction that also re-projects the call record). */
+  eventCount(): Promise<number>;
   /** Where the recorder keeps finished recordings. */
   recordingStore: string;
   /** The menu prompt (8 kHz WAV), for the baseline to play the same sound. */
@@ -241,6 +244,11 @@ async function setUp(
     engine,
     ctiLog,
     recordingStore: join(dataDir, 'recordings'),
+    eventCount: async () => {
+      await engine.log.flush();
+      const [row] = await db.db.select({ n: sql<number>`count(*)` }).from(callEvents);
+      return Number(row?.n ?? 0);
+    },
     pjsipFor: async (other) =>
       renderPjsip(
         other,

@@ -4,6 +4,7 @@
  */
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { markDirty } from '../../crm/reports/dirty.ts';
 import { callEvents, callRecords, ivrSessions } from '../../db/schema.ts';
 import { projectIvrSession } from '../ivr/reception.ts';
 import type { CallEvent, CallEventBody } from './events.ts';
@@ -38,6 +39,8 @@ export class CallLog {
           .insert(callRecords)
           .values(record)
           .onConflictDoUpdate({ target: callRecords.callId, set: record });
+      // An ended call (or one changed after it ended: survey, note, recording) is recounted.
+      if (record?.endedAt) await markDirty(tx, [callId]);
       const session =
         event.type.startsWith('ivr.') || event.type === 'call.ended'
           ? projectIvrSession(callId, events)

@@ -4,8 +4,10 @@
  *
  * Definitions:
  * - ring time runs from the first leg starting to ring until it is answered (or the call
- *   ends); talk time from the answer to the end; queue time is the time spent waiting in
- *   queues (all of them, after transfers and overflows); hold time the time the caller was held.
+ *   ends); talk time from the answer to the end (holds included); queue time is the time spent
+ *   waiting in queues (all of them, after transfers and overflows); hold time the time the
+ *   caller was held; wait time runs from joining the first queue (or the first ring, without a
+ *   queue) to the first answer, or to the end of an unanswered call.
  * - the agent is the one who answered first (inbound), placed the call (outbound), or called
  *   (internal); the group the queue the caller joined first.
  * - disposition: `answered`; `abandoned` when the caller hung up first, with where: `in_ivr`,
@@ -62,6 +64,7 @@ export function projectCallRecord(callId: string, events: readonly CallEvent[]):
     repeatCaller: false,
     region: '',
     callbackOf: null,
+    waitSeconds: 0,
   };
   let firstDial: Date | null = null;
   let lastFailure: string | null = null;
@@ -72,6 +75,8 @@ export function projectCallRecord(callId: string, events: readonly CallEvent[]):
   let unservedReason: string | null = null;
   let maxWaitChoice: string | null = null;
   let heldSince: Date | null = null;
+  /** When the caller started waiting for someone: joined a queue, or a phone started ringing. */
+  let waitFrom: Date | null = null;
   const ringing = new Set<string>();
   let parties = 0;
   for (const e of events) {
@@ -92,6 +97,7 @@ export function projectCallRecord(callId: string, events: readonly CallEvent[]):
         break;
       case 'leg.dialing':
         firstDial ??= e.at;
+        if (!e.data.role) waitFrom ??= e.at;
         ringing.add(e.data.leg);
         if (e.data.target.kind === 'agent' && !e.data.role && !record.answeredAt) {
           if (s.direction === 'inbound') record.agentId = e.data.target.userId;
@@ -123,6 +129,7 @@ export function projectCallRecord(callId: string, events: readonly CallEvent[]):
         break;
       case 'queue.joined':
         record.groupId ??= e.data.groupId;
+        waitFrom ??= e.at;
         queueLeft = null;
         break;
       case 'queue.left':
@@ -188,6 +195,7 @@ export function projectCallRecord(callId: string, events: readonly CallEvent[]):
   }
   const end = record.endedAt;
   if (firstDial) record.ringSeconds = seconds(firstDial, record.answeredAt ?? end ?? firstDial);
+  if (waitFrom) record.waitSeconds = seconds(waitFrom, record.answeredAt ?? end ?? waitFrom);
   if (record.answeredAt && end) record.talkSeconds = seconds(record.answeredAt, end);
   if (record.disposition !== 'refused' && end) {
     if (record.answeredAt) record.disposition = 'answered';

@@ -1,0 +1,371 @@
+/**
+ * Statistics from recorded event sequences, checked against figures worked out by hand: a call
+ * answered after queueing with wrap-up, a caller hanging up while an agent's phone rang, a short
+ * abandon, a hang-up in the IVR, a transfer chain, a call crossing midnight, a quick hang-up, a
+ * repeat caller (first-call resolution), a survey score, outbound attempts; agents' time and
+ * attendance; and a change of the statistics rules recounting history.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { StatsMaintainer } from '../../crm/reports/maintainer.ts';
+import { type ReportParams, runReport } from '../../crm/reports/reports.ts';
+import { saveStatsRules, defaultStatsRules } from '../../crm/reports/rules.ts';
+import type { CallEventBody } from '../../cti/calls/events.ts';
+import { CallLog } from '../../cti/calls/log.ts';
+import { agentStateEvents, type AgentState } from '../../db/schema.ts';
+import { logged } from '../support/assert.ts';
+import { type TestDatabase, testDatabase } from '../support/db.ts';
+import { buildCompany, type Company } from '../support/fixtures.ts';
+
+const test = suite('statistics');
+const tz = 'Asia/Shanghai';
+let db: TestDatabase;
+let company: Company;
+let log: CallLog;
+let stats: StatsMaintainer;
+let A: number;
+let B: number;
+const group = 7;
+
+/** Local (Shanghai) time on 2031-05-01 → instant. */
+const at = (hhmmss: string, day = '2031-05-01') => new Date(`${day}T${hhmmss}+08:00`);
+const plus = (d: Date, seconds: number) => new Date(d.getTime() + seconds * 1000);
+
+type Step = [number, CallEventBody];
+
+/** Appends a call's events at their times (seconds after `start`). */
+async function call(id: string, start: Date, steps: Step[]) {
+  for (const [s, e] of steps) await log.append(id, e, plus(start, s));
+}
+
+const inbound = (from: string): CallEventBody => ({
+  type: 'call.started',
+  data: {
+    direction: 'inbound',
+    from,
+    to: '4001',
+    trunkId: null,
+    numberId: null,
+    agentId: null,
+    channel: 'x',
+  },
+});
+const outbound = (agentId: number, to: string): CallEventBody => ({
+  type: 'call.started',
+  data: { direction: 'outbound', from: '4001', to, trunkId: null, numberId: null, agentId, channel: 'x' },
+});
+const flags = (region = '北京'): CallEventBody => ({
+  type: 'call.flags',
+  data: { region, vip: false, repeat: false },
+});
+const joined = (since: Date): CallEventBody => ({
+  type: 'queue.joined',
+  data: { groupId: group, via: 'hotline', position: 1, vip: false, since: since.toISOString() },
+});
+const dial = (leg: string, userId: number): CallEventBody => ({
+  type: 'leg.dialing',
+  data: { leg, target: { kind: 'agent', userId, endpoint: String(userId) }, groupId: group },
+});
+const answer = (leg: string, userId: number | null): CallEventBody => ({
+  type: 'leg.answered',
+  data: { leg, userId },
+});
+const left = (reason: 'answered' | 'abandoned', waited: number): CallEventBody => ({
+  type: 'queue.left',
+  data: { groupId: group, reason, waitedSeconds: waited },
+});
+const ended = (by: 'caller' | 'callee' | 'system'): CallEventBody => ({
+  type: 'call.ended',
+  data: { by, q850Cause: 16, sipCode: null },
+});
+
+async function agentState(userId: number, state: AgentState, when: Date, reason = '') {
+  await db.db.insert(agentStateEvents).values({ userId, at: when, state, reason });
+}
+
+const report = (over: Partial<ReportParams>) =>
+  runReport(
+    company.owner,
+    {
+      report: 'service',
+      from: '2031-05-01',
+      to: '2031-05-01',
+      granularity: 'day',
+      groupId: null,
+      agentId: null,
+      ivrId: null,
+      ...over,
+    },
+    tz,
+  );
+
+test.before(
+  logged(async () => {
+    db = await testDatabase();
+    company = await buildCompany(db.db);
+    A = company.people.repA;
+    B = company.people.repB;
+    log = new CallLog(db.db);
+    stats = new StatsMaintainer(db.db, tz, () => {});
+    await agentState(A, 'ready', at('08:00:00'));
+    await agentState(B, 'ready', at('08:30:00'));
+
+    // 1. Queued 8 s, answered by A, 60 s talk, 10 s wrap-up, survey 2 of 3.
+    const c1 = at('09:00:00');
+    await call('c1', c1, [
+      [0, inbound('13800000001')],
+      [0, flags()],
+      [0, joined(c1)],
+      [5, dial('l1', A)],
+      [8, answer('l1', A)],
+      [8, left('answered', 8)],
+      [68, { type: 'survey.started', data: { levels: 3 } }],
+      [75, { type: 'survey.scored', data: { score: 2, levels: 3 } }],
+      [76, ended('system')],
+    ]);
+    await agentState(A, 'on_call', plus(c1, 8), 'c1');
+    await agentState(A, 'wrap_up', plus(c1, 76), 'c1');
+    await agentState(A, 'ready', plus(c1, 86));
+
+    // 2. The caller hangs up while A's phone rings: abandoned during ringing after 12 s.
+    const c2 = at('09:10:00');
+    await call('c2', c2, [
+      [0, inbound('13800000002')],
+      [0, flags('上海')],
+      [0, joined(c2)],
+      [2, dial('l2', A)],
+      [12, left('abandoned', 12)],
+      [12, { type: 'leg.failed', data: { leg: 'l2', failure: 'cancelled', q850Cause: 16, sipCode: null } }],
+      [12, ended('caller')],
+    ]);
+
+    // 3. A short abandon: 3 s in the queue.
+    const c3 = at('09:20:00');
+    await call('c3', c3, [
+      [0, inbound('13800000003')],
+      [0, flags()],
+      [0, joined(c3)],
+      [3, left('abandoned', 3)],
+      [3, ended('caller')],
+    ]);
+
+    // 4. Hung up in the IVR: not offered.
+    const c4 = at('09:30:00');
+    await call('c4', c4, [
+      [0, inbound('13800000004')],
+      [0, flags()],
+      [
+        0,
+        {
+          type: 'ivr.entered',
+          data: { ivrId: 1, name: 'Main', hotlineId: null, from: '13800000004', region: '' },
+        },
+      ],
+      [1, { type: 'ivr.menu', data: { menu: 'main', name: 'Welcome' } }],
+      [6, { type: 'ivr.left', data: { outcome: 'caller_hung_up' } }],
+      [6, ended('caller')],
+    ]);
+
+    // 5. A transfer chain: A answers at 4 s, transfers to B who answers at 35 s; ends at 95 s.
+    const c5 = at('10:00:00');
+    await call('c5', c5, [
+      [0, inbound('13800000005')],
+      [0, flags()],
+      [0, joined(c5)],
+      [1, dial('l5a', A)],
+      [4, answer('l5a', A)],
+      [4, left('answered', 4)],
+      [
+        30,
+        { type: 'transfer.started', data: { by: A, kind: 'blind', target: { kind: 'agent', userId: B } } },
+      ],
+      [
+        30,
+        { type: 'leg.dialing', data: { leg: 'l5b', target: { kind: 'agent', userId: B, endpoint: 'b' } } },
+      ],
+      [30, { type: 'transfer.completed', data: { by: A, kind: 'blind' } }],
+      [30, { type: 'leg.left', data: { leg: 'l5a', userId: A } }],
+      [35, answer('l5b', B)],
+      [95, ended('caller')],
+    ]);
+
+    // 6. Crosses midnight: starts 23:59:50 on 1 May, ends on 2 May.
+    const c6 = at('23:59:50');
+    await call('c6', c6, [
+      [0, inbound('13800000006')],
+      [0, flags()],
+      [0, joined(c6)],
+      [2, dial('l6', B)],
+      [5, answer('l6', B)],
+      [5, left('answered', 5)],
+      [70, ended('callee')],
+    ]);
+
+    // 7. Quick hang-up: answered after 25 s (outside a 20 s service level), caller hangs up 10 s later.
+    const c7 = at('11:00:00');
+    await call('c7', c7, [
+      [0, inbound('13800000007')],
+      [0, flags()],
+      [0, joined(c7)],
+      [22, dial('l7', B)],
+      [25, answer('l7', B)],
+      [25, left('answered', 25)],
+      [35, ended('caller')],
+    ]);
+
+    // 8. A repeat caller: 13800000001 calls again two hours after call 1, answered by B.
+    const c8 = at('11:00:00');
+    await call('c8', c8, [
+      [0, inbound('13800000001')],
+      [0, { type: 'call.flags', data: { region: '北京', vip: false, repeat: true } }],
+      [0, joined(c8)],
+      [1, dial('l8', B)],
+      [3, answer('l8', B)],
+      [3, left('answered', 3)],
+      [63, ended('callee')],
+    ]);
+
+    // 9. Outbound by A: answered after 5 s, 30 s talk (effective); another, no answer; a
+    //    click-to-call whose agent never picked up (not an attempt).
+    const c9 = at('14:00:00');
+    await call('c9', c9, [
+      [0, outbound(A, '13900000009')],
+      [
+        0,
+        {
+          type: 'leg.dialing',
+          data: { leg: 'o9', target: { kind: 'external', number: '13900000009', trunkId: 1 } },
+        },
+      ],
+      [5, answer('o9', null)],
+      [35, ended('callee')],
+    ]);
+    const c10 = at('14:10:00');
+    await call('c10', c10, [
+      [0, outbound(A, '13900000010')],
+      [
+        0,
+        {
+          type: 'leg.dialing',
+          data: { leg: 'o10', target: { kind: 'external', number: '13900000010', trunkId: 1 } },
+        },
+      ],
+      [20, { type: 'leg.failed', data: { leg: 'o10', failure: 'no_answer', q850Cause: 19, sipCode: 480 } }],
+      [20, ended('system')],
+    ]);
+    const c11 = at('14:20:00');
+    await call('c11', c11, [
+      [0, outbound(A, '13900000011')],
+      [
+        0,
+        {
+          type: 'leg.dialing',
+          data: { leg: 'm11', target: { kind: 'agent', userId: A, endpoint: 'a' }, originator: true },
+        },
+      ],
+      [
+        15,
+        {
+          type: 'leg.failed',
+          data: { leg: 'm11', failure: 'no_answer', q850Cause: 19, sipCode: null, originator: true },
+        },
+      ],
+      [15, ended('system')],
+    ]);
+    await agentState(A, 'logged_out', at('18:00:00'));
+    await agentState(B, 'break', at('12:00:00'), 'rest');
+    await agentState(B, 'logged_out', at('12:30:00'));
+    await stats.runOnce();
+  }),
+);
+test.after(async () => {
+  await db?.close();
+});
+
+test('the service report of the day, figure by figure', async () => {
+  const r = await report({});
+  const t = r.totals;
+  // Offered: 1, 2, 3, 5, 6, 7, 8 (the IVR hang-up is not offered).
+  assert.is(t.offered, 7);
+  assert.is(t.answered, 5);
+  assert.is(t.answer_rate, 5 / 7);
+  assert.is(t.abandoned, 2, 'in the queue (3) and while ringing (2)');
+  assert.is(t.short_abandoned, 1);
+  // Waits: 8, 12, 3, 4, 5, 25, 3. In 20 s: 8, 4, 5, 3 answered → 4 ÷ (7 − 1).
+  assert.is(t.service_level, 4 / 6);
+  assert.is(t.asa, (8 + 4 + 5 + 25 + 3) / 5);
+  assert.is(t.avg_wait, (8 + 12 + 3 + 4 + 5 + 25 + 3) / 7);
+  assert.is(t.longest_wait, 25);
+  // Talk (answer to end): 68, 91, 65, 10, 60; wrap-up 10 s after call 1.
+  assert.is(t.aht, (68 + 91 + 65 + 10 + 60 + 10) / 5);
+  assert.is(t.transfers, 1);
+  assert.is(t.quick_hangups, 1, 'call 7 (10 s ≤ 15 s)');
+  assert.is(t.repeat_calls, 1);
+  // Call 1's caller called again within 12 h: 4 of 5 answered calls resolved the first time.
+  assert.is(t.fcr, 4 / 5);
+  assert.is(t.satisfaction_rate, 1, 'a 2 of 3 is satisfied');
+  assert.is(t.out_attempts, 2, 'the click-to-call never dialled out');
+  assert.is(t.out_connects, 1);
+  assert.is(t.connect_rate, 0.5);
+  assert.is(t.out_talk, 30);
+});
+
+test('hours: calls count in the slot they started; midnight belongs to the day before', async () => {
+  const r = await report({ granularity: 'hour' });
+  const byHour = new Map(r.rows.map((row) => [row.slot.toISOString(), row.values]));
+  assert.is(byHour.get(at('09:00:00').toISOString())?.offered, 3);
+  assert.is(byHour.get(at('23:00:00').toISOString())?.answered, 1, 'call 6 counts at 23:00 on 1 May');
+  const next = await report({ from: '2031-05-02', to: '2031-05-02' });
+  assert.is(next.totals.offered ?? 0, 0, 'nothing on 2 May');
+  const quarter = await report({ granularity: '15m', from: '2031-05-01', to: '2031-05-01' });
+  assert.ok(quarter.rows.some((row) => row.slot.getTime() === at('23:45:00').getTime()));
+});
+
+test('agents: each agent is counted for their part of a transferred call; outbound by the agent who placed it', async () => {
+  const r = await report({ report: 'agent_inbound' });
+  const row = (id: number) => r.rows.find((x) => x.entity?.id === String(id))!.values;
+  assert.is(row(A).answered, 2, 'calls 1 and 5');
+  assert.is(row(A).no_answer, 1, 'call 2 rang A and was not answered');
+  assert.is(row(A).talk_time, 68 + 26);
+  assert.is(row(A).transfers, 1);
+  assert.is(row(B).answered, 4, 'calls 5, 6, 7 and 8');
+  assert.is(row(B).talk_time, 60 + 65 + 10 + 60);
+  assert.is(row(A).satisfaction_rate, 1);
+  const out = await report({ report: 'agent_outbound' });
+  const a = out.rows.find((x) => x.entity?.id === String(A))!.values;
+  assert.equal([a.out_attempts, a.out_connects, a.out_effective, a.out_talk], [2, 1, 1, 30]);
+});
+
+test('attendance: first log-in, last log-out, time online and on break, occupancy', async () => {
+  const r = await report({ report: 'attendance' });
+  const b = r.rows.find((x) => x.entity?.id === String(B))!.values;
+  assert.is(b.first_login, at('08:30:00').getTime());
+  assert.is(b.last_logout, at('12:30:00').getTime());
+  assert.is(b.online, 4 * 3600, '08:30 to 12:30');
+  assert.is(b.break_time, 1800);
+  const a = r.rows.find((x) => x.entity?.id === String(A))!.values;
+  // A: ready 08:00–09:00:08, on a call 68 s, wrap-up 10 s, ready until 18:00.
+  assert.is(a.online, 10 * 3600);
+  assert.is(a.occupancy, (68 + 10) / 10 / 3600);
+});
+
+test('team, business types and callers by region', async () => {
+  const team = await report({ report: 'team' });
+  assert.is(team.rows.find((r) => r.entity?.id === String(group))?.values.offered, 7);
+  const callers = await report({ report: 'callers' });
+  const regions = new Map(callers.rows.map((r) => [r.entity?.label, r.values.calls]));
+  assert.is(regions.get('北京'), 7);
+  assert.is(regions.get('上海'), 1);
+});
+
+test('changing a statistics rule recounts history', async () => {
+  const before = (await report({})).totals.service_level;
+  await saveStatsRules(company.owner, { ...defaultStatsRules, serviceLevelSeconds: 5 });
+  await stats.runOnce();
+  const after = (await report({})).totals.service_level;
+  // In 5 s: calls 5 (4 s), 6 (5 s), 8 (3 s).
+  assert.is(before, 4 / 6);
+  assert.is(after, 3 / 6);
+});
+
+test.run();
