@@ -23,7 +23,7 @@ import type { Ctx } from '../shared/context.ts';
 import { ValidationError } from '../shared/errors.ts';
 import * as check from '../shared/validate.ts';
 import { agentKpis, callKpis, type Kpi, type Sums } from './kpis.ts';
-import { bucketSql, type Grain } from './rollups.ts';
+import type { Grain } from './rollups.ts';
 
 export const granularities = ['15m', 'hour', 'day', 'week', 'month'] as const;
 export type Granularity = (typeof granularities)[number];
@@ -398,7 +398,6 @@ const agentMeasureList = [
   'out_talk_sum',
   'out_no_answer',
 ];
-const stateTimes = ['online', 'ready', 'break', 'on_call', 'ringing', 'wrap_up'] as const;
 
 const sumColumns = (list: readonly string[]) => sql.raw(list.map((m) => `sum("${m}") as "${m}"`).join(', '));
 
