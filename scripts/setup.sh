@@ -68,7 +68,7 @@ apt_install ffmpeg espeak-ng
 # ── what the tests need ─────────────────────────────────────────────────────────
 if [ "$mode" = "--test" ]; then
   apt_install chromium fonts-wqy-microhei   # the font makes Chinese legible in screenshots
-  apt_install sip-tester baresip            # SIP peers for the telephony tests (SIPp callers, baresip phones)
+  apt_install sip-tester baresip unzip      # SIP peers for the telephony tests (SIPp callers, baresip phones); unzip checks exported spreadsheets
   # A PostgreSQL server on 127.0.0.1:5432 for the integration tests (CI machines have one).
   if ! node -e "require('net').connect(5432,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"; then
     apt_install postgresql

@@ -19,6 +19,7 @@ import { phoneRoutes } from './desk/phone.tsx';
 import { deskRoutes } from './desk/desk.tsx';
 import { deskSettingsRoutes } from './desk/settings.tsx';
 import type { AppDeps, AppEnv } from './env.ts';
+import { exportPages } from './export-routes.tsx';
 import { errorKey } from './i18n/index.ts';
 import { bodyCap, csrfGuard, requestContext, requireLogin, sessionLoader, setupGate } from './middleware.ts';
 import { staticRoutes } from './static.ts';
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/system/roles', roleRoutes);
   app.route('/system/employees', employeeRoutes);
   app.route('/system/audit', auditRoutes);
+  app.route('/exports', exportPages);
 
   app.notFound((c) => errorPage(c, 404, 'err.not_found'));
   app.onError((err, c) => {

@@ -1,10 +1,11 @@
 /**
  * The one data table: server-side paging, sorting and filters, a column chooser remembered
- * per user, optional row selection for batch actions, and CSV export of what is filtered
- * (streamed in batches). A route describes its columns once; the page and the export use
+ * per user, optional row selection for batch actions, and export of what is filtered
+ * (CSV streamed at once, or CSV/XLSX written in the background with progress). A route describes its columns once; the page and the export use
  * the same description.
  */
 import { and, eq } from 'drizzle-orm';
+import type { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import { stream } from 'hono/streaming';
 import type { Permission } from '../crm/access/permissions.ts';
@@ -21,10 +22,13 @@ import {
   pageSizes,
 } from '../crm/shared/list-query.ts';
 import { userTablePrefs } from '../db/schema.ts';
-import { type C, ctxOf } from './env.ts';
+import { type AppEnv, type C, ctxOf } from './env.ts';
+import { ExportProgress, exportJobsOf } from './export-routes.tsx';
+import type { ExportFormat } from './exports.ts';
+import { readForm, see } from './http.ts';
 import type { MessageKey } from './i18n/index.ts';
 import { PostButton } from './views/form.tsx';
-import type { PageView } from './views/page.tsx';
+import { type PageView, pageView } from './views/page.tsx';
 
 export interface Column<R> {
   key: string;
@@ -135,13 +139,13 @@ export async function loadTable<R>(
   return { spec, base, query, page, columns: await visibleColumns(c, spec) };
 }
 
-/** Streams every filtered row as CSV (visible columns), after checking the export permission. */
-export async function exportCsv<R>(
+/** The export's header and rows (visible columns), after checking the export permission; audited. */
+async function exportSource<R>(
   c: C,
   spec: TableSpec<R>,
   listing: (q: ListQuery) => Promise<Listing<R>>,
   pv: PageView,
-): Promise<Response> {
+) {
   const ctx = ctxOf(c);
   if (!spec.exportPermission) throw new ForbiddenError('export');
   requirePermission(ctx.actor, spec.exportPermission);
@@ -154,22 +158,57 @@ export async function exportCsv<R>(
     targetId: spec.id,
     detail: { filters: query.filters },
   });
+  async function* cells() {
+    for await (const row of everyRow(rows))
+      yield columns.map((col) => (col.csv ? col.csv(row, pv) : plain(col.cell(row, pv))));
+  }
+  return { header: columns.map((col) => pv.t(col.label)), total: () => rows.count(), rows: cells() };
+}
+
+/** Streams every filtered row as CSV (visible columns) in the response. */
+export async function exportCsv<R>(
+  c: C,
+  spec: TableSpec<R>,
+  listing: (q: ListQuery) => Promise<Listing<R>>,
+  pv: PageView,
+): Promise<Response> {
+  const source = await exportSource(c, spec, listing, pv);
   c.header('Content-Type', 'text/csv; charset=utf-8');
-  c.header(
-    'Content-Disposition',
-    `attachment; filename="${spec.id}-${new Date().toISOString().slice(0, 10)}.csv"`,
-  );
+  c.header('Content-Disposition', `attachment; filename="${spec.id}-${new Date().toISOString().slice(0, 10)}.csv"`);
   return stream(c, async (out) => {
-    await out.write(`\uFEFF${csvLine(columns.map((col) => pv.t(col.label)))}`);
+    await out.write(`\uFEFF${csvLine(source.header)}`);
     let chunk = '';
-    for await (const row of everyRow(rows)) {
-      chunk += csvLine(columns.map((col) => (col.csv ? col.csv(row, pv) : plain(col.cell(row, pv)))));
+    for await (const row of source.rows) {
+      chunk += csvLine(row);
       if (chunk.length > 64_000) {
         await out.write(chunk);
         chunk = '';
       }
     }
     if (chunk) await out.write(chunk);
+  });
+}
+
+/**
+ * The export routes of a table: `GET …/export.csv` streams the CSV at once; `POST …/export`
+ * (the table's Export button) starts a background export in CSV or XLSX and answers with its
+ * progress (web/exports.ts).
+ */
+export function exportRoutes<R>(
+  routes: Hono<AppEnv>,
+  spec: (c: C) => TableSpec<R> | Promise<TableSpec<R>>,
+  listing: (c: C, q: ListQuery) => Listing<R> | Promise<Listing<R>>,
+): void {
+  routes.get('/export.csv', async (c) => exportCsv(c, await spec(c), async (q) => listing(c, q), pageView(c)));
+  routes.post('/export', async (c) => {
+    const form = await readForm(c);
+    const format: ExportFormat = form.format === 'xlsx' ? 'xlsx' : 'csv';
+    const s = await spec(c);
+    const source = await exportSource(c, s, async (q) => listing(c, q), pageView(c));
+    const name = `${s.id}-${new Date().toISOString().slice(0, 10)}`;
+    const job = exportJobsOf(c).start(ctxOf(c).actor.userId, name, format, source);
+    if (c.req.header('hx-request')) return c.html(<ExportProgress t={c.get('t')} job={job} />);
+    return see(c, `/exports/${job.id}`);
   });
 }
 
@@ -259,10 +298,24 @@ export function DataTable<R>(props: { pv: PageView; data: TableData<R>; toolbar?
             </form>
           </details>
           {canExport ? (
-            <a class="button" href={listHref(`${base}/export.csv`, query)} hx-boost="false" download>
-              {t('table.export')}
-            </a>
+            <form
+              method="post"
+              action={listHref(`${base}/export`, query)}
+              hx-post={listHref(`${base}/export`, query)}
+              hx-target={`#${domId}-export`}
+              hx-swap="innerHTML"
+              class="inline dt-export"
+            >
+              <input type="hidden" name="_csrf" value={pv.csrf} />
+              <select name="format" aria-label={t('table.export_format')}>
+                <option value="csv">CSV</option>
+                <option value="xlsx">Excel (XLSX)</option>
+              </select>
+              <button type="submit">{t('table.export')}</button>
+            </form>
           ) : null}
+        </div>
+        <div id={`${domId}-export`} class="dt-export-progress" aria-live="polite">
         </div>
       </div>
       {selectable ? (

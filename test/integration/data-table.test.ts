@@ -118,6 +118,42 @@ test('CSV export streams what is filtered, with the chosen columns, and is audit
   assert.match(audit.text, 'Data exported');
 });
 
+test('the Export button writes XLSX in the background, shows progress, and only its owner downloads it', async () => {
+  const web = new WebClient(app.url);
+  await web.login('owner', password);
+  await web.get('/system/employees');
+  const started = await web.post(
+    `/system/employees/export?f_department=${company.salesB}&sort=jobNumber&dir=asc`,
+    { format: 'xlsx' },
+    { headers: { 'hx-request': 'true' } },
+  );
+  assert.is(started.status, 200);
+  let progress = started.text;
+  const href = /\/exports\/([\w-]+)/.exec(progress)?.[0];
+  assert.ok(href, progress);
+  for (let i = 0; i < 50 && !progress.includes('/file'); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    progress = (await web.request('GET', href, undefined, { 'hx-request': 'true' })).text;
+  }
+  assert.match(progress, 'Export ready: 27 rows.');
+  const res = await fetch(`${app.url}${href}/file`, { headers: { cookie: web.cookieHeader() } });
+  assert.is(res.status, 200);
+  assert.match(res.headers.get('content-disposition') ?? '', /employees-\d{4}-\d{2}-\d{2}\.xlsx/);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  assert.is(bytes.subarray(0, 4).toString('hex'), '504b0304', 'a zip file');
+  assert.ok(bytes.includes(Buffer.from('PK\x05\x06', 'latin1')), 'with its central directory');
+
+  const other = new WebClient(app.url);
+  await other.login('sup.b', password);
+  assert.is((await other.get(href)).status, 404);
+  assert.is((await fetch(`${app.url}${href}/file`, { headers: { cookie: other.cookieHeader() } })).status, 404);
+  // Without JavaScript the button posts and lands on the progress page.
+  const plain = await web.post('/system/employees/export', { format: 'csv' });
+  assert.is(plain.status, 303);
+  assert.match(plain.location ?? '', /^\/exports\//);
+  assert.match((await web.follow(plain)).text, '<h1>Export</h1>');
+});
+
 test('exporting needs the export permission', async () => {
   const web = new WebClient(app.url);
   await web.login('sup.b', password);

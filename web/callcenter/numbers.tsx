@@ -28,7 +28,7 @@ import { crudRoutes } from '../crud.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { act } from '../forms.ts';
 import { idParam, readForm } from '../http.ts';
-import { DataTable, deleteRowAction, exportCsv, loadTable, type TableSpec } from '../table.tsx';
+import { DataTable, deleteRowAction, exportRoutes, loadTable, type TableSpec } from '../table.tsx';
 import {
   CheckboxField,
   emptyForm,
@@ -128,10 +128,7 @@ numberRoutes.get('/', async (c) => {
   ));
 });
 
-numberRoutes.get('/export.csv', async (c) => {
-  const ctx = ctxOf(c);
-  return exportCsv(c, await tableSpec(c), async (q) => numberListing(ctx, q), pageView(c));
-});
+exportRoutes(numberRoutes, tableSpec, (c, q) => numberListing(ctxOf(c), q));
 
 async function formPage(c: C, state: FormState, editing: PhoneNumber | null, status: 200 | 422 = 200) {
   const ctx = ctxOf(c);

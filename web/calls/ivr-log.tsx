@@ -5,7 +5,7 @@ import { ivrOutcomes, type ReceptionRow, receptionListing } from '../../crm/ivr/
 import { type IvrStep, keysOf } from '../../cti/ivr/reception.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import type { MessageKey } from '../i18n/index.ts';
-import { DataTable, exportCsv, loadTable, type TableSpec } from '../table.tsx';
+import { DataTable, exportRoutes, loadTable, type TableSpec } from '../table.tsx';
 import { formatDuration, formatTime } from '../views/format.ts';
 import { pageView, renderPage } from '../views/page.tsx';
 
@@ -93,7 +93,4 @@ ivrLogRoutes.get('/', async (c) => {
   ));
 });
 
-ivrLogRoutes.get('/export.csv', async (c) => {
-  const ctx = ctxOf(c);
-  return exportCsv(c, await tableSpec(c), (q) => receptionListing(ctx, q), pageView(c));
-});
+exportRoutes(ivrLogRoutes, tableSpec, (c, q) => receptionListing(ctxOf(c), q));

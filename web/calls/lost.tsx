@@ -14,7 +14,7 @@ import {
 } from '../../crm/supervisor/floor.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import type { MessageKey } from '../i18n/index.ts';
-import { DataTable, exportCsv, loadTable, type TableSpec } from '../table.tsx';
+import { DataTable, exportRoutes, loadTable, type TableSpec } from '../table.tsx';
 import { formatDuration, formatTime } from '../views/format.ts';
 import { pageView, renderPage } from '../views/page.tsx';
 import { PostButton } from '../views/form.tsx';
@@ -113,7 +113,4 @@ lostCallRoutes.get('/', async (c) => {
   ));
 });
 
-lostCallRoutes.get('/export.csv', async (c) => {
-  const ctx = ctxOf(c);
-  return exportCsv(c, await spec(c), (q) => lostCallListing(ctx, q), pageView(c));
-});
+exportRoutes(lostCallRoutes, spec, (c, q) => lostCallListing(ctxOf(c), q));

@@ -26,7 +26,7 @@ import { serveFile } from '../file-response.ts';
 import { attempt } from '../forms.ts';
 import { readForm, see } from '../http.ts';
 import type { MessageKey } from '../i18n/index.ts';
-import { DataTable, exportCsv, loadTable, type TableSpec } from '../table.tsx';
+import { DataTable, exportRoutes, loadTable, type TableSpec } from '../table.tsx';
 import { emptyForm, Form, type FormState, TextField } from '../views/form.tsx';
 import { formatDuration, formatTime } from '../views/format.ts';
 import { type PageView, pageView, renderPage } from '../views/page.tsx';
@@ -153,10 +153,7 @@ callRoutes.get('/', async (c) => {
   ));
 });
 
-callRoutes.get('/export.csv', async (c) => {
-  const ctx = ctxOf(c);
-  return exportCsv(c, await tableSpec(c), (q) => callListing(ctx, q), pageView(c));
-});
+exportRoutes(callRoutes, tableSpec, (c, q) => callListing(ctxOf(c), q));
 
 async function retentionPage(c: C, state: FormState, status: 200 | 422 = 200) {
   const t = c.get('t');

@@ -31,7 +31,7 @@ import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { act } from '../forms.ts';
 import { idParam, readForm } from '../http.ts';
 import type { MessageKey } from '../i18n/index.ts';
-import { DataTable, exportCsv, loadTable, type TableSpec } from '../table.tsx';
+import { DataTable, exportRoutes, loadTable, type TableSpec } from '../table.tsx';
 import { formatDuration, formatTime } from '../views/format.ts';
 import { PostButton } from '../views/form.tsx';
 import { pageView, type PageView, renderPage } from '../views/page.tsx';
@@ -444,7 +444,6 @@ supervisorRoutes.get('/log', async (c) => {
   ));
 });
 
-supervisorRoutes.get('/log/export.csv', async (c) => {
-  const ctx = ctxOf(c);
-  return exportCsv(c, logSpec(c), (q) => monitoringListing(ctx, q), pageView(c));
-});
+const logExports = new Hono<AppEnv>();
+exportRoutes(logExports, logSpec, (c, q) => monitoringListing(ctxOf(c), q));
+supervisorRoutes.route('/log', logExports);

@@ -4,7 +4,7 @@ import { type AuditRow, auditListing } from '../../crm/audit/audit-log.ts';
 import { type AppEnv, ctxOf } from '../env.ts';
 import { en } from '../i18n/en.ts';
 import { auditActionLabel, type MessageKey, type T } from '../i18n/index.ts';
-import { DataTable, exportCsv, loadTable, type TableSpec } from '../table.tsx';
+import { DataTable, exportRoutes, loadTable, type TableSpec } from '../table.tsx';
 import { formatTime } from '../views/format.ts';
 import { pageView, renderPage } from '../views/page.tsx';
 
@@ -76,7 +76,4 @@ auditRoutes.get('/', async (c) => {
   ));
 });
 
-auditRoutes.get('/export.csv', (c) => {
-  const ctx = ctxOf(c);
-  return exportCsv(c, table, (q) => auditListing(ctx, q), pageView(c));
-});
+exportRoutes(auditRoutes, () => table, (c, q) => auditListing(ctxOf(c), q));

@@ -21,7 +21,7 @@ import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { attempt } from '../forms.ts';
 import { idParam, readForm, see } from '../http.ts';
 import { errorKey, locales, type MessageKey, translator } from '../i18n/index.ts';
-import { DataTable, exportCsv, loadTable, type TableSpec } from '../table.tsx';
+import { DataTable, exportRoutes, loadTable, type TableSpec } from '../table.tsx';
 import {
   CheckboxField,
   emptyForm,
@@ -163,10 +163,7 @@ employeeRoutes.get('/', async (c) => {
   ));
 });
 
-employeeRoutes.get('/export.csv', async (c) => {
-  const ctx = ctxOf(c);
-  return exportCsv(c, await tableSpec(c), (q) => employeeListing(ctx, q, 'employees:export'), pageView(c));
-});
+exportRoutes(employeeRoutes, tableSpec, (c, q) => employeeListing(ctxOf(c), q, 'employees:export'));
 
 async function formPage(c: C, state: FormState, editingId: number | null, status: 200 | 422 = 200) {
   const ctx = ctxOf(c);
