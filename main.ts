@@ -7,6 +7,7 @@ import { loadSettings } from './config/settings.ts';
 import { RateLimiter } from './crm/auth/rate-limiter.ts';
 import { purgeExpiredSessions } from './crm/auth/sessions.ts';
 import { purgeExpiredRecordings } from './crm/calls/recording-retention.ts';
+import { StatsMaintainer } from './crm/reports/maintainer.ts';
 import { CallLog } from './cti/calls/log.ts';
 import { recordingStoreIn } from './cti/calls/recorder.ts';
 import { openDatabase } from './db/client.ts';
@@ -48,6 +49,10 @@ const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings
 // The web UI is up at once; the PBX follows (provisioning Asterisk the first time takes a minute).
 void pbx.start();
 
+// Statistics follow the event log within a second (crm/reports/maintainer.ts).
+const stats = new StatsMaintainer(database.db, settings.timeZone);
+stats.start(500);
+
 const callLog = new CallLog(database.db);
 function hourly() {
   void purgeExpiredSessions(database.db).catch(() => {});
@@ -64,6 +69,7 @@ async function stop(signal: string) {
   stopping = true;
   console.log(`[main] ${signal}: stopping`);
   server.close();
+  await stats.stop();
   await pbx.stop();
   await database.close();
   process.exit(0);

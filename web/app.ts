@@ -11,7 +11,7 @@ import { numberRoutes } from './callcenter/numbers.tsx';
 import { ivrLogRoutes } from './calls/ivr-log.tsx';
 import { lostCallRoutes } from './calls/lost.tsx';
 import { supervisorRoutes } from './supervisor/workbench.tsx';
-import { callRoutes } from './calls/records.tsx';
+import { callRoutes, inboundCallRoutes, outboundCallRoutes } from './calls/records.tsx';
 import { pbxRoutes } from './callcenter/pbx.tsx';
 import { promptRoutes } from './callcenter/prompts.tsx';
 import { trunkRoutes } from './callcenter/trunks.tsx';
@@ -22,12 +22,16 @@ import type { AppDeps, AppEnv } from './env.ts';
 import { exportPages } from './export-routes.tsx';
 import { errorKey } from './i18n/index.ts';
 import { bodyCap, csrfGuard, requestContext, requireLogin, sessionLoader, setupGate } from './middleware.ts';
+import { reportRoutes } from './reports/reports.tsx';
+import { rulesRoutes } from './reports/rules.tsx';
+import { staffingRoutes } from './reports/staffing.tsx';
 import { staticRoutes } from './static.ts';
 import { auditRoutes } from './system/audit.tsx';
 import { departmentRoutes } from './system/departments.tsx';
 import { employeeRoutes } from './system/employees.tsx';
 import { roleRoutes } from './system/roles.tsx';
 import { errorPage } from './views/error-page.tsx';
+import { wallboardRoutes } from './wallboard/wallboard.tsx';
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -65,6 +69,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/callcenter/vip', callerListRoutes('vip'));
   app.route('/calls/ivr', ivrLogRoutes);
   app.route('/calls/lost', lostCallRoutes);
+  app.route('/calls/inbound', inboundCallRoutes);
+  app.route('/calls/outbound', outboundCallRoutes);
   app.route('/supervisor', supervisorRoutes);
   app.route('/calls', callRoutes);
   app.route('/system/departments', departmentRoutes);
@@ -72,6 +78,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/system/employees', employeeRoutes);
   app.route('/system/audit', auditRoutes);
   app.route('/exports', exportPages);
+  app.route('/reports/rules', rulesRoutes);
+  app.route('/reports/staffing', staffingRoutes);
+  app.route('/reports', reportRoutes);
+  app.route('/wallboard', wallboardRoutes);
 
   app.notFound((c) => errorPage(c, 404, 'err.not_found'));
   app.onError((err, c) => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Hono } from 'hono';
 import { NotFoundError } from '../crm/shared/errors.ts';
 import type { AppDeps, AppEnv, C } from './env.ts';
-import { ExportJobs, type ExportJob } from './exports.ts';
+import { type ExportJob, ExportJobs, exportTypes } from './exports.ts';
 import { serveFile } from './file-response.ts';
 import type { T } from './i18n/index.ts';
 import { renderPage } from './views/page.tsx';
@@ -80,10 +80,7 @@ exportPages.get('/:id/file', (c) => {
   const job = jobOf(c);
   if (!job.done || job.error) throw new NotFoundError();
   return serveFile(c, job.file, {
-    type:
-      job.format === 'xlsx'
-        ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-        : 'text/csv; charset=utf-8',
+    type: exportTypes[job.format],
     downloadName: `${job.name}.${job.format}`,
   });
 });

@@ -61,31 +61,16 @@ export class ExportJobs {
   private async run(job: ExportJob, source: ExportSource) {
     job.total = await source.total();
     const out = createWriteStream(job.file);
-    const write = (chunk: Uint8Array | string) =>
-      new Promise<void>((resolve, reject) => out.write(chunk, (err) => (err ? reject(err) : resolve())));
     try {
-      if (job.format === 'xlsx') {
-        const xlsx = new XlsxWriter((chunk) => write(chunk));
-        await xlsx.start(job.name);
-        await xlsx.row(source.header, true);
-        for await (const row of source.rows) {
-          await xlsx.row(row);
-          job.rows++;
-        }
-        await xlsx.end();
-      } else {
-        await write(`\uFEFF${csvLine(source.header)}`);
-        let chunk = '';
-        for await (const row of source.rows) {
-          chunk += csvLine(row);
-          job.rows++;
-          if (chunk.length > 64_000) {
-            await write(chunk);
-            chunk = '';
-          }
-        }
-        if (chunk) await write(chunk);
-      }
+      await writeRows(
+        job.format,
+        job.name,
+        source.header,
+        source.rows,
+        (chunk) =>
+          new Promise<void>((resolve, reject) => out.write(chunk, (err) => (err ? reject(err) : resolve()))),
+        () => job.rows++,
+      );
     } finally {
       await new Promise<void>((resolve) => out.end(() => resolve()));
     }
@@ -122,3 +107,41 @@ export class ExportJobs {
     }
   }
 }
+
+/** Writes a header and rows as CSV (with a BOM, so Excel reads UTF-8) or XLSX to `write`, in chunks. */
+export async function writeRows(
+  format: ExportFormat,
+  name: string,
+  header: readonly string[],
+  rows: AsyncIterable<readonly unknown[]> | Iterable<readonly unknown[]>,
+  write: (chunk: Uint8Array | string) => Promise<void>,
+  onRow: () => void = () => {},
+): Promise<void> {
+  if (format === 'xlsx') {
+    const xlsx = new XlsxWriter(write);
+    await xlsx.start(name);
+    await xlsx.row(header, true);
+    for await (const row of rows) {
+      await xlsx.row(row);
+      onRow();
+    }
+    await xlsx.end();
+    return;
+  }
+  await write(`\uFEFF${csvLine(header)}`);
+  let chunk = '';
+  for await (const row of rows) {
+    chunk += csvLine(row);
+    onRow();
+    if (chunk.length > 64_000) {
+      await write(chunk);
+      chunk = '';
+    }
+  }
+  if (chunk) await write(chunk);
+}
+
+export const exportTypes: Record<ExportFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};

@@ -10,6 +10,8 @@ export interface NavItem {
   label: MessageKey;
   href: string;
   permission: Permission;
+  /** Pages about more than one's own records (floor reports): hidden from readers limited to their own. */
+  beyondSelf?: boolean;
 }
 
 export interface NavArea {
@@ -49,6 +51,8 @@ export const navigation: readonly NavArea[] = [
     permission: null,
     items: [
       { label: 'nav.call_records', href: '/calls', permission: 'calls:view' },
+      { label: 'nav.inbound_calls', href: '/calls/inbound', permission: 'calls:view' },
+      { label: 'nav.outbound_calls', href: '/calls/outbound', permission: 'calls:view' },
       { label: 'nav.ivr_log', href: '/calls/ivr', permission: 'callcenter:view' },
       { label: 'nav.lost_calls', href: '/calls/lost', permission: 'calls:view' },
     ],
@@ -61,7 +65,19 @@ export const navigation: readonly NavArea[] = [
       { label: 'nav.monitoring_log', href: '/supervisor/log', permission: 'supervisor:view' },
     ],
   },
-  { label: 'nav.reports', permission: 'reports:view', items: [] },
+  {
+    label: 'nav.reports',
+    permission: null,
+    items: [
+      { label: 'nav.reports_all', href: '/reports', permission: 'reports:view' },
+      { label: 'nav.service_report', href: '/reports/service', permission: 'reports:view', beyondSelf: true },
+      { label: 'nav.agent_report', href: '/reports/agent', permission: 'reports:view' },
+      { label: 'nav.attendance', href: '/reports/attendance', permission: 'reports:view' },
+      { label: 'nav.staffing', href: '/reports/staffing', permission: 'reports:view', beyondSelf: true },
+      { label: 'nav.stats_rules', href: '/reports/rules', permission: 'reports:view', beyondSelf: true },
+      { label: 'nav.wallboard', href: '/wallboard', permission: 'supervisor:view' },
+    ],
+  },
   { label: 'nav.crm', permission: 'crm:view', items: [] },
   { label: 'nav.tickets', permission: 'tickets:view', items: [] },
   { label: 'nav.qa', permission: 'qa:view', items: [] },
@@ -77,9 +93,15 @@ export const navigation: readonly NavArea[] = [
   },
 ];
 
+function opens(actor: Actor, item: NavItem): boolean {
+  const scope = actor.grants.get(item.permission);
+  if (!scope) return false;
+  return !item.beyondSelf || scope !== 'self' || actor.ledDepartmentIds.length > 0;
+}
+
 /** The areas and items this actor may open. */
 export function navigationFor(actor: Actor): { area: NavArea; items: NavItem[] }[] {
   return navigation
-    .map((area) => ({ area, items: area.items.filter((i) => actor.grants.has(i.permission)) }))
+    .map((area) => ({ area, items: area.items.filter((i) => opens(actor, i)) }))
     .filter(({ area, items }) => (area.permission ? actor.grants.has(area.permission) : items.length > 0));
 }

@@ -11,7 +11,6 @@ import { stream } from 'hono/streaming';
 import type { Permission } from '../crm/access/permissions.ts';
 import { requirePermission } from '../crm/access/actor.ts';
 import { audit } from '../crm/audit/audit-log.ts';
-import { csvLine } from '../crm/shared/csv.ts';
 import { ForbiddenError } from '../crm/shared/errors.ts';
 import {
   everyRow,
@@ -24,7 +23,7 @@ import {
 import { userTablePrefs } from '../db/schema.ts';
 import { type AppEnv, type C, ctxOf } from './env.ts';
 import { ExportProgress, exportJobsOf } from './export-routes.tsx';
-import type { ExportFormat } from './exports.ts';
+import { type ExportFormat, exportTypes, writeRows } from './exports.ts';
 import { readForm, see } from './http.ts';
 import type { MessageKey } from './i18n/index.ts';
 import { PostButton } from './views/form.tsx';
@@ -44,7 +43,8 @@ export interface Column<R> {
 export interface Filter {
   key: string;
   label: MessageKey;
-  kind: 'text' | 'select' | 'date';
+  /** `number`: a whole number (e.g. seconds), typed in a number field. */
+  kind: 'text' | 'select' | 'date' | 'number';
   options?: { value: string; label: string }[];
   placeholder?: MessageKey;
 }
@@ -173,20 +173,12 @@ export async function exportCsv<R>(
   pv: PageView,
 ): Promise<Response> {
   const source = await exportSource(c, spec, listing, pv);
-  c.header('Content-Type', 'text/csv; charset=utf-8');
-  c.header('Content-Disposition', `attachment; filename="${spec.id}-${new Date().toISOString().slice(0, 10)}.csv"`);
-  return stream(c, async (out) => {
-    await out.write(`\uFEFF${csvLine(source.header)}`);
-    let chunk = '';
-    for await (const row of source.rows) {
-      chunk += csvLine(row);
-      if (chunk.length > 64_000) {
-        await out.write(chunk);
-        chunk = '';
-      }
-    }
-    if (chunk) await out.write(chunk);
-  });
+  const name = `${spec.id}-${new Date().toISOString().slice(0, 10)}`;
+  c.header('Content-Type', exportTypes.csv);
+  c.header('Content-Disposition', `attachment; filename="${name}.csv"`);
+  return stream(c, (out) =>
+    writeRows('csv', name, source.header, source.rows, async (chunk) => void (await out.write(chunk))),
+  );
 }
 
 /**
@@ -199,7 +191,9 @@ export function exportRoutes<R>(
   spec: (c: C) => TableSpec<R> | Promise<TableSpec<R>>,
   listing: (c: C, q: ListQuery) => Listing<R> | Promise<Listing<R>>,
 ): void {
-  routes.get('/export.csv', async (c) => exportCsv(c, await spec(c), async (q) => listing(c, q), pageView(c)));
+  routes.get('/export.csv', async (c) =>
+    exportCsv(c, await spec(c), async (q) => listing(c, q), pageView(c)),
+  );
   routes.post('/export', async (c) => {
     const form = await readForm(c);
     const format: ExportFormat = form.format === 'xlsx' ? 'xlsx' : 'csv';
@@ -259,7 +253,8 @@ export function DataTable<R>(props: { pv: PageView; data: TableData<R>; toolbar?
                 </select>
               ) : (
                 <input
-                  type={f.kind === 'date' ? 'date' : 'search'}
+                  type={f.kind === 'date' ? 'date' : f.kind === 'number' ? 'number' : 'search'}
+                  min={f.kind === 'number' ? '0' : undefined}
                   name={`f_${f.key}`}
                   id={`${domId}-f-${f.key}`}
                   value={query.filters[f.key] ?? ''}
@@ -315,8 +310,7 @@ export function DataTable<R>(props: { pv: PageView; data: TableData<R>; toolbar?
             </form>
           ) : null}
         </div>
-        <div id={`${domId}-export`} class="dt-export-progress" aria-live="polite">
-        </div>
+        <div id={`${domId}-export`} class="dt-export-progress" aria-live="polite"></div>
       </div>
       {selectable ? (
         <form id={batchFormId} method="post" class="dt-batch">

@@ -90,6 +90,7 @@ export const builtinRoles: readonly BuiltinRole[] = [
       'desk:use',
       'calls:view',
       'calls:listen',
+      'reports:view',
       'crm:view',
       'crm:create',
       'crm:edit',
@@ -131,7 +132,7 @@ export const builtinRoles: readonly BuiltinRole[] = [
     key: 'sales_rep',
     name: 'Sales representative',
     dataScope: 'self',
-    permissions: ['desk:use', 'calls:view', 'crm:view', 'crm:create', 'crm:edit'],
+    permissions: ['desk:use', 'calls:view', 'reports:view', 'crm:view', 'crm:create', 'crm:edit'],
   },
 ];
 

@@ -19,6 +19,7 @@ import {
   users,
 } from '../../db/schema.ts';
 import { inScope, type RecordScope, recordScope } from '../access/actor.ts';
+import { listBreakReasons } from '../desk/agent-states.ts';
 import type { Ctx } from '../shared/context.ts';
 import { ValidationError } from '../shared/errors.ts';
 import * as check from '../shared/validate.ts';
@@ -178,6 +179,7 @@ export const reports: Record<ReportKey, ReportDef> = {
   attendance: {
     rows: 'agent',
     source: 'attendance',
+    // Break time per reason follows break_time (one column per reason, see runReport).
     columns: [
       'first_login',
       'last_logout',
@@ -185,6 +187,8 @@ export const reports: Record<ReportKey, ReportDef> = {
       'ready_time',
       'break_time',
       'on_call_time',
+      'talk_time',
+      'answered',
       'occupancy',
     ],
     chart: { kind: 'bar', series: ['online', 'break_time'] },
@@ -254,12 +258,21 @@ export interface ReportRow {
   values: Record<string, number | null>;
 }
 
+export interface ReportColumn {
+  key: string;
+  unit: 'count' | 'percent' | 'duration' | 'time';
+  /** Columns that are not figures of kpis.ts (break reasons) carry their own label. */
+  title?: Omit<Entity, 'id'>;
+}
+
 export interface ReportResult {
   params: ReportParams;
   def: ReportDef;
-  columns: { key: string; unit: 'count' | 'percent' | 'duration' | 'time' }[];
+  columns: ReportColumn[];
   rows: ReportRow[];
   totals: Record<string, number | null>;
+  /** Rows by group, agent, business type, region or IVR menu: each one's figures over the whole range. */
+  entityTotals: { entity: Entity; values: Record<string, number | null> }[];
   /** The range as instants (local midnight to local midnight). */
   range: { from: Date; to: Date };
   tz: string;
@@ -448,6 +461,7 @@ export async function runReport(
   const kpis: readonly Kpi[] = def.source === 'calls' ? callKpis : agentKpis;
   const rows: ReportRow[] = [];
   const raw: { slot: Date; entity: Entity | null; sums: Record<string, number> }[] = [];
+  const breakReasonsSeen = new Set<string>();
 
   if (def.source === 'calls') {
     const byGroup = def.rows === 'group';
@@ -493,6 +507,19 @@ export async function runReport(
       merged.set(key, m);
     }
     if (def.source === 'attendance') {
+      const breaks = rowsOf(
+        await ctx.db.execute(sql`
+          select ${slot} as slot, agent_id as entity, reason, sum(seconds) as seconds
+          from stats_agent_time where ${inRange} and state = 'break' ${agentFilter('agent_id')}
+          group by 1, 2, 3`),
+      );
+      for (const r of breaks) {
+        const key = `${new Date(r.slot as string).getTime()}:${r.entity}`;
+        const m = merged.get(key) ?? { slot: new Date(r.slot as string), agent: Number(r.entity), sums: {} };
+        addSums(m.sums, { [`break:${r.reason}`]: Number(r.seconds) });
+        merged.set(key, m);
+        breakReasonsSeen.add(String(r.reason));
+      }
       const att = await ctx.db
         .select()
         .from(statsAttendance)
@@ -564,28 +591,67 @@ export async function runReport(
     }
   }
 
-  // Figures per row; shares within each slot; totals over everything.
+  const columns: ReportColumn[] = def.columns.map((key) => ({ key, unit: unitOf(kpis, key) }));
+  if (def.source === 'attendance') {
+    const at = columns.findIndex((c) => c.key === 'break_time') + 1;
+    columns.splice(at, 0, ...(await breakColumns(ctx.db, breakReasonsSeen)));
+  }
+  const keys = columns.map((c) => c.key);
+
+  // Figures per row; shares within each slot; totals over everything and per entity.
   const slotTotals = new Map<number, number>();
   for (const r of raw)
     slotTotals.set(r.slot.getTime(), (slotTotals.get(r.slot.getTime()) ?? 0) + (r.sums.calls ?? 0));
   const all: Record<string, number> = {};
+  const byEntity = new Map<string, { entity: Entity; sums: Record<string, number> }>();
   for (const r of raw) {
     addSums(all, r.sums);
+    if (r.entity) {
+      const e = byEntity.get(r.entity.id) ?? { entity: r.entity, sums: {} };
+      addSums(e.sums, r.sums);
+      byEntity.set(r.entity.id, e);
+    }
     rows.push({
       slot: r.slot,
       entity: r.entity,
-      values: valuesOf(def, kpis, r.sums, slotTotals.get(r.slot.getTime()) ?? 0),
+      values: valuesOf(def, kpis, keys, r.sums, slotTotals.get(r.slot.getTime()) ?? 0),
     });
   }
+  const total = all.calls ?? 0;
   return {
     params,
     def,
-    columns: def.columns.map((key) => ({ key, unit: unitOf(kpis, key) })),
+    columns,
     rows,
-    totals: valuesOf(def, kpis, all, all.calls ?? 0),
+    totals: valuesOf(def, kpis, keys, all, total),
+    entityTotals: [...byEntity.values()].map((e) => ({
+      entity: e.entity,
+      values: valuesOf(def, kpis, keys, e.sums, total),
+    })),
     range,
     tz,
   };
+}
+
+/** One column per break reason: the enabled ones, and any other that has time in the range. */
+async function breakColumns(db: Db, seen: Set<string>): Promise<ReportColumn[]> {
+  const reasons = await listBreakReasons(db, true);
+  const columns: ReportColumn[] = [];
+  const known = new Set<string>();
+  for (const r of reasons) {
+    const key = r.builtinKey ?? r.name;
+    known.add(key);
+    if (!r.enabled && !seen.has(key)) continue;
+    columns.push({
+      key: `break:${key}`,
+      unit: 'duration',
+      title: r.builtinKey ? { label: '', labelKey: `agent.break.${r.builtinKey}` } : { label: r.name },
+    });
+  }
+  for (const key of seen)
+    if (!known.has(key))
+      columns.push({ key: `break:${key}`, unit: 'duration', title: { label: key || '—' } });
+  return columns;
 }
 
 function unitOf(kpis: readonly Kpi[], key: string): 'count' | 'percent' | 'duration' | 'time' {
@@ -598,12 +664,14 @@ function unitOf(kpis: readonly Kpi[], key: string): 'count' | 'percent' | 'durat
 function valuesOf(
   def: ReportDef,
   kpis: readonly Kpi[],
+  keys: readonly string[],
   sums: Sums,
   slotTotal: number,
 ): Record<string, number | null> {
   const out: Record<string, number | null> = {};
-  for (const key of def.columns) {
-    if (key === 'first_login' || key === 'last_logout')
+  for (const key of keys) {
+    if (key.startsWith('break:')) out[key] = sums[key] ?? 0;
+    else if (key === 'first_login' || key === 'last_logout')
       out[key] = Number.isFinite(sums[key]) && sums[key] ? (sums[key] ?? null) : null;
     else if (key === 'share') out[key] = slotTotal > 0 ? (sums.calls ?? 0) / slotTotal : null;
     else if (key === 'visits' || (key === 'calls' && def.source === 'mix')) out[key] = sums[key] ?? 0;
@@ -622,7 +690,7 @@ function truncLocal(d: Date, unit: 'week' | 'month', tz: string): Date {
   return dayStart(date.toISOString().slice(0, 10), tz);
 }
 
-function rowsOf(result: unknown): Record<string, unknown>[] {
+export function rowsOf(result: unknown): Record<string, unknown>[] {
   // postgres.js returns an array of rows; PGlite an object with `rows`.
   if (Array.isArray(result)) return result as Record<string, unknown>[];
   return ((result as { rows?: Record<string, unknown>[] }).rows ?? []) as Record<string, unknown>[];

@@ -14,7 +14,6 @@ import {
   gte,
   ilike,
   inArray,
-  isNotNull,
   lt,
   or,
   type SQL,
@@ -41,17 +40,7 @@ import {
 } from '../access/actor.ts';
 import type { Ctx } from '../shared/context.ts';
 import { likePattern, type ListQuery, type Listing, orderBy } from '../shared/list-query.ts';
-import { readSetting } from '../shared/settings.ts';
 import * as check from '../shared/validate.ts';
-
-/** Service level: answered within this many seconds of joining the queue (3.4.14; editable in the statistics rules). */
-export const serviceLevelSeconds = (db: Db) =>
-  readSetting(
-    db,
-    'stats.service_level_seconds',
-    20,
-    (v): v is number => Number.isInteger(v) && (v as number) > 0,
-  );
 
 export interface SupervisedAgent {
   id: number;
@@ -78,52 +67,6 @@ export async function supervisedAgents(ctx: Ctx): Promise<SupervisedAgent[]> {
   return rows
     .filter((r) => inScope(scope, r.id, r.departmentId))
     .map((r) => ({ ...r, jobNumber: r.jobNumber ?? '' }));
-}
-
-export interface GroupToday {
-  offered: number;
-  answered: number;
-  abandoned: number;
-  withinSl: number;
-  /** answered within the service level / offered, or null with nothing offered. */
-  serviceLevel: number | null;
-}
-
-/** Today's figures per group, from the call records (calls that reached each group's queue first). */
-export async function groupsToday(db: Db, since: Date, slSeconds: number): Promise<Map<number, GroupToday>> {
-  const rows = await db
-    .select({
-      groupId: callRecords.groupId,
-      offered: count(),
-      answered: sql<number>`count(*) filter (where ${callRecords.answeredAt} is not null)`,
-      abandoned: sql<number>`count(*) filter (where ${callRecords.disposition} = 'abandoned')`,
-      withinSl: sql<number>`count(*) filter (where ${callRecords.answeredAt} is not null and ${callRecords.queueSeconds} <= ${slSeconds})`,
-    })
-    .from(callRecords)
-    .where(
-      and(
-        gte(callRecords.startedAt, since),
-        isNotNull(callRecords.groupId),
-        eq(callRecords.direction, 'inbound'),
-      ),
-    )
-    .groupBy(callRecords.groupId);
-  return new Map(
-    rows.map((r) => {
-      const offered = Number(r.offered);
-      const withinSl = Number(r.withinSl);
-      return [
-        r.groupId!,
-        {
-          offered,
-          answered: Number(r.answered),
-          abandoned: Number(r.abandoned),
-          withinSl,
-          serviceLevel: offered > 0 ? withinSl / offered : null,
-        },
-      ];
-    }),
-  );
 }
 
 // ── monitoring log (监控记录) ────────────────────────────────────────────────────

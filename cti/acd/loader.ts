@@ -4,17 +4,17 @@
  * served them and whether they called recently (repeat caller, 3.4.16).
  */
 import { and, asc, desc, eq, gte, isNotNull, lt, max, ne, sql, sum, count } from 'drizzle-orm';
+import { timeZoneSetting } from '../../config/settings.ts';
 import { currentStates } from '../../crm/desk/agent-states.ts';
+import { startOfDay } from '../calls/directory.ts';
 import { listGroups } from '../../crm/ivr/agent-groups.ts';
 import type { Db } from '../../db/client.ts';
 import { callRecords, regionRules, sipAccounts, users } from '../../db/schema.ts';
 import type { PoolAgent, PoolGroup } from './pool.ts';
 
-/** Midnight of the day `now` is in (the server's time zone). */
+/** Midnight of the day `now` is in, in the call centre's time zone (TIME_ZONE). */
 export function startOfToday(now: Date): Date {
-  const d = new Date(now);
-  d.setHours(0, 0, 0, 0);
-  return d;
+  return startOfDay(now, timeZoneSetting());
 }
 
 /** Every enabled user with a SIP account, as the pool keeps them (groups are filled in by the pool). */

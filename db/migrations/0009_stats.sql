@@ -180,3 +180,8 @@ INSERT INTO "stats_dirty" ("call_id") SELECT "call_id" FROM "call_records" WHERE
 -- Editing the statistics rules is new: owners and administrators get it.
 UPDATE "roles" SET "permissions" = array_append("permissions", 'reports:edit')
   WHERE "builtin_key" IN ('owner', 'admin') AND NOT ('reports:edit' = ANY("permissions"));
+--> statement-breakpoint
+-- Agents and sales representatives read their own figures in the reports (their data scope
+-- keeps them to their own rows).
+UPDATE "roles" SET "permissions" = array_append("permissions", 'reports:view')
+  WHERE "builtin_key" IN ('agent', 'sales_rep') AND NOT ('reports:view' = ANY("permissions"));

@@ -5,8 +5,13 @@
  * repeat caller (first-call resolution), a survey score, outbound attempts; agents' time and
  * attendance; and a change of the statistics rules recounting history.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { agentsNeeded } from '../../crm/reports/erlang.ts';
 import { StatsMaintainer } from '../../crm/reports/maintainer.ts';
 import { type ReportParams, runReport } from '../../crm/reports/reports.ts';
 import { saveStatsRules, defaultStatsRules } from '../../crm/reports/rules.ts';
@@ -15,7 +20,9 @@ import { CallLog } from '../../cti/calls/log.ts';
 import { agentStateEvents, type AgentState } from '../../db/schema.ts';
 import { logged } from '../support/assert.ts';
 import { type TestDatabase, testDatabase } from '../support/db.ts';
-import { buildCompany, type Company } from '../support/fixtures.ts';
+import { WebClient } from '../support/client.ts';
+import { buildCompany, type Company, password } from '../support/fixtures.ts';
+import { type RunningApp, startApp } from '../support/server.ts';
 
 const test = suite('statistics');
 const tz = 'Asia/Shanghai';
@@ -23,6 +30,7 @@ let db: TestDatabase;
 let company: Company;
 let log: CallLog;
 let stats: StatsMaintainer;
+let app: RunningApp;
 let A: number;
 let B: number;
 const group = 7;
@@ -276,9 +284,12 @@ test.before(
     await agentState(B, 'break', at('12:00:00'), 'rest');
     await agentState(B, 'logged_out', at('12:30:00'));
     await stats.runOnce();
+    process.env.TIME_ZONE = tz;
+    app = await startApp(db.db);
   }),
 );
 test.after(async () => {
+  await app?.close();
   await db?.close();
 });
 
@@ -343,6 +354,8 @@ test('attendance: first log-in, last log-out, time online and on break, occupanc
   assert.is(b.last_logout, at('12:30:00').getTime());
   assert.is(b.online, 4 * 3600, '08:30 to 12:30');
   assert.is(b.break_time, 1800);
+  assert.is(b['break:rest'], 1800, 'break time per reason');
+  assert.ok(r.columns.some((c) => c.key === 'break:rest' && c.title?.labelKey === 'agent.break.rest'));
   const a = r.rows.find((x) => x.entity?.id === String(A))!.values;
   // A: ready 08:00–09:00:08, on a call 68 s, wrap-up 10 s, ready until 18:00.
   assert.is(a.online, 10 * 3600);
@@ -356,6 +369,129 @@ test('team, business types and callers by region', async () => {
   const regions = new Map(callers.rows.map((r) => [r.entity?.label, r.values.calls]));
   assert.is(regions.get('北京'), 7);
   assert.is(regions.get('上海'), 1);
+});
+
+// ── the same figures through the web pages ─────────────────────────────────────
+const day = 'from=2031-05-01&to=2031-05-01';
+
+test('the service report page: filters, chart, figures with their definitions, totals row', async () => {
+  const web = new WebClient(app.url);
+  await web.login('owner', password);
+  const page = await web.get(`/reports/service?${day}&granularity=hour`);
+  assert.is(page.status, 200);
+  assert.match(page.text, '<svg', 'the chart');
+  assert.match(page.text, 'title="Calls answered within the service-level threshold');
+  const totals = /<tr class="totals">(.*?)<\/tr>/s.exec(page.text)?.[1] ?? '';
+  const cells = [...totals.matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1]);
+  // Total, offered 7, answered 5, answer rate 71.4 %, abandoned 2, short 1, service level 66.7 %.
+  assert.equal(cells.slice(0, 7), ['Total', '7', '5', '71.4%', '2', '1', '66.7%']);
+  assert.match(page.text, '2031-05-01 09:00');
+  const zh = new WebClient(app.url);
+  await zh.login('admin', password);
+  await zh.get('/reports');
+  await zh.post('/locale', { locale: 'zh-CN', next: '/' });
+  assert.match((await zh.get(`/reports/service?${day}`)).text, '服务水平');
+  const bad = await web.get('/reports/service?from=2031-05-02&to=2031-05-01');
+  assert.is(bad.status, 422);
+});
+
+test('a report exports as CSV and XLSX with the same rows and the totals', async () => {
+  const web = new WebClient(app.url);
+  await web.login('owner', password);
+  const csv = await web.get(`/reports/agent_inbound/export?${day}&granularity=day&format=csv`);
+  assert.is(csv.status, 200);
+  const lines = csv.text
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .split('\r\n');
+  assert.match(lines[0]!, /^Time,Agent,Rang,Answered/);
+  assert.ok(lines.some((l) => l.startsWith('2031-05-01,Ray RepA,')));
+  assert.match(lines.at(-1)!, /^Total,,/);
+  const res = await fetch(`${app.url}/reports/agent_inbound/export?${day}&granularity=day&format=xlsx`, {
+    headers: { cookie: web.cookieHeader() },
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'report-')), 'r.xlsx');
+  writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+  execFileSync('unzip', ['-tq', file]);
+  const sheet = execFileSync('unzip', ['-p', file, 'xl/worksheets/sheet1.xml']).toString('utf8');
+  assert.is([...sheet.matchAll(/<row /g)].length, lines.length);
+  assert.match(sheet, 'Ray RepA');
+  const audit = await web.get('/system/audit?f_action=data.exported');
+  assert.match(audit.text, 'Report');
+});
+
+test('a reader limited to their own records sees only their own agent rows and no floor reports', async () => {
+  const rep = new WebClient(app.url);
+  await rep.login('rep.a', password);
+  const index = await rep.get('/reports');
+  assert.match(index.text, '/reports/agent_inbound');
+  assert.not.match(index.text, '/reports/service"');
+  const own = await rep.get(`/reports/agent_inbound?${day}`);
+  assert.match(own.text, 'Ray RepA');
+  assert.not.match(own.text, 'Bob RepB');
+  const floor = await rep.get(`/reports/service?${day}`);
+  assert.is(floor.status, 422);
+  assert.is((await rep.get(`/reports/service/export?${day}&format=csv`)).status, 403, 'no reports:export');
+});
+
+test('the attendance page has a column per break reason; the staffing calculator sets Erlang C beside the agents available', async () => {
+  const web = new WebClient(app.url);
+  await web.login('owner', password);
+  const att = await web.get(`/reports/attendance?${day}`);
+  assert.match(att.text, '>Rest<');
+  const staffing = await web.get('/reports/staffing?date=2031-05-01&granularity=hour&target=80&threshold=20');
+  assert.is(staffing.status, 200);
+  const row =
+    new RegExp(`data-slot="${at('09:00:00').toISOString()}">(.*?)</tr>`, 's').exec(staffing.text)?.[1] ?? '';
+  const cells = [...row.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((m) => m[1]);
+  // 09:00–10:00: offered 3 (calls 1, 2, 3); A and B were available the whole hour.
+  assert.is(cells[1], '3');
+  const expected = agentsNeeded({
+    offered: 3,
+    ahtSeconds: 68 + 10,
+    intervalSeconds: 3600,
+    targetServiceLevel: 0.8,
+    thresholdSeconds: 20,
+  });
+  assert.is(cells[4], String(expected.agents));
+  assert.is(cells[9], '2.0');
+  assert.is((await web.get('/reports/staffing?target=150')).status, 422);
+});
+
+test('statistics rules and wallboard thresholds: checked, saved by reports:edit only', async () => {
+  const web = new WebClient(app.url);
+  await web.login('owner', password);
+  await web.get('/reports/rules');
+  const bad = await web.post('/reports/rules', {
+    serviceLevelSeconds: '0',
+    shortAbandonSeconds: '5',
+    quickHangupSeconds: '15',
+    fcrHours: '12',
+    effectiveCallSeconds: '10',
+  });
+  assert.is(bad.status, 422);
+  assert.match(bad.text, 'data-field="serviceLevelSeconds"');
+  const thresholds = {
+    waitingAmber: '5',
+    waitingRed: '2',
+    longestWaitAmber: '20',
+    longestWaitRed: '60',
+    serviceLevelAmber: '80',
+    serviceLevelRed: '60',
+    abandonAmber: '5',
+    abandonRed: '10',
+  };
+  assert.is((await web.post('/reports/rules/wallboard', thresholds)).status, 422, 'red below amber');
+  assert.is((await web.post('/reports/rules/wallboard', { ...thresholds, waitingRed: '8' })).status, 303);
+  const sup = new WebClient(app.url);
+  await sup.login('sup.b', password);
+  const view = await sup.get('/reports/rules');
+  assert.is(view.status, 200);
+  assert.match(view.text, '<fieldset disabled', 'read-only for a supervisor');
+  assert.is((await sup.post('/reports/rules/wallboard', thresholds)).status, 403);
+  const board = await sup.get('/wallboard');
+  assert.is(board.status, 200);
+  assert.match(board.text, 'data-tile="waiting"');
 });
 
 test('changing a statistics rule recounts history', async () => {

@@ -15,12 +15,15 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 const sheetOf = (file: string) => {
   // -t checks every entry's CRC and sizes; a broken zip makes unzip exit non-zero.
   execFileSync('unzip', ['-tq', file]);
-  return execFileSync('unzip', ['-p', file, 'xl/worksheets/sheet1.xml'], { maxBuffer: 1 << 30 }).toString('utf8');
+  return execFileSync('unzip', ['-p', file, 'xl/worksheets/sheet1.xml'], { maxBuffer: 1 << 30 }).toString(
+    'utf8',
+  );
 };
-const rowsOf = (xml: string) => [...xml.matchAll(/<row r="(\d+)">(.*?)<\/row>/g)];
+const rowsOf = (xml: string) =>
+  [...xml.matchAll(/<row r="(\d+)">(.*?)<\/row>/g)].map((m) => [m[0], m[1] ?? '', m[2] ?? ''] as const);
 const cellsOf = (rowXml: string) =>
-  [...rowXml.matchAll(/<c[^>]*?(?:\/>|>(?:<v>([^<]*)<\/v>|<is><t[^>]*>([^<]*)<\/t><\/is>)<\/c>)/g)].map((m) =>
-    m[1] !== undefined ? Number(m[1]) : (m[2] ?? null),
+  [...rowXml.matchAll(/<c[^>]*?(?:\/>|>(?:<v>([^<]*)<\/v>|<is><t[^>]*>([^<]*)<\/t><\/is>)<\/c>)/g)].map(
+    (m) => (m[1] !== undefined ? Number(m[1]) : (m[2] ?? null)),
   );
 
 async function write(file: string, rows: unknown[][]) {

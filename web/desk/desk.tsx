@@ -6,7 +6,6 @@
  * the server sends the changed part again (htmx's SSE extension swaps it in).
  */
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import { requirePermission } from '../../crm/access/actor.ts';
 import { confirmClose, listBusinessTypes } from '../../crm/desk/acd-settings.ts';
 import { listBreakReasons, setAutoAnswer, setOwnState, stateOf } from '../../crm/desk/agent-states.ts';
@@ -21,6 +20,7 @@ import { deskCall } from '../../cti/desk/view.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { act } from '../forms.ts';
 import { readForm } from '../http.ts';
+import { liveParts } from '../live.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { pageView, type PageView, renderPage } from '../views/page.tsx';
 import { CallPanel, type CallPanelData, QueueBar, type QueueLine, StatePanel } from './fragments.tsx';
@@ -162,47 +162,7 @@ deskRoutes.get('/live', (c) => {
   requirePermission(ctx.actor, 'desk:use');
   const engine = engineOf(c);
   const pv = pageView(c);
-  return streamSSE(c, async (stream) => {
-    const sent: Record<string, string> = {};
-    let dirty = true;
-    const mark = () => {
-      dirty = true;
-    };
-    const events = c.get('deps').events;
-    const onDomain = () => mark();
-    engine?.on('changed', mark);
-    engine?.acd.on('changed', mark);
-    engine?.acd.on('agent', mark);
-    events.on('event', onDomain);
-    let closed = false;
-    stream.onAbort(() => {
-      closed = true;
-    });
-    try {
-      let quiet = 0;
-      while (!closed) {
-        if (dirty) {
-          dirty = false;
-          const now = await parts(ctx, engine, pv);
-          for (const [event, html] of Object.entries(now)) {
-            if (sent[event] === html) continue;
-            sent[event] = html;
-            await stream.writeSSE({ event, data: html });
-          }
-        }
-        await stream.sleep(250);
-        if (++quiet >= 60) {
-          quiet = 0;
-          await stream.write(': keep-alive\n\n');
-        }
-      }
-    } finally {
-      engine?.off('changed', mark);
-      engine?.acd.off('changed', mark);
-      engine?.acd.off('agent', mark);
-      events.off('event', onDomain);
-    }
-  });
+  return liveParts(c, engine, () => parts(ctx, engine, pv), { domainEvents: true });
 });
 
 for (const target of ['ready', 'break', 'logged_out'] as const) {

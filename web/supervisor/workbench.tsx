@@ -6,22 +6,21 @@
  * log (监控记录, 3.9.2) lists every such action.
  */
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
+import { timeZoneSetting } from '../../config/settings.ts';
 import { can, requirePermission } from '../../crm/access/actor.ts';
+import { statsRules } from '../../crm/reports/rules.ts';
+import { todayFigures } from '../../crm/reports/today.ts';
 import { forceState, listBreakReasons } from '../../crm/desk/agent-states.ts';
 import {
-  groupsToday,
   monitorActions,
   type MonitoringRow,
   monitoringListing,
   requireWorkbench,
-  serviceLevelSeconds,
   supervisedAgents,
 } from '../../crm/supervisor/floor.ts';
 import type { Ctx } from '../../crm/shared/context.ts';
 import { DomainError } from '../../crm/shared/errors.ts';
 import { toId } from '../../crm/shared/validate.ts';
-import { startOfToday } from '../../cti/acd/loader.ts';
 import type { CallEngine } from '../../cti/calls/engine.ts';
 import { agentsOnCalls } from '../../cti/desk/view.ts';
 import type { MonitorMode } from '../../cti/supervision/monitor.ts';
@@ -30,6 +29,7 @@ import { Since } from '../desk/fragments.tsx';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { act } from '../forms.ts';
 import { idParam, readForm } from '../http.ts';
+import { liveParts } from '../live.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { DataTable, exportRoutes, loadTable, type TableSpec } from '../table.tsx';
 import { formatDuration, formatTime } from '../views/format.ts';
@@ -68,8 +68,8 @@ interface Floor {
 
 async function floor(ctx: Ctx, engine: CallEngine | null): Promise<Floor> {
   requireWorkbench(ctx);
-  const slSeconds = await serviceLevelSeconds(ctx.db);
-  const today = await groupsToday(ctx.db, startOfToday(new Date()), slSeconds);
+  const { serviceLevelSeconds: slSeconds } = await statsRules(ctx.db);
+  const today = (await todayFigures(ctx.db, new Date(), timeZoneSetting())).groups;
   const pool = engine?.acd.pool;
   const queues = [...(pool?.groups.values() ?? [])].map((g) => {
     const now = engine!.acd.queueNow(g.id);
@@ -296,46 +296,14 @@ supervisorRoutes.get('/', async (c) => {
   ));
 });
 
-/** Live: the three parts again when they change (gathered for a quarter of a second). */
+/** Live: the three parts again when they change. */
 supervisorRoutes.get('/live', (c) => {
   const ctx = ctxOf(c);
   requireWorkbench(ctx);
   const engine = engineOf(c);
   const pv = pageView(c);
-  return streamSSE(c, async (stream) => {
-    const sent: Record<string, string> = {};
-    let dirty = true;
-    const mark = () => {
-      dirty = true;
-    };
-    engine?.on('changed', mark);
-    engine?.acd.on('changed', mark);
-    engine?.acd.on('agent', mark);
-    let closed = false;
-    stream.onAbort(() => {
-      closed = true;
-    });
-    try {
-      let ticks = 0;
-      while (!closed) {
-        // Today's figures move with every call; they are read again at least every 5 s.
-        if (dirty || ++ticks >= 20) {
-          dirty = false;
-          ticks = 0;
-          for (const [event, html] of Object.entries(await parts(ctx, engine, pv))) {
-            if (sent[event] === html) continue;
-            sent[event] = html;
-            await stream.writeSSE({ event, data: html });
-          }
-        }
-        await stream.sleep(250);
-      }
-    } finally {
-      engine?.off('changed', mark);
-      engine?.acd.off('changed', mark);
-      engine?.acd.off('agent', mark);
-    }
-  });
+  // Today's figures move with every call: read again at least every second.
+  return liveParts(c, engine, () => parts(ctx, engine, pv), { refreshMs: 1000 });
 });
 
 supervisorRoutes.post('/agents/:id/monitor', async (c) => {

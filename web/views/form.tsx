@@ -120,7 +120,7 @@ function Field(props: FieldProps & { children?: Child; group?: boolean }) {
 
 export function TextField(
   props: FieldProps & {
-    type?: 'text' | 'password' | 'email' | 'tel' | 'date' | 'search';
+    type?: 'text' | 'password' | 'email' | 'tel' | 'date' | 'search' | 'number';
     autocomplete?: string;
     keepValue?: boolean;
   },

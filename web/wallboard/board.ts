@@ -1,0 +1,148 @@
+/**
+ * What a wallboard shows, for the floor or one group: callers waiting now and the longest wait
+ * (from the ACD's queues, in memory), agents by state (from the ACD's pool), and today's offered,
+ * answered, service level and abandon rate (from today's rollup, crm/reports/today.ts), each with
+ * its amber/red level.
+ */
+import { timeZoneSetting } from '../../config/settings.ts';
+import { reportScope } from '../../crm/reports/reports.ts';
+import { statsRules } from '../../crm/reports/rules.ts';
+import { type TodayFigures, todayFigures } from '../../crm/reports/today.ts';
+import {
+  type Level,
+  levelOf,
+  type WallboardThresholds,
+  wallboardThresholds,
+} from '../../crm/reports/wallboard-thresholds.ts';
+import type { Ctx } from '../../crm/shared/context.ts';
+import { NotFoundError } from '../../crm/shared/errors.ts';
+import { listGroups } from '../../crm/ivr/agent-groups.ts';
+import type { CallEngine } from '../../cti/calls/engine.ts';
+import type { AgentState } from '../../db/schema.ts';
+
+export const boardStates = ['ready', 'ringing', 'on_call', 'wrap_up', 'break'] as const;
+
+export interface BoardFigures {
+  waiting: number;
+  longestSeconds: number;
+  agents: Record<(typeof boardStates)[number], number>;
+  loggedIn: number;
+  today: TodayFigures;
+  levels: { waiting: Level; longest: Level; serviceLevel: Level; abandonRate: Level };
+}
+
+export interface Board extends BoardFigures {
+  /** null for the whole floor. */
+  group: { id: number; name: string } | null;
+  /** The floor's groups (empty on a group's board). */
+  groups: ({ id: number; name: string } & BoardFigures)[];
+  thresholds: WallboardThresholds;
+  /** The service level's threshold (statistics rules). */
+  slSeconds: number;
+}
+
+const noToday: TodayFigures = {
+  offered: 0,
+  answered: 0,
+  abandoned: 0,
+  serviceLevel: null,
+  abandonRate: null,
+  asa: null,
+};
+
+function figures(
+  engine: CallEngine | null,
+  groupIds: number[],
+  agentIds: Set<number> | null,
+  today: TodayFigures,
+  th: WallboardThresholds,
+): BoardFigures {
+  let waiting = 0;
+  let longestSeconds = 0;
+  const members = new Set<number>();
+  const pool = engine?.acd.pool;
+  for (const id of groupIds) {
+    const q = engine?.acd.queueNow(id);
+    waiting += q?.waiting ?? 0;
+    longestSeconds = Math.max(longestSeconds, q?.longestSeconds ?? 0);
+    for (const m of pool?.groups.get(id)?.members ?? []) members.add(m.userId);
+  }
+  const agents = Object.fromEntries(boardStates.map((s) => [s, 0])) as BoardFigures['agents'];
+  let loggedIn = 0;
+  for (const userId of members) {
+    if (agentIds && !agentIds.has(userId)) continue;
+    const state: AgentState = pool?.agents.get(userId)?.state ?? 'logged_out';
+    if (state === 'logged_out') continue;
+    loggedIn++;
+    agents[state]++;
+  }
+  return {
+    waiting,
+    longestSeconds,
+    agents,
+    loggedIn,
+    today,
+    levels: {
+      waiting: levelOf(waiting, th.waitingAmber, th.waitingRed),
+      longest: levelOf(longestSeconds, th.longestWaitAmber, th.longestWaitRed),
+      serviceLevel: levelOf(
+        today.serviceLevel === null ? null : today.serviceLevel * 100,
+        th.serviceLevelAmber,
+        th.serviceLevelRed,
+        false,
+      ),
+      abandonRate: levelOf(
+        today.abandonRate === null ? null : today.abandonRate * 100,
+        th.abandonAmber,
+        th.abandonRed,
+      ),
+    },
+  };
+}
+
+/** The board of the floor (groupId null) or of one group, within the reader's data scope. */
+export async function boardOf(
+  ctx: Ctx,
+  engine: CallEngine | null,
+  groupId: number | null,
+  now = new Date(),
+  tz = timeZoneSetting(),
+): Promise<Board> {
+  const visible = await reportScope(ctx);
+  const [th, rules, today, groups] = await Promise.all([
+    wallboardThresholds(ctx.db),
+    statsRules(ctx.db),
+    todayFigures(ctx.db, now, tz, visible.groups),
+    listGroups(ctx.db),
+  ]);
+  const shown = groups.filter((g) => !visible.groups || visible.groups.has(g.id));
+  const slSeconds = rules.serviceLevelSeconds;
+  if (groupId !== null) {
+    const group = shown.find((g) => g.id === groupId);
+    if (!group) throw new NotFoundError();
+    return {
+      ...figures(engine, [group.id], visible.agents, today.groups.get(group.id) ?? noToday, th),
+      group: { id: group.id, name: group.name },
+      groups: [],
+      thresholds: th,
+      slSeconds,
+    };
+  }
+  return {
+    ...figures(
+      engine,
+      shown.map((g) => g.id),
+      visible.agents,
+      today.floor,
+      th,
+    ),
+    group: null,
+    groups: shown.map((g) => ({
+      id: g.id,
+      name: g.name,
+      ...figures(engine, [g.id], visible.agents, today.groups.get(g.id) ?? noToday, th),
+    })),
+    thresholds: th,
+    slSeconds,
+  };
+}
