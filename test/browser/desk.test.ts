@@ -20,14 +20,7 @@ import { launchBrowser, logIn, screenshotDir } from '../support/browser.ts';
 import { seedSystemPrompts } from '../support/call-center.ts';
 import { type TestDatabase, testDatabase } from '../support/db.ts';
 import { buildCompany, type Company, password } from '../support/fixtures.ts';
-import { freeUdpPort } from '../support/pbx.ts';
-import {
-  killProducts,
-  type RunningProduct,
-  startProduct,
-  stopProduct,
-  waitForLog,
-} from '../support/product.ts';
+import { killProducts, type RunningProduct, startProductWithPbx, stopProduct } from '../support/product.ts';
 import { ivrCaller, runSipp } from '../support/sipp.ts';
 import { carrierLine, groupOf } from '../support/telephony.ts';
 
@@ -36,7 +29,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'cc-desk-browser-'));
 const did = '4008007000';
 let db: TestDatabase;
 let company: Company;
-let product: RunningProduct;
+let product: RunningProduct & { sipPort: number };
 let browser: Browser;
 let phone: Phone | null = null;
 let carrierPort: number;
@@ -60,18 +53,8 @@ test.before(
     );
     await addToList(company.owner, 'vip', { number: '13812345678', reason: 'Key account' });
     await seedSystemPrompts(dataDir);
-    sipPort = await freeUdpPort();
-    const rtpStart = 32000 + 200 * Math.floor(Math.random() * 40);
-    product = await startProduct({
-      DATABASE_URL: db.url!,
-      DATA_DIR: dataDir,
-      PBX_MODE: 'managed',
-      SIP_BIND: '127.0.0.1',
-      SIP_PORT: String(sipPort),
-      RTP_START: String(rtpStart),
-      RTP_END: String(rtpStart + 199),
-    });
-    await waitForLog(product, /\[pbx\] ready/, 120_000);
+    product = await startProductWithPbx({ DATABASE_URL: db.url!, DATA_DIR: dataDir });
+    sipPort = product.sipPort;
     const account = await (async () => {
       for (let i = 0; i < 50; i++) {
         const a = await accountOf(db.db, company.people.repA);

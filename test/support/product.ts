@@ -1,6 +1,6 @@
 /** The product as an operator runs it: `node main.ts` as a child process, on free loopback ports. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { freeTcpPort } from '../../pbx/ports.ts';
+import { freeTcpPort, freeUdpPort } from '../../pbx/ports.ts';
 
 export interface RunningProduct {
   proc: ChildProcess;
@@ -54,4 +54,23 @@ export async function stopProduct(proc: ChildProcess): Promise<void> {
 /** Kills whatever a failed test left running. */
 export function killProducts(): void {
   for (const proc of running) proc.kill('SIGKILL');
+}
+
+/** The product with its own Asterisk (managed) on free loopback ports, ready for calls. */
+export async function startProductWithPbx(
+  env: Record<string, string>,
+  rtpBase = 32000,
+): Promise<RunningProduct & { sipPort: number }> {
+  const sipPort = await freeUdpPort();
+  const rtpStart = rtpBase + 200 * Math.floor(Math.random() * 40);
+  const product = await startProduct({
+    PBX_MODE: 'managed',
+    SIP_BIND: '127.0.0.1',
+    SIP_PORT: String(sipPort),
+    RTP_START: String(rtpStart),
+    RTP_END: String(rtpStart + 199),
+    ...env,
+  });
+  await waitForLog(product, /\[pbx\] ready/, 120_000);
+  return { ...product, sipPort };
 }
