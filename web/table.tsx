@@ -236,7 +236,7 @@ export function DataTable<R>(props: { pv: PageView; data: TableData<R>; toolbar?
           method="get"
           action={base}
           hx-get={base}
-          hx-trigger="input changed delay:400ms from:find input, change from:find select, submit"
+          hx-trigger="input delay:400ms, submit"
           {...swap}
         >
           {spec.filters.map((f) => (

@@ -35,6 +35,7 @@ const dosDate = (0 << 9) | (1 << 5) | 1;
 const escapeXml = (s: string) =>
   s
     // Characters XML 1.0 does not allow.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

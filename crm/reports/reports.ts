@@ -423,6 +423,7 @@ export async function runReport(
   const def = reports[params.report];
   const visible = await reportScope(ctx);
   if (visible.self && def.rows !== 'agent') throw new ValidationError({ report: 'scope_outside' });
+  if (def.source === 'ivr' && !readsIvrs(ctx, visible)) throw new ValidationError({ report: 'scope_outside' });
   const range = { from: dayStart(params.from, tz), to: dayStart(params.to, tz) };
   range.to = new Date(startOfDay(new Date(range.to.getTime() + 36 * 3_600_000), tz).getTime());
   if (range.to <= range.from) throw new ValidationError({ to: 'out_of_range' });
@@ -736,6 +737,14 @@ async function ivrNodeLabels(db: Db) {
   };
 }
 
+/**
+ * IVR traffic belongs to no department: it is read by those who see every record or who may see
+ * the call-centre settings (IVR names are settings).
+ */
+function readsIvrs(ctx: Ctx, visible: { agents: Set<number> | null }): boolean {
+  return visible.agents === null || ctx.actor.grants.has('callcenter:view');
+}
+
 /** The groups and agents offered in a reader's report filters. */
 export async function reportFilters(ctx: Ctx) {
   const visible = await reportScope(ctx);
@@ -752,8 +761,8 @@ export async function reportFilters(ctx: Ctx) {
       .where(eq(users.enabled, true))
       .orderBy(users.name)
   ).filter((a) => !visible.agents || visible.agents.has(a.id));
-  const ivrList = visible.self
-    ? []
-    : await ctx.db.select({ id: ivrs.id, name: ivrs.name }).from(ivrs).orderBy(ivrs.name);
-  return { groups, agents, ivrs: ivrList, self: visible.self };
+  const ivrList = readsIvrs(ctx, visible)
+    ? await ctx.db.select({ id: ivrs.id, name: ivrs.name }).from(ivrs).orderBy(ivrs.name)
+    : [];
+  return { groups, agents, ivrs: ivrList, self: visible.self, readsIvrs: readsIvrs(ctx, visible) };
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { suite } from 'uvu';
+import { reportKeys } from '../../crm/reports/reports.ts';
 import * as assert from 'uvu/assert';
 import { loadActor, recordScope } from '../../crm/access/actor.ts';
 import { createRole, parseRoleInput } from '../../crm/access/roles.ts';
@@ -54,7 +55,12 @@ type IdKind =
   | 'prompt'
   | 'ivr'
   | 'hotline'
-  | 'group';
+  | 'group'
+  | 'export'
+  | 'report';
+
+/** Parameters that name no record: every value is opened like a list page (not expected to be refused). */
+const notRecords: ReadonlySet<IdKind> = new Set(['report']);
 
 /** Which kind of record each parameterised GET route is about; a new one must be added here. */
 const routeKinds: [prefix: string, kind: IdKind][] = [
@@ -68,6 +74,9 @@ const routeKinds: [prefix: string, kind: IdKind][] = [
   ['/callcenter/ivrs/:id', 'ivr'],
   ['/callcenter/hotlines/:id', 'hotline'],
   ['/callcenter/groups/:id', 'group'],
+  ['/wallboard/groups/:id', 'group'],
+  ['/exports/:id', 'export'],
+  ['/reports/:key', 'report'],
 ];
 
 /**
@@ -177,6 +186,8 @@ test.before(async () => {
     ivr: [String(ivr)],
     hotline: [String(hotline)],
     group: [String(group!.id)],
+    export: [],
+    report: [...reportKeys],
   };
   secrets = [
     'Bob RepB',
@@ -198,6 +209,12 @@ test.before(async () => {
       s.dataDir = dataDir;
     },
   });
+  // An export the owner started: its progress page and file are the owner's alone.
+  const ownerWeb = new WebClient(app.url);
+  await ownerWeb.login('owner', password);
+  await ownerWeb.get('/system/employees');
+  const started = await ownerWeb.post('/system/employees/export', { format: 'csv' });
+  foreign.export = [/\/exports\/([\w-]+)/.exec(started.location ?? '')![1]!];
 });
 test.after(async () => {
   await app.close();
@@ -222,7 +239,8 @@ function everyGetPath(): { path: string; record: boolean }[] {
     const kind = routeKinds.find(([prefix]) => r.path.startsWith(prefix))?.[1];
     assert.ok(kind, `${r.path}: say in routeKinds which kind of record its parameter names`);
     assert.is(r.path.match(/:[a-zA-Z]+/g)?.length, 1, `${r.path}: one parameter expected`);
-    for (const id of foreign[kind!]) paths.set(r.path.replace(/:[a-zA-Z]+/, encodeURIComponent(id)), true);
+    for (const id of foreign[kind!])
+      paths.set(r.path.replace(/:[a-zA-Z]+/, encodeURIComponent(id)), !notRecords.has(kind!));
   }
   return [...paths].map(([path, record]) => ({ path, record }));
 }

@@ -146,7 +146,10 @@ test('the Export button writes XLSX in the background, shows progress, and only 
   const other = new WebClient(app.url);
   await other.login('sup.b', password);
   assert.is((await other.get(href)).status, 404);
-  assert.is((await fetch(`${app.url}${href}/file`, { headers: { cookie: other.cookieHeader() } })).status, 404);
+  assert.is(
+    (await fetch(`${app.url}${href}/file`, { headers: { cookie: other.cookieHeader() } })).status,
+    404,
+  );
   // Without JavaScript the button posts and lands on the progress page.
   const plain = await web.post('/system/employees/export', { format: 'csv' });
   assert.is(plain.status, 303);

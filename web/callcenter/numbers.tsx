@@ -41,7 +41,7 @@ import {
 } from '../views/form.tsx';
 import { handleImport, type ImportPage, importTemplate, renderImportPage } from '../views/import-page.tsx';
 import { ListPanel } from '../views/list-panel.tsx';
-import { type PageView, pageView, renderPage } from '../views/page.tsx';
+import { type PageView, renderPage } from '../views/page.tsx';
 
 export const numberRoutes = new Hono<AppEnv>();
 

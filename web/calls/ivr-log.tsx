@@ -7,7 +7,7 @@ import { type AppEnv, type C, ctxOf } from '../env.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { DataTable, exportRoutes, loadTable, type TableSpec } from '../table.tsx';
 import { formatDuration, formatTime } from '../views/format.ts';
-import { pageView, renderPage } from '../views/page.tsx';
+import { renderPage } from '../views/page.tsx';
 
 export const ivrLogRoutes = new Hono<AppEnv>();
 

@@ -1171,27 +1171,36 @@ export const en = {
   'audit.action.wallboard.thresholds': 'Wallboard thresholds changed',
   'report.title': 'Reports',
   'report.service': 'Service report',
-  'report.service.help': 'Inbound and outbound figures per time slot: calls offered, answered and abandoned, service level, waits, handle time, transfers, first-call resolution, satisfaction, outbound attempts and connects.',
+  'report.service.help':
+    'Inbound and outbound figures per time slot: calls offered, answered and abandoned, service level, waits, handle time, transfers, first-call resolution, satisfaction, outbound attempts and connects.',
   'report.team': 'Team report',
-  'report.team.help': 'Each agent group\'s inbound figures per time slot: offered, answered, abandoned, service level, waits, handle time, callbacks.',
+  'report.team.help':
+    "Each agent group's inbound figures per time slot: offered, answered, abandoned, service level, waits, handle time, callbacks.",
   'report.agent': 'Agent report',
-  'report.agent.help': 'Each agent\'s calls and time: answered and outbound calls, talk and handle time, online and break time, occupancy, satisfaction.',
+  'report.agent.help':
+    "Each agent's calls and time: answered and outbound calls, talk and handle time, online and break time, occupancy, satisfaction.",
   'report.agent_inbound': 'Agent inbound workload',
-  'report.agent_inbound.help': 'Calls offered to each agent: rang, answered, not answered, talk time, transfers, conferences, quick hang-ups and satisfaction ratings.',
+  'report.agent_inbound.help':
+    'Calls offered to each agent: rang, answered, not answered, talk time, transfers, conferences, quick hang-ups and satisfaction ratings.',
   'report.agent_outbound': 'Agent outbound workload',
-  'report.agent_outbound.help': 'Each agent\'s outbound calls: attempts, connects, connect rate, talk time and effective calls.',
+  'report.agent_outbound.help':
+    "Each agent's outbound calls: attempts, connects, connect rate, talk time and effective calls.",
   'report.satisfaction': 'Satisfaction',
-  'report.satisfaction.help': 'Survey ratings per agent: how many callers rated, each score, and the satisfaction rate.',
+  'report.satisfaction.help':
+    'Survey ratings per agent: how many callers rated, each score, and the satisfaction rate.',
   'report.attendance': 'Attendance',
-  'report.attendance.help': 'Per agent and day: first log-in, last log-out, time logged in, ready, on a break (per reason) and on calls, talk time.',
+  'report.attendance.help':
+    'Per agent and day: first log-in, last log-out, time logged in, ready, on a break (per reason) and on calls, talk time.',
   'report.ivr': 'IVR traffic',
-  'report.ivr.help': 'Callers entering each IVR, visits to each menu, and how they left the IVR, per time slot.',
+  'report.ivr.help':
+    'Callers entering each IVR, visits to each menu, and how they left the IVR, per time slot.',
   'report.business': 'Business types',
-  'report.business.help': 'Answered calls by the business type the agent chose, with each type\'s share.',
+  'report.business.help': "Answered calls by the business type the agent chose, with each type's share.",
   'report.callers': 'Caller analysis',
-  'report.callers.help': 'Inbound calls by the caller\'s region (from the number), with each region\'s share.',
+  'report.callers.help': "Inbound calls by the caller's region (from the number), with each region's share.",
   'report.lost': 'Lost calls',
-  'report.lost.help': 'Abandoned calls per time slot: in the IVR, in the queue, while ringing, short abandons, unserved callers and callbacks.',
+  'report.lost.help':
+    'Abandoned calls per time slot: in the IVR, in the queue, while ringing, short abandons, unserved callers and callbacks.',
   'report.week_of': 'Week of {date}',
   'report.break_reason_help': 'Time on a break with this reason.',
   'report.col.slot': 'Time',
@@ -1220,22 +1229,25 @@ export const en = {
   'report.ivr_entered': 'entered',
   'kpi.calls': 'Calls',
   'kpi.offered': 'Offered',
-  'kpi.offered.help': 'Inbound calls that reached a queue or an agent (callers who ended in the IVR are not offered).',
+  'kpi.offered.help':
+    'Inbound calls that reached a queue or an agent (callers who ended in the IVR are not offered).',
   'kpi.calls.help': 'Calls counted in the row.',
   'kpi.answered': 'Answered',
   'kpi.answered.help': 'Calls an agent answered.',
   'kpi.answer_rate': 'Answer rate',
   'kpi.answer_rate.help': 'Answered ÷ offered (for an agent: answered ÷ calls that rang them).',
   'kpi.abandoned': 'Abandoned',
-  'kpi.abandoned.help': 'Callers who hung up waiting in the queue or while an agent\'s phone rang.',
+  'kpi.abandoned.help': "Callers who hung up waiting in the queue or while an agent's phone rang.",
   'kpi.abandoned_queue': 'Abandoned in queue',
   'kpi.abandoned_queue.help': 'Callers who hung up while waiting in the queue.',
   'kpi.abandoned_ringing': 'Abandoned while ringing',
-  'kpi.abandoned_ringing.help': 'Callers who hung up while an agent\'s phone was ringing.',
+  'kpi.abandoned_ringing.help': "Callers who hung up while an agent's phone was ringing.",
   'kpi.abandoned_ivr': 'Abandoned in IVR',
-  'kpi.abandoned_ivr.help': 'Callers who hung up in the IVR before asking for an agent (not counted as offered).',
+  'kpi.abandoned_ivr.help':
+    'Callers who hung up in the IVR before asking for an agent (not counted as offered).',
   'kpi.short_abandoned': 'Short abandons',
-  'kpi.short_abandoned.help': 'Abandoned calls that waited no longer than the short-abandon time of the statistics rules; left out of the service level and the abandon rate.',
+  'kpi.short_abandoned.help':
+    'Abandoned calls that waited no longer than the short-abandon time of the statistics rules; left out of the service level and the abandon rate.',
   'kpi.abandon_rate': 'Abandon rate',
   'kpi.abandon_rate.help': '(Abandoned − short abandons) ÷ (offered − short abandons).',
   'kpi.unserved': 'Unserved',
@@ -1243,7 +1255,8 @@ export const en = {
   'kpi.callbacks': 'Callbacks',
   'kpi.callbacks.help': 'Callers who left the queue asking to be called back.',
   'kpi.service_level': 'Service level',
-  'kpi.service_level.help': 'Calls answered within the service-level threshold of the statistics rules ÷ (offered − short abandons).',
+  'kpi.service_level.help':
+    'Calls answered within the service-level threshold of the statistics rules ÷ (offered − short abandons).',
   'kpi.asa': 'ASA',
   'kpi.asa.help': 'Average speed of answer: the wait of answered calls ÷ answered calls.',
   'kpi.avg_wait': 'Average wait',
@@ -1263,13 +1276,16 @@ export const en = {
   'kpi.quick_hangups': 'Quick hang-ups',
   'kpi.quick_hangups.help': 'Callers who hung up within the quick-hang-up time of being answered.',
   'kpi.repeat_calls': 'Repeat callers',
-  'kpi.repeat_calls.help': 'Calls from a number that had called within the first-call-resolution window before.',
+  'kpi.repeat_calls.help':
+    'Calls from a number that had called within the first-call-resolution window before.',
   'kpi.fcr': 'First-call resolution',
-  'kpi.fcr.help': 'Answered calls whose caller did not call again within the first-call-resolution window ÷ answered calls (the last window is provisional).',
+  'kpi.fcr.help':
+    'Answered calls whose caller did not call again within the first-call-resolution window ÷ answered calls (the last window is provisional).',
   'kpi.rated': 'Ratings',
   'kpi.rated.help': 'Calls the caller rated in the satisfaction survey.',
   'kpi.satisfaction_rate': 'Satisfaction',
-  'kpi.satisfaction_rate.help': 'Satisfied ratings ÷ ratings (1 is best: "satisfied" is 1 with two levels, 1–2 with three to five).',
+  'kpi.satisfaction_rate.help':
+    'Satisfied ratings ÷ ratings (1 is best: "satisfied" is 1 with two levels, 1–2 with three to five).',
   'kpi.score_1': 'Score 1',
   'kpi.score_1.help': 'Ratings with score 1 (the best).',
   'kpi.score_2': 'Score 2',
@@ -1289,7 +1305,8 @@ export const en = {
   'kpi.out_no_answer': 'Not answered (outbound)',
   'kpi.out_no_answer.help': 'Outbound calls the customer did not answer.',
   'kpi.out_effective': 'Effective calls',
-  'kpi.out_effective.help': 'Outbound calls that talked at least the effective-call time of the statistics rules.',
+  'kpi.out_effective.help':
+    'Outbound calls that talked at least the effective-call time of the statistics rules.',
   'kpi.effective_rate': 'Effective rate',
   'kpi.effective_rate.help': 'Effective calls ÷ attempts.',
   'kpi.out_talk': 'Outbound talk time',
@@ -1297,7 +1314,7 @@ export const en = {
   'kpi.out_avg_talk': 'Average outbound talk',
   'kpi.out_avg_talk.help': 'Outbound talk time ÷ connects.',
   'kpi.rang': 'Rang',
-  'kpi.rang.help': 'Calls offered to the agent\'s phone.',
+  'kpi.rang.help': "Calls offered to the agent's phone.",
   'kpi.no_answer': 'Not answered',
   'kpi.no_answer.help': 'Calls that rang the agent and were not answered by them.',
   'kpi.online': 'Logged in',
@@ -1317,26 +1334,32 @@ export const en = {
   'kpi.visits': 'Visits',
   'kpi.visits.help': 'Callers entering the IVR, visiting the menu, or leaving the IVR this way.',
   'kpi.share': 'Share',
-  'kpi.share.help': 'This row\'s calls ÷ all calls of the time slot.',
+  'kpi.share.help': "This row's calls ÷ all calls of the time slot.",
   'rules.title': 'Statistics rules',
-  'rules.intro': 'The thresholds the figures depend on. Changing one recounts the whole history with the new rule, so old and new days compare alike.',
+  'rules.intro':
+    'The thresholds the figures depend on. Changing one recounts the whole history with the new rule, so old and new days compare alike.',
   'rules.serviceLevelSeconds': 'Service level threshold (seconds)',
-  'rules.serviceLevelSeconds.hint': 'A call counts as answered in time when it waited at most this long (e.g. 20 s).',
+  'rules.serviceLevelSeconds.hint':
+    'A call counts as answered in time when it waited at most this long (e.g. 20 s).',
   'rules.shortAbandonSeconds': 'Short abandon (seconds)',
-  'rules.shortAbandonSeconds.hint': 'Callers who hang up within this wait are short abandons, left out of the service level and the abandon rate.',
+  'rules.shortAbandonSeconds.hint':
+    'Callers who hang up within this wait are short abandons, left out of the service level and the abandon rate.',
   'rules.quickHangupSeconds': 'Quick hang-up (seconds)',
-  'rules.quickHangupSeconds.hint': 'A caller hanging up within this time of being answered is a quick hang-up.',
+  'rules.quickHangupSeconds.hint':
+    'A caller hanging up within this time of being answered is a quick hang-up.',
   'rules.fcrHours': 'First-call resolution window (hours)',
-  'rules.fcrHours.hint': 'An answered call is resolved first time when the caller does not call again within this window.',
+  'rules.fcrHours.hint':
+    'An answered call is resolved first time when the caller does not call again within this window.',
   'rules.effectiveCallSeconds': 'Effective outbound call (seconds)',
   'rules.effectiveCallSeconds.hint': 'An outbound call that talked at least this long is effective.',
   'rules.saved_recount': 'Saved. The figures are being recounted with the new rules.',
   'rules.unchanged': 'Nothing changed.',
   'wallboard.title': 'Wallboard',
-  'wallboard.intro': 'The floor live on a wall screen: callers waiting, agents by state, today\'s service level.',
+  'wallboard.intro':
+    "The floor live on a wall screen: callers waiting, agents by state, today's service level.",
   'wallboard.group_title': 'Wallboard · {name}',
   'wallboard.thresholds': 'Wallboard thresholds',
-  'wallboard.thresholds_intro': 'When the wallboard\'s tiles turn amber and red.',
+  'wallboard.thresholds_intro': "When the wallboard's tiles turn amber and red.",
   'wallboard.waitingAmber': 'Waiting callers: amber from',
   'wallboard.waitingRed': 'Waiting callers: red from',
   'wallboard.longestWaitAmber': 'Longest wait (s): amber from',
@@ -1354,7 +1377,8 @@ export const en = {
   'wallboard.abandoned': 'Abandoned today',
   'wallboard.logged_in': 'Logged in',
   'staffing.title': 'Staffing calculator',
-  'staffing.intro': 'Erlang C per interval: the agents needed for a target service level from the calls offered and their handle time, next to the agents who were available.',
+  'staffing.intro':
+    'Erlang C per interval: the agents needed for a target service level from the calls offered and their handle time, next to the agents who were available.',
   'staffing.date': 'Day',
   'staffing.target': 'Target service level (%)',
   'staffing.threshold': 'Answered within (s)',
@@ -1372,7 +1396,8 @@ export const en = {
   'staffing.staffed.help': 'Agents logged in and not on a break, averaged over the interval.',
   'staffing.gap': 'Difference',
   'staffing.actual_sl': 'Service level reached',
-  'staffing.assumptions': 'Erlang C assumes random arrivals and callers who wait rather than hang up; with abandons the real need is slightly lower. An interval without answered calls uses the day\'s AHT (in brackets).',
+  'staffing.assumptions':
+    "Erlang C assumes random arrivals and callers who wait rather than hang up; with abandons the real need is slightly lower. An interval without answered calls uses the day's AHT (in brackets).",
 } as const;
 
 export type MessageKey = keyof typeof en;

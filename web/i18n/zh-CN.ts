@@ -1147,13 +1147,15 @@ export const zhCN: Record<MessageKey, string> = {
   'audit.action.wallboard.thresholds': '修改大屏阈值',
   'report.title': '统计报表',
   'report.service': '服务报表',
-  'report.service.help': '按时段统计的呼入与呼出指标：进线量、接通量、放弃量、服务水平、等待、处理时长、转接、一次性解决率、满意度、外呼次数与接通。',
+  'report.service.help':
+    '按时段统计的呼入与呼出指标：进线量、接通量、放弃量、服务水平、等待、处理时长、转接、一次性解决率、满意度、外呼次数与接通。',
   'report.team': '团队报表',
   'report.team.help': '各客服组按时段的呼入指标：进线、接通、放弃、服务水平、等待、处理时长、回呼。',
   'report.agent': '坐席报表',
   'report.agent.help': '每位坐席的通话与时间：接听与外呼、通话与处理时长、在线与小休时长、占用率、满意度。',
   'report.agent_inbound': '坐席呼入工作量',
-  'report.agent_inbound.help': '分配给每位坐席的来电：振铃、接听、未接、通话时长、转接、会议、客户快速挂机与满意度评价。',
+  'report.agent_inbound.help':
+    '分配给每位坐席的来电：振铃、接听、未接、通话时长、转接、会议、客户快速挂机与满意度评价。',
   'report.agent_outbound': '坐席呼出工作量',
   'report.agent_outbound.help': '每位坐席的外呼：呼叫次数、接通次数、接通率、通话时长与有效通话。',
   'report.satisfaction': '满意度报表',
@@ -1330,7 +1332,8 @@ export const zhCN: Record<MessageKey, string> = {
   'wallboard.abandoned': '今日放弃',
   'wallboard.logged_in': '已签入',
   'staffing.title': '排班测算',
-  'staffing.intro': '按时段用 Erlang C 计算：根据进线量和处理时长，达到目标服务水平所需的坐席数，并与实际在岗坐席对比。',
+  'staffing.intro':
+    '按时段用 Erlang C 计算：根据进线量和处理时长，达到目标服务水平所需的坐席数，并与实际在岗坐席对比。',
   'staffing.date': '日期',
   'staffing.target': '目标服务水平（%）',
   'staffing.threshold': '接通时限（秒）',
@@ -1348,5 +1351,6 @@ export const zhCN: Record<MessageKey, string> = {
   'staffing.staffed.help': '已签入且未小休的坐席，按时段平均。',
   'staffing.gap': '差额',
   'staffing.actual_sl': '实际服务水平',
-  'staffing.assumptions': 'Erlang C 假设来电随机到达且客户一直等待不挂机；存在放弃时实际需求略低。没有接通来电的时段使用当天的平均处理时长（括号中）。',
+  'staffing.assumptions':
+    'Erlang C 假设来电随机到达且客户一直等待不挂机；存在放弃时实际需求略低。没有接通来电的时段使用当天的平均处理时长（括号中）。',
 };

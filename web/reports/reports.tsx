@@ -37,8 +37,8 @@ reportRoutes.get('/', async (c) => {
   const ctx = ctxOf(c);
   requirePermission(ctx.actor, 'reports:view');
   const t = c.get('t');
-  const { self } = await reportFilters(ctx);
-  const visible = self ? agentReports : reportKeys;
+  const { self, readsIvrs } = await reportFilters(ctx);
+  const visible = (self ? agentReports : reportKeys).filter((k) => readsIvrs || reports[k].source !== 'ivr');
   return renderPage(c, { title: t('report.title') }, (pv) => (
     <section class="panel">
       <h1>{t('report.title')}</h1>

@@ -6,7 +6,7 @@ import { en } from '../i18n/en.ts';
 import { auditActionLabel, type MessageKey, type T } from '../i18n/index.ts';
 import { DataTable, exportRoutes, loadTable, type TableSpec } from '../table.tsx';
 import { formatTime } from '../views/format.ts';
-import { pageView, renderPage } from '../views/page.tsx';
+import { renderPage } from '../views/page.tsx';
 
 export const auditRoutes = new Hono<AppEnv>();
 
@@ -76,4 +76,8 @@ auditRoutes.get('/', async (c) => {
   ));
 });
 
-exportRoutes(auditRoutes, () => table, (c, q) => auditListing(ctxOf(c), q));
+exportRoutes(
+  auditRoutes,
+  () => table,
+  (c, q) => auditListing(ctxOf(c), q),
+);

@@ -32,7 +32,7 @@ import {
   CheckboxGroup,
 } from '../views/form.tsx';
 import { handleImport, type ImportPage, importTemplate, renderImportPage } from '../views/import-page.tsx';
-import { type PageView, pageView, renderPage } from '../views/page.tsx';
+import { type PageView, renderPage } from '../views/page.tsx';
 import { formatTime } from '../views/format.ts';
 import { roleLabel, roleLabels } from './roles.tsx';
 
