@@ -423,7 +423,8 @@ export async function runReport(
   const def = reports[params.report];
   const visible = await reportScope(ctx);
   if (visible.self && def.rows !== 'agent') throw new ValidationError({ report: 'scope_outside' });
-  if (def.source === 'ivr' && !readsIvrs(ctx, visible)) throw new ValidationError({ report: 'scope_outside' });
+  if (def.source === 'ivr' && !readsIvrs(ctx, visible))
+    throw new ValidationError({ report: 'scope_outside' });
   const range = { from: dayStart(params.from, tz), to: dayStart(params.to, tz) };
   range.to = new Date(startOfDay(new Date(range.to.getTime() + 36 * 3_600_000), tz).getTime());
   if (range.to <= range.from) throw new ValidationError({ to: 'out_of_range' });

@@ -56,12 +56,7 @@ export const statsRules = (db: Db): Promise<StatsRules> =>
   readSetting(db, 'stats.rules', defaultStatsRules, isRules);
 
 export function parseStatsRules(form: Record<string, unknown>): StatsRules {
-  const out = { ...defaultStatsRules };
-  for (const k of ruleKeys) {
-    const t = check.text(form[k]);
-    out[k] = t === '' ? Number.NaN : Number(t);
-  }
-  return out;
+  return check.numbersOf(form, ruleKeys);
 }
 
 /**
@@ -70,15 +65,7 @@ export function parseStatsRules(form: Record<string, unknown>): StatsRules {
  */
 export async function saveStatsRules(ctx: Ctx, rules: StatsRules): Promise<boolean> {
   requirePermission(ctx.actor, 'reports:edit');
-  check.collect(
-    Object.fromEntries(
-      ruleKeys.map((k) => {
-        const [min, max] = limits[k];
-        const v = rules[k];
-        return [k, Number.isInteger(v) && v >= min && v <= max ? null : 'out_of_range'];
-      }),
-    ),
-  );
+  check.collect(Object.fromEntries(ruleKeys.map((k) => [k, check.wholeWithin(rules[k], limits[k])])));
   const before = await statsRules(ctx.db);
   if (ruleKeys.every((k) => before[k] === rules[k])) return false;
   await writeSetting(ctx.db, 'stats.rules', rules);

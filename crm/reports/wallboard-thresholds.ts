@@ -7,7 +7,7 @@ import type { Db } from '../../db/client.ts';
 import { requirePermission } from '../access/actor.ts';
 import { audit } from '../audit/audit-log.ts';
 import type { Ctx } from '../shared/context.ts';
-import { ValidationError } from '../shared/errors.ts';
+import { type ErrorCode, ValidationError } from '../shared/errors.ts';
 import { readSetting, writeSetting } from '../shared/settings.ts';
 import * as check from '../shared/validate.ts';
 
@@ -56,20 +56,15 @@ export const wallboardThresholds = (db: Db): Promise<WallboardThresholds> =>
   readSetting(db, 'wallboard.thresholds', defaultThresholds, isThresholds);
 
 export function parseThresholds(form: Record<string, unknown>): WallboardThresholds {
-  const out = { ...defaultThresholds };
-  for (const k of keys) {
-    const t = check.text(form[k]);
-    out[k] = t === '' ? Number.NaN : Number(t);
-  }
-  return out;
+  return check.numbersOf(form, keys);
 }
 
 export async function saveThresholds(ctx: Ctx, v: WallboardThresholds): Promise<void> {
   requirePermission(ctx.actor, 'reports:edit');
-  const errors: Record<string, 'out_of_range'> = {};
+  const errors: Record<string, ErrorCode> = {};
   for (const k of keys) {
-    const [min, max] = limits[k];
-    if (!Number.isInteger(v[k]) || v[k] < min || v[k] > max) errors[k] = 'out_of_range';
+    const problem = check.wholeWithin(v[k], limits[k]);
+    if (problem) errors[k] = problem;
   }
   // Red lies beyond amber: more waiting, longer waits, a lower service level, more abandons.
   if (!errors.waitingRed && v.waitingRed < v.waitingAmber) errors.waitingRed = 'out_of_range';

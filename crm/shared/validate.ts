@@ -63,3 +63,21 @@ export function collect(checks: Record<string, ErrorCode | null | undefined>): v
   for (const [field, code] of Object.entries(checks)) if (code) fields[field] = code;
   if (Object.keys(fields).length > 0) throw new ValidationError(fields);
 }
+
+/** Numbers from a form, NaN where a field is empty or not a number (settings pages of figures). */
+export function numbersOf<K extends string>(
+  form: Record<string, unknown>,
+  keys: readonly K[],
+): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const k of keys) {
+    const t = text(form[k]);
+    out[k] = t === '' ? Number.NaN : Number(t);
+  }
+  return out;
+}
+
+/** 'out_of_range' for a value that is not a whole number within its limits. */
+export function wholeWithin(value: number, [min, max]: readonly [number, number]): ErrorCode | null {
+  return Number.isInteger(value) && value >= min && value <= max ? null : 'out_of_range';
+}

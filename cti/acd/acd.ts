@@ -351,6 +351,7 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
       bridgeId = await this.holdingBridge(group);
       await ari.call('bridges.addChannel', { bridgeId, channel }).catch(() => {});
     }
+    call.holdingBridgeId = bridgeId;
   }
 
   /** Holding bridges left from before a restart are used again (the engine passes Asterisk's bridges). */

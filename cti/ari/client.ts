@@ -1,7 +1,9 @@
 /**
  * A small typed ARI client. Operations and events are typed from cti/ari/generated.ts, which is
  * generated from Asterisk's own /ari/api-docs. Credentials travel in an Authorization header,
- * never in URLs. Every request has a time limit; the event WebSocket reconnects with back-off.
+ * never in URLs. Every request has a time limit; at most `maxInFlight` requests are open at once
+ * (the rest wait their turn), so a busy moment cannot run into Asterisk's HTTP session limit;
+ * the event WebSocket reconnects with back-off.
  * Replaces the `ari-client` package (see docs/architecture.md).
  */
 import { EventEmitter } from 'node:events';
@@ -16,6 +18,8 @@ export interface AriOptions {
   /** The Stasis application to register for events. */
   app: string;
   requestTimeoutMs?: number;
+  /** Requests open at once (default 48; Asterisk's http.conf allows the product 1000 sessions). */
+  maxInFlight?: number;
   reconnect?: { minDelayMs: number; maxDelayMs: number };
 }
 
@@ -45,6 +49,8 @@ export class AriClient extends EventEmitter<AriClientEvents> {
   private closed = true;
   private delay: number;
   private timer: NodeJS.Timeout | null = null;
+  private inFlight = 0;
+  private readonly turns: (() => void)[] = [];
 
   constructor(private readonly options: AriOptions) {
     super();
@@ -71,12 +77,30 @@ export class AriClient extends EventEmitter<AriClientEvents> {
     }
     const url = `${this.options.baseUrl}${path}${query.size > 0 ? `?${query}` : ''}`;
     const hasBody = Object.keys(body).length > 0;
+    if (this.inFlight >= (this.options.maxInFlight ?? 48))
+      await new Promise<void>((resolve) => this.turns.push(resolve));
+    this.inFlight++;
+    try {
+      return await this.send(operation, spec.method, url, hasBody ? body : null, timeoutMs);
+    } finally {
+      this.inFlight--;
+      this.turns.shift()?.();
+    }
+  }
+
+  private async send<K extends AriOperation>(
+    operation: K,
+    method: string,
+    url: string,
+    body: Record<string, unknown> | null,
+    timeoutMs: number | undefined,
+  ): Promise<Result<K>> {
     let res: Response;
     try {
       res = await fetch(url, {
-        method: spec.method,
-        headers: { authorization: this.auth, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
-        body: hasBody ? JSON.stringify(body) : undefined,
+        method,
+        headers: { authorization: this.auth, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(timeoutMs ?? this.options.requestTimeoutMs ?? 5000),
       });
     } catch (err) {

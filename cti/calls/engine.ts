@@ -360,6 +360,30 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     return this.options.ringSeconds ?? 60;
   }
 
+  /** Legs whose StasisStart came before anyone waited for it, and those waiting for theirs. */
+  private readonly legsInStasis = new Set<string>();
+  private readonly legWaiters = new Map<string, () => void>();
+
+  private legEntered(channelId: string): void {
+    const waiter = this.legWaiters.get(channelId);
+    if (waiter) waiter();
+    else this.legsInStasis.add(channelId);
+  }
+
+  /** Resolves when the created channel has entered the application (or after `ms`, to dial anyway). */
+  inStasis(channelId: string, ms = 3000): Promise<void> {
+    if (this.legsInStasis.delete(channelId)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.legWaiters.delete(channelId);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.legWaiters.set(channelId, done);
+    });
+  }
+
   // ── events from Asterisk ──────────────────────────────────────────────────
   private async handle(e: AriEvent): Promise<void> {
     switch (e.type) {
@@ -367,7 +391,8 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
         const [kind, exten = ''] = e.args;
         if (kind === 'inbound') await this.onInbound(e.channel, exten);
         else if (kind === 'agent') await this.onAgentDial(e.channel, exten);
-        else if (kind !== 'leg' && kind !== 'snoop') await this.hangup(e.channel.id, 'normal');
+        else if (kind === 'leg') this.legEntered(e.channel.id);
+        else if (kind !== 'snoop') await this.hangup(e.channel.id, 'normal');
         return;
       }
       case 'ChannelStateChange': {
@@ -853,6 +878,9 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       });
       return false;
     }
+    // A channel created for the application can be dialled once it is in Stasis; dialling
+    // earlier is refused (409), which would count as the agent not answering.
+    await this.inStasis(channel.id);
     const leg = newLeg(channel.id, channel.name, role, target);
     leg.offer = offer;
     leg.step = step;
@@ -962,7 +990,9 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   async connect(call: ActiveCall, channels: string[]): Promise<void> {
     const { ari } = this.options;
     if (call.caller) await ari.call('channels.answer', { channelId: call.caller }).catch(() => {});
-    const holding = call.caller ? await this.holdingBridgeOf(call.caller) : null;
+    // Out of the queue's holding bridge: the one the ACD used, or (after a restart) found by listing.
+    const holding = call.caller ? (call.holdingBridgeId ?? (await this.holdingBridgeOf(call.caller))) : null;
+    call.holdingBridgeId = null;
     if (holding)
       await ari.call('bridges.removeChannel', { bridgeId: holding, channel: call.caller! }).catch(() => {});
     if (!call.bridgeId) {

@@ -66,6 +66,8 @@ export interface ActiveCall {
   placedBy: number | null;
   /** The caller is waiting in a queue (its holding bridge), or is being offered from it. */
   queued: { groupId: number; joinedAt: Date } | null;
+  /** The holding bridge the ACD put the caller in (unknown after a restart: looked up then). */
+  holdingBridgeId: string | null;
   /** The group that served the call (or is serving it). */
   groupId: number | null;
   /** The caller's number region, VIP and repeat-caller flags (screen pop). */
@@ -104,6 +106,7 @@ export function blankCall(id: string, direction: CallDirection, startedAt: Date)
     agentSince: new Map(),
     placedBy: null,
     queued: null,
+    holdingBridgeId: null,
     groupId: null,
     region: '',
     vip: false,

@@ -116,6 +116,7 @@ export class Monitor {
     this.sessions.set(id, session);
     this.byChannel.set(snoop.id, session);
     this.byChannel.set(phone.id, session);
+    await this.engine.inStasis(phone.id);
     await ari.call('channels.dial', { channelId: phone.id, timeout: 30 });
     return id;
   }

@@ -85,6 +85,8 @@ enabled = yes
 bindaddr = 127.0.0.1
 bindport = ${ports.http}
 prefix =
+; The CTI keeps at most 48 ARI requests open; the default limit of 100 sessions is too close.
+sessionlimit = 1000
 `,
     'ari.conf': `${header}[general]
 enabled = yes

@@ -10,9 +10,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createGroup } from '../../crm/ivr/agent-groups.ts';
 import { addToList } from '../../crm/ivr/caller-lists.ts';
-import { createHotline, parseHotlineInput } from '../../crm/ivr/hotlines.ts';
 import { accountOf } from '../../pbx/sip-accounts.ts';
 import { logged } from '../support/assert.ts';
 import { Phone } from '../support/baresip.ts';
@@ -22,7 +20,7 @@ import { type TestDatabase, testDatabase } from '../support/db.ts';
 import { buildCompany, type Company, password } from '../support/fixtures.ts';
 import { killProducts, type RunningProduct, startProductWithPbx, stopProduct } from '../support/product.ts';
 import { ivrCaller, runSipp } from '../support/sipp.ts';
-import { carrierLine, groupOf } from '../support/telephony.ts';
+import { carrierLine, groupWithHotline } from '../support/telephony.ts';
 
 const test = suite('agent desk in the browser');
 const dataDir = mkdtempSync(join(tmpdir(), 'cc-desk-browser-'));
@@ -41,16 +39,7 @@ test.before(
     company = await buildCompany(db.db);
     const line = await carrierLine(company, did);
     carrierPort = line.port;
-    const group = await createGroup(company.owner, groupOf('Service', [company.people.repA]));
-    await createHotline(
-      company.owner,
-      parseHotlineInput({
-        name: 'Service line',
-        numberId: String(line.numberId),
-        target: 'group',
-        groupId: String(group),
-      }),
-    );
+    await groupWithHotline(company, line.numberId, 'Service', [company.people.repA]);
     await addToList(company.owner, 'vip', { number: '13812345678', reason: 'Key account' });
     await seedSystemPrompts(dataDir);
     product = await startProductWithPbx({ DATABASE_URL: db.url!, DATA_DIR: dataDir });

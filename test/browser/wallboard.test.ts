@@ -12,8 +12,6 @@ import { and, desc, eq } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createGroup } from '../../crm/ivr/agent-groups.ts';
-import { createHotline, parseHotlineInput } from '../../crm/ivr/hotlines.ts';
 import { callEvents } from '../../db/schema.ts';
 import { logged } from '../support/assert.ts';
 import { launchBrowser, logIn, screenshotDir } from '../support/browser.ts';
@@ -22,7 +20,7 @@ import { type TestDatabase, testDatabase } from '../support/db.ts';
 import { buildCompany, type Company, password } from '../support/fixtures.ts';
 import { killProducts, type RunningProduct, startProductWithPbx, stopProduct } from '../support/product.ts';
 import { ivrCaller, runSipp } from '../support/sipp.ts';
-import { carrierLine, groupOf } from '../support/telephony.ts';
+import { carrierLine, groupWithHotline } from '../support/telephony.ts';
 
 const test = suite('wallboard in the browser');
 const dataDir = mkdtempSync(join(tmpdir(), 'cc-wallboard-'));
@@ -41,16 +39,7 @@ test.before(
     const line = await carrierLine(company, did);
     carrierPort = line.port;
     // The only member is not logged in: callers wait (joining an empty queue is allowed by default).
-    groupId = await createGroup(company.owner, groupOf('Service', [company.people.repA]));
-    await createHotline(
-      company.owner,
-      parseHotlineInput({
-        name: 'Service line',
-        numberId: String(line.numberId),
-        target: 'group',
-        groupId: String(groupId),
-      }),
-    );
+    groupId = await groupWithHotline(company, line.numberId, 'Service', [company.people.repA]);
     await seedSystemPrompts(dataDir);
     product = await startProductWithPbx({
       DATABASE_URL: db.url!,

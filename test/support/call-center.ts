@@ -15,6 +15,7 @@ import { createHotline, parseHotlineInput } from '../../crm/ivr/hotlines.ts';
 import { loadRegions, regionOf } from '../../crm/ivr/regions.ts';
 import { promptStoreIn } from '../../crm/prompts/prompts.ts';
 import type { Ctx } from '../../crm/shared/context.ts';
+import { DomainError } from '../../crm/shared/errors.ts';
 import { DomainEvents } from '../../crm/shared/events.ts';
 import { writeSetting } from '../../crm/shared/settings.ts';
 import type { QueueSettings } from '../../cti/acd/queue-settings.ts';
@@ -176,10 +177,17 @@ export async function callCenter(options: { random?: () => number } = {}): Promi
     },
     async setState(userId, state) {
       const c = await ctx(userId);
-      if (state === 'break') {
-        const [reason] = await listBreakReasons(db.db);
-        await setOwnState(c, 'break', reason!.id);
-      } else await setOwnState(c, state);
+      const [reason] = await listBreakReasons(db.db);
+      // An agent whose last call is still being hung up is busy for a moment: try again then.
+      await center.until(`agent ${userId} free to change state`, async () => {
+        try {
+          await setOwnState(c, state, state === 'break' ? reason!.id : null);
+          return true;
+        } catch (err) {
+          if (err instanceof DomainError && err.code === 'agent_busy') return false;
+          throw err;
+        }
+      });
       // The engine hears of it through the domain events; wait until its pool shows it.
       // A ready agent may be offered a waiting call at once.
       const seen = state === 'ready' ? ['ready', 'ringing', 'on_call', 'wrap_up'] : [state];

@@ -6,7 +6,8 @@ import { defaultQueueSettings, type QueueSettings } from '../../cti/acd/queue-se
 import { existsSync, readFileSync } from 'node:fs';
 import type { AmiClient } from '../../cti/ami/client.ts';
 import { onHost } from '../../pbx/layout.ts';
-import type { GroupInput } from '../../crm/ivr/agent-groups.ts';
+import { createGroup, type GroupInput } from '../../crm/ivr/agent-groups.ts';
+import { createHotline, parseHotlineInput } from '../../crm/ivr/hotlines.ts';
 import { PbxConfigurator } from '../../pbx/configurator.ts';
 import { type TestDatabase, testDatabase } from './db.ts';
 import { buildCompany, type Company } from './fixtures.ts';
@@ -74,6 +75,26 @@ export function groupOf(
     members: memberIds.map((userId) => ({ userId, penalty: 0 })),
     queue: { ...defaultQueueSettings(), ...queue },
   };
+}
+
+/** An agent group of these members, and a hotline on the carrier line's number that leads to it. */
+export async function groupWithHotline(
+  company: Company,
+  numberId: number,
+  name: string,
+  memberIds: number[],
+): Promise<number> {
+  const groupId = await createGroup(company.owner, groupOf(name, memberIds));
+  await createHotline(
+    company.owner,
+    parseHotlineInput({
+      name: `${name} line`,
+      numberId: String(numberId),
+      target: 'group',
+      groupId: String(groupId),
+    }),
+  );
+  return groupId;
 }
 
 /**

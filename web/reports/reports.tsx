@@ -24,6 +24,7 @@ import { type ExportFormat, exportTypes, writeRows } from '../exports.ts';
 import { errorKey, type MessageKey } from '../i18n/index.ts';
 import { Chart } from '../views/chart.tsx';
 import { type PageView, pageView, renderPage } from '../views/page.tsx';
+import { ChoiceFilter } from './filter.tsx';
 import { columnHelp, columnLabel, entityLabel, formatValue, slotLabel } from './format.ts';
 
 export const reportRoutes = new Hono<AppEnv>();
@@ -211,56 +212,38 @@ reportRoutes.get('/:key', async (c) => {
             <span>{t('report.to')}</span>
             <input type="date" name="to" value={params.to} required />
           </label>
-          <label class="dt-filter">
-            <span>{t('report.granularity')}</span>
-            <select name="granularity">
-              {allowed.map((g) => (
-                <option value={g} selected={g === params.granularity}>
-                  {t(`report.granularity.${g}` as MessageKey)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ChoiceFilter
+            label={t('report.granularity')}
+            name="granularity"
+            options={allowed.map((g) => ({ value: g, label: t(`report.granularity.${g}` as MessageKey) }))}
+            selected={params.granularity}
+          />
           {filters.self || def.source === 'ivr' ? null : (
-            <label class="dt-filter">
-              <span>{t('report.col.group')}</span>
-              <select name="group">
-                <option value="">{t('common.all')}</option>
-                {filters.groups.map((g) => (
-                  <option value={String(g.id)} selected={g.id === params.groupId}>
-                    {g.name}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <ChoiceFilter
+              label={t('report.col.group')}
+              name="group"
+              options={filters.groups.map((g) => ({ value: g.id, label: g.name }))}
+              selected={params.groupId}
+              all={t('common.all')}
+            />
           )}
-          {def.rows === 'agent' || def.source === 'mix' ? (
-            filters.self ? null : (
-              <label class="dt-filter">
-                <span>{t('report.col.agent')}</span>
-                <select name="agent">
-                  <option value="">{t('common.all')}</option>
-                  {filters.agents.map((a) => (
-                    <option value={String(a.id)} selected={a.id === params.agentId}>
-                      {a.name}
-                    </option>
-                  ))}
-                </select>
-              </label>
-            )
+          {(def.rows === 'agent' || def.source === 'mix') && !filters.self ? (
+            <ChoiceFilter
+              label={t('report.col.agent')}
+              name="agent"
+              options={filters.agents.map((a) => ({ value: a.id, label: a.name }))}
+              selected={params.agentId}
+              all={t('common.all')}
+            />
           ) : null}
           {def.source === 'ivr' ? (
-            <label class="dt-filter">
-              <span>{t('report.col.ivr')}</span>
-              <select name="ivr">
-                <option value="">{t('common.all')}</option>
-                {filters.ivrs.map((i) => (
-                  <option value={String(i.id)} selected={i.id === params.ivrId}>
-                    {i.name}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <ChoiceFilter
+              label={t('report.col.ivr')}
+              name="ivr"
+              options={filters.ivrs.map((i) => ({ value: i.id, label: i.name }))}
+              selected={params.ivrId}
+              all={t('common.all')}
+            />
           ) : null}
           <button type="submit" class="primary">
             {t('report.run')}

@@ -15,6 +15,7 @@ import { errorKey, type MessageKey } from '../i18n/index.ts';
 import { Chart } from '../views/chart.tsx';
 import { formatDuration } from '../views/format.ts';
 import { renderPage } from '../views/page.tsx';
+import { ChoiceFilter } from './filter.tsx';
 import { formatValue, slotLabel } from './format.ts';
 
 export const staffingRoutes = new Hono<AppEnv>();
@@ -69,27 +70,19 @@ staffingRoutes.get('/', async (c) => {
           <span>{t('staffing.date')}</span>
           <input type="date" name="date" value={shown.date} required />
         </label>
-        <label class="dt-filter">
-          <span>{t('report.granularity')}</span>
-          <select name="granularity">
-            {(['15m', 'hour'] as const).map((g) => (
-              <option value={g} selected={g === shown.granularity}>
-                {t(`report.granularity.${g}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="dt-filter">
-          <span>{t('report.col.group')}</span>
-          <select name="group">
-            <option value="">{t('common.all')}</option>
-            {filters.groups.map((g) => (
-              <option value={String(g.id)} selected={g.id === shown.group}>
-                {g.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ChoiceFilter
+          label={t('report.granularity')}
+          name="granularity"
+          options={(['15m', 'hour'] as const).map((g) => ({ value: g, label: t(`report.granularity.${g}`) }))}
+          selected={shown.granularity}
+        />
+        <ChoiceFilter
+          label={t('report.col.group')}
+          name="group"
+          options={filters.groups.map((g) => ({ value: g.id, label: g.name }))}
+          selected={shown.group}
+          all={t('common.all')}
+        />
         <label class="dt-filter">
           <span>{t('staffing.target')}</span>
           <input type="number" name="target" min="1" max="99" value={shown.target} />
