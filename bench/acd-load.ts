@@ -6,7 +6,11 @@
  * as static members, strategy leastrecent ≈ our longest idle) in a second Asterisk instance.
  * Steps alternate between the two systems at each rate, so both see the same machine noise.
  *
- *   node --import tsx bench/acd-load.ts
+ *   node --import tsx bench/acd-load.ts        (as root: it starts Asterisk in its chroot)
+ *
+ * The default run takes about 8 minutes on the 2-core development machine (set-up ≈ 1.3 min,
+ * each step ≈ 30 s per system, a failing one up to ~1 min; a system stops at its first failed
+ * step). Its output is kept in bench/results/acd-load.txt.
  *
  * The agents' phones are one SIPp UAS per system: every agent account registers (digest auth)
  * from one port, then the UAS answers there every INVITE at once (180, 200), talks (speech
@@ -25,15 +29,19 @@
  * - key → INVITE: from the caller sending key 1 (SIP INFO) to the agent's phone receiving the
  *   INVITE — IVR exit, queueing, agent choice, dialling: the call set-up the CTI adds (p50/p95);
  * - INVITE → IVR answer (the caller's 200 OK), and agent BYE → caller BYE (hang-up), p50/p95;
- * - CPU of the Node process (CTI + the embedded database), each Asterisk, SIPp, the machine.
+ * - CPU of the Node process (CTI + the embedded database), each Asterisk, SIPp, the machine,
+ *   and CPU ms per call of each system (ours: Node + its Asterisk; baseline: its Asterisk);
+ * - ratios ours/baseline of all of these at each rate, and of the highest sustained call rate.
  *
  * Options (environment):
- *   BENCH_STEPS=1,2,4,6,8      call rates (calls per second), one step each
- *   BENCH_SECONDS=25           seconds of new calls per step
+ *   BENCH_STEPS=1,2,4,8,12,16,20,24  call rates (calls per second), one step each (here
+ *                              ours held 8, sometimes 12, and the baseline all 24)
+ *   BENCH_SECONDS=20           seconds of new calls per step
  *   BENCH_TALK_SECONDS=8       the agent's talk time (the phone hangs up after it)
- *   BENCH_AGENTS=72            agents (phones, group members); 72 staff 8 calls/s of 8 s talk, so
- *                              the queue's staffing does not decide the ceiling (with 25, ~3 calls/s
- *                              saturates both systems the same way)
+ *   BENCH_AGENTS=auto          agents (phones, group members); auto = enough for the highest step
+ *                              (rate × (talk + 1 s) + 15 %: 249 for 24 calls/s), so that staffing
+ *                              does not decide the ceiling — with 25 agents, ~3 calls/s of 8 s
+ *                              calls saturate both systems' queues the same way
  *   BENCH_KEY_AFTER_MS=1000    the caller presses 1 this long after the IVR answers (barge-in:
  *                              the menu prompt is BENCH_PROMPT_SECONDS=3 long)
  *   BENCH_MAX_WAIT_SECONDS=20  a caller not hung up by the agent within this + talk time after
@@ -43,6 +51,14 @@
  *   BENCH_DB=embedded          the product's database: embedded (PGlite, the default install) or
  *                              postgres (a scratch database on 127.0.0.1:5432)
  *   BENCH_SYSTEMS=ours,baseline  which systems to run
+ *   BENCH_AGENT_TRANSPORT=1    both systems' agent endpoints get `transport = transport-udp` in
+ *                              the product's pjsip.conf; 0: the file exactly as the product
+ *                              renders it. Without a transport, Asterisk does two DNS lookups
+ *                              (the hostname, A.ROOT-SERVERS.NET) on every agent call, on one
+ *                              shared thread; in the chroot (no /etc/hosts) they go to the DNS
+ *                              server, and here about 1 query in 30 is lost and holds every
+ *                              agent's INVITE for 5 s: both systems then fail at 12-16 calls/s
+ *                              by DNS luck (see bench/acd-load/pbx.ts, pinAgentTransport)
  *   BENCH_CONTINUE=0           1: keep stepping up after a failed step
  *   BENCH_CTI_LOG=0            1: print the CTI's log lines as they come
  *   BENCH_TRACE=0              1: SIPp writes every SIP message (-trace_msg) into its directory
@@ -51,8 +67,16 @@
  * Everything started (Asterisk instances, SIPp processes, the database) is stopped and removed
  * at the end, also after a failure or Ctrl-C.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { onHost } from '../pbx/layout.ts';
@@ -63,7 +87,8 @@ import { type Ours, type SystemUnderTest, startOurs } from './acd-load/ours.ts';
 import { rtpSlots } from './acd-load/pbx.ts';
 import { agentPhones, caller, registerAgents } from './acd-load/scenarios.ts';
 import { killAllSipp, type LogEntry, parseLog, type SippProcess, startSipp } from './acd-load/sipp.ts';
-import { concurrency, cpuSeconds, machineCpu, ms, percentile, ratio } from './acd-load/stats.ts';
+import { report, type StepResult, stepLine } from './acd-load/report.ts';
+import { allProcessesCpu, concurrency, cpuSeconds, machineCpu, topOthers } from './acd-load/stats.ts';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const num = (name: string, fallback: number) => {
@@ -73,13 +98,13 @@ const num = (name: string, fallback: number) => {
 };
 
 const opts = {
-  steps: env('BENCH_STEPS', '1,2,4,6,8')
+  steps: env('BENCH_STEPS', '1,2,4,8,12,16,20,24')
     .split(',')
     .map((s) => Number(s.trim()))
     .filter((n) => n > 0),
-  seconds: num('BENCH_SECONDS', 25),
+  seconds: num('BENCH_SECONDS', 20),
   talkMs: num('BENCH_TALK_SECONDS', 8) * 1000,
-  agents: num('BENCH_AGENTS', 72),
+  agents: 0,
   keyAfterMs: num('BENCH_KEY_AFTER_MS', 1000),
   promptSeconds: num('BENCH_PROMPT_SECONDS', 3),
   maxWaitMs: num('BENCH_MAX_WAIT_SECONDS', 20) * 1000,
@@ -89,9 +114,15 @@ const opts = {
   systems: env('BENCH_SYSTEMS', 'ours,baseline').split(','),
   continueAfterFail: env('BENCH_CONTINUE', '0') === '1',
   ctiLog: env('BENCH_CTI_LOG', '0') === '1',
+  agentTransport: env('BENCH_AGENT_TRANSPORT', '1') === '1',
   /** Ring time of the group / queue (the phones answer at once). */
   ringSeconds: 15,
 };
+
+opts.agents =
+  env('BENCH_AGENTS', 'auto') === 'auto'
+    ? Math.ceil(Math.max(...opts.steps) * (opts.talkMs / 1000 + 1) * 1.15)
+    : num('BENCH_AGENTS', 0);
 
 const t0 = Date.now();
 const say = (line: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}`);
@@ -142,12 +173,12 @@ interface Phones {
 async function startPhones(system: SystemUnderTest, work: string): Promise<Phones> {
   const port = await freeUdpPort();
   const pbx = `127.0.0.1:${system.pbx.instance.ports.sip}`;
-  // In batches: SIPp 3.6.1 reads at most 64 KB of scenario.
-  for (let from = 0; from < system.accounts.length; from += 24) {
+  // In batches: SIPp 3.6.1 reads at most 64 KB of scenario (40 accounts are about 46 KB).
+  for (let from = 0; from < system.accounts.length; from += 40) {
     const register = startSipp({
       dir: work,
       name: `${system.label}-register-${from}`,
-      scenario: registerAgents(system.accounts.slice(from, from + 24), 3600),
+      scenario: registerAgents(system.accounts.slice(from, from + 40), 3600),
       args: ['-i', '127.0.0.1', '-p', String(port), '-mp', String(await mediaPort()), '-m', '1', '-aa', pbx],
     });
     const registered = await register.done;
@@ -183,35 +214,6 @@ async function startPhones(system: SystemUnderTest, work: string): Promise<Phone
 }
 
 // ── one step ─────────────────────────────────────────────────────────────────
-interface StepResult {
-  system: string;
-  rate: number;
-  offered: number;
-  answeredByIvr: number;
-  reachedAgent: number;
-  succeeded: number;
-  gaveUp: number;
-  successRate: number;
-  concurrent: { steady: number; peak: number };
-  pbxChannelsPeak: number;
-  keyToInvite: number[];
-  inviteToAnswer: number[];
-  hangup: number[];
-  /** Agent answered (ACK) → agent hung up (BYE), mean seconds. */
-  talkSeconds: number;
-  cpu: { node: number; asterisk: number; sipp: number; machine: number; others: number };
-  loopDelayP99: number;
-  recordings: number;
-  /** Ours: call events written in the step (one database transaction each). */
-  events: number;
-  ctiLines: string[];
-  /** Warnings and errors Asterisk logged during the step. */
-  asteriskLines: string[];
-  sippCode: number | null;
-  sippErrors: string;
-  idleAfterMs: number;
-}
-
 let numberSeq = 0;
 
 async function runStep(
@@ -256,8 +258,11 @@ async function runStep(
       '-l',
       String(calls),
       '-aa',
+      // No call waits for ever for a message without its own time limit (e.g. the IVR's 200 OK).
+      '-recv_timeout',
+      '20000',
       '-timeout',
-      String(Math.ceil(calls / rate + (opts.maxWaitMs + opts.talkMs) / 1000 + 60)),
+      String(Math.ceil(calls / rate + (opts.maxWaitMs + opts.talkMs) / 1000 + 30)),
       '-timeout_error',
       `127.0.0.1:${system.pbx.instance.ports.sip}`,
     ],
@@ -276,6 +281,7 @@ async function runStep(
     caller: 0,
     machine: machineCpu().busy,
   };
+  const everyProcessBefore = allProcessesCpu();
   let last = { ...first, caller: 0 };
   let channelsPeak = 0;
   const started = Date.now();
@@ -298,18 +304,31 @@ async function runStep(
   finished = true;
   await sampler;
   const elapsed = (Date.now() - started) / 1000;
+  const othersTop = topOthers(
+    everyProcessBefore,
+    allProcessesCpu(),
+    new Set([pids.node, pids.asterisk, pids.phones, pids.caller].filter((p) => p !== null)),
+    elapsed,
+  );
   loop.disable();
-  // Let the system settle: no call left, every agent free.
-  const idleFrom = Date.now();
-  let idle = false;
-  while (Date.now() - idleFrom < 60_000) {
-    if (await system.idle().catch(() => false)) {
-      idle = true;
-      break;
+  // Let the system settle: no call left, every agent free. A system still busy after 30 s is
+  // cleared (every channel hung up) so that its backlog does not load the next measurement.
+  const settle = async (ms: number) => {
+    const from = Date.now();
+    while (Date.now() - from < ms) {
+      if (await system.idle().catch(() => false)) return true;
+      await sleep(250);
     }
-    await sleep(250);
-  }
+    return false;
+  };
+  const idleFrom = Date.now();
+  const idle = await settle(30_000);
   const idleAfterMs = idle ? Date.now() - idleFrom : Number.NaN;
+  if (!idle) {
+    say(`  ${system.label}: still busy 30 s after the step: hanging up every channel`);
+    await system.pbx.ami.command('channel request hangup all').catch(() => '');
+    if (!(await settle(20_000))) say(`  ${system.label}: still not idle after hanging up every channel`);
+  }
   await sleep(500);
 
   const callerLog = parseLog(callerProc.logLines());
@@ -358,6 +377,18 @@ async function runStep(
   const conc = concurrency(intervals, { from: firstCall + rampUp, to: lastCall });
   const cpuPct = (a: number, b: number) => ((b - a) / elapsed) * 100;
   const recordings = countRecordings(system);
+  // The CTI's log of the step, whole, next to SIPp's files (kept with KEEP_PBX=1).
+  const ctiLines = ours ? ours.ctiLog.slice(ctiBefore) : [];
+  if (ours)
+    appendFileSync(
+      join(work, 'ours-cti.log'),
+      [
+        `── ${rate} calls/s, ${calls} calls`,
+        ...ctiLines.map((l) => `${new Date(l.at).toISOString()} ${l.line}`),
+      ]
+        .map((l) => `${l}\n`)
+        .join(''),
+    );
   const asteriskLines = existsSync(asteriskLog)
     ? readFileSync(asteriskLog).subarray(asteriskFrom).toString('utf8').split('\n').filter(Boolean)
     : [];
@@ -382,16 +413,40 @@ async function runStep(
     inviteToAnswer,
     hangup,
     talkSeconds: talks.reduce((a, b) => a + b, 0) / talks.length / 1000,
+    elapsed,
     cpu: { ...cpu, others: Math.max(0, cpu.machine - cpu.node - cpu.asterisk - cpu.sipp) },
     loopDelayP99: loop.percentile(99) / 1e6,
     recordings,
     events: ours ? (await ours.eventCount()) - eventsBefore : 0,
-    ctiLines: ours ? ours.ctiLog.slice(ctiBefore).map((l) => l.line) : [],
+    dial409: ctiLines.filter((l) => /channels\.dial: 409\b/.test(l.line)).length,
+    dial409Stasis: ours ? refusedDials(ctiLines, ours.legStasisStarts) : [],
+    ctiLines: ctiLines.map((l) => l.line),
     asteriskLines,
     sippCode: run.code,
     sippErrors: callerProc.errors(),
     idleAfterMs,
+    othersTop,
   };
+}
+
+/**
+ * For each agent leg whose dial ARI refused (409 Channel not in Stasis application): how many ms
+ * after the refusal the leg's StasisStart reached the CTI (positive: the dial came too early),
+ * or null when none came. The leg is named by the CTI's next "… unavailable" line for that endpoint.
+ */
+function refusedDials(lines: readonly { at: number; line: string }[], stasis: Map<string, number>) {
+  const out: (number | null)[] = [];
+  for (const [i, l] of lines.entries()) {
+    const endpoint = /dial (PJSIP\/\S+): channels\.dial: 409\b/.exec(l.line)?.[1];
+    if (!endpoint) continue;
+    const name = lines
+      .slice(i + 1)
+      .map((n) => /: (PJSIP\/\S+) unavailable/.exec(n.line)?.[1])
+      .find((n) => n?.startsWith(`${endpoint}-`));
+    const at = name ? stasis.get(name) : undefined;
+    out.push(at === undefined ? null : at - l.at);
+  }
+  return out;
 }
 
 /** Counts the mixed recordings the step left (then removes them all, to keep the disk tidy). */
@@ -421,27 +476,6 @@ function countRecordings(system: SystemUnderTest): number {
 }
 
 // ── reporting ─────────────────────────────────────────────────────────────────
-function stepLine(r: StepResult): string {
-  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-  return [
-    `${r.system.padEnd(8)} ${String(r.rate).padStart(3)}/s`,
-    `calls ${String(r.offered).padStart(4)} ok ${String(r.succeeded).padStart(4)} (${pct(r.successRate).padStart(6)})`,
-    `agent ${String(r.reachedAgent).padStart(4)} gave up ${String(r.gaveUp).padStart(3)}`,
-    `conc ${r.concurrent.steady.toFixed(1).padStart(5)} peak ${String(r.concurrent.peak).padStart(3)} ch ${String(r.pbxChannelsPeak).padStart(3)}`,
-    `key→INVITE p50 ${ms(percentile(r.keyToInvite, 50)).padStart(5)} p95 ${ms(percentile(r.keyToInvite, 95)).padStart(5)} ms`,
-    `answer p50 ${ms(percentile(r.inviteToAnswer, 50)).padStart(4)} p95 ${ms(percentile(r.inviteToAnswer, 95)).padStart(5)}`,
-    `hangup p50 ${ms(percentile(r.hangup, 50)).padStart(4)} p95 ${ms(percentile(r.hangup, 95)).padStart(5)}`,
-    `talk ${r.talkSeconds.toFixed(2)} s`,
-    `cpu node ${r.cpu.node.toFixed(0).padStart(3)}% ast ${r.cpu.asterisk.toFixed(0).padStart(3)}% sipp ${r.cpu.sipp.toFixed(0).padStart(3)}% others ${r.cpu.others.toFixed(0).padStart(3)}%`,
-    r.system === 'ours'
-      ? `loop p99 ${r.loopDelayP99.toFixed(0)} ms | db ${(r.events / r.offered).toFixed(1)} events/call`
-      : '',
-    `rec ${r.recordings}`,
-  ]
-    .filter(Boolean)
-    .join(' | ');
-}
-
 /** Log lines of a step grouped (time stamps, ids, channel and agent numbers replaced) with counts. */
 function ctiSummary(lines: readonly string[]): string[] {
   const counts = new Map<string, number>();
@@ -462,7 +496,7 @@ async function main() {
   say(
     `ACD load: steps ${opts.steps.join(', ')} calls/s × ${opts.seconds} s, talk ${opts.talkMs / 1000} s, ` +
       `${opts.agents} agents, key after ${opts.keyAfterMs} ms, RTP ${opts.rtp ? 'on' : 'off'}, ` +
-      `database ${opts.db}, recording on`,
+      `database ${opts.db}, recording on, agents' endpoints ${opts.agentTransport ? 'pinned to transport-udp' : 'as rendered'}`,
   );
   const work = mkdtempSync(join(tmpdir(), 'acd-load-'));
   cleanups.push(async () => {
@@ -474,6 +508,7 @@ async function main() {
   say('setting up the product (database, company, agents, IVR, Asterisk, CTI)');
   const ours = await startOurs({
     agents: opts.agents,
+    agentTransport: opts.agentTransport,
     dbMode: opts.db,
     promptWav: (dir) => tone(dir, 'menu-source.wav', opts.promptSeconds, []),
     ringSeconds: opts.ringSeconds,
@@ -482,33 +517,36 @@ async function main() {
     onLog: opts.ctiLog ? (l) => say(`[cti] ${l}`) : undefined,
   });
   cleanups.push(() => ours.close());
-  say('setting up the baseline Asterisk (dialplan IVR, MixMonitor, app_queue)');
-  const baseline = await startBaseline({
-    rtpSlot: slotB,
-    did: ours.did,
-    carrierPort: ours.carrierPort,
-    pjsip: (instance) => ours.pjsipFor(instance),
-    accounts: ours.accounts,
-    ringSeconds: opts.ringSeconds,
-    promptWav: ours.promptWav,
-    promptSln16: ours.promptSln16,
-  });
-  cleanups.push(() => baseline.close());
-
-  const systems = [ours, baseline].filter((s) => opts.systems.includes(s.label));
+  const systems: SystemUnderTest[] = opts.systems.includes('ours') ? [ours] : [];
+  if (opts.systems.includes('baseline')) {
+    say('setting up the baseline Asterisk (dialplan IVR, MixMonitor, app_queue)');
+    const baseline = await startBaseline({
+      rtpSlot: slotB,
+      did: ours.did,
+      carrierPort: ours.carrierPort,
+      pjsip: (instance) => ours.pjsipFor(instance),
+      accounts: ours.accounts,
+      ringSeconds: opts.ringSeconds,
+      promptWav: ours.promptWav,
+      promptSln16: ours.promptSln16,
+    });
+    cleanups.push(() => baseline.close());
+    systems.push(baseline);
+  }
   const phones = new Map<string, Phones>();
   for (const s of systems) {
     say(`${s.label}: registering ${s.accounts.length} agents' phones`);
     phones.set(s.label, await startPhones(s, work));
   }
 
-  // One call each first: the whole path works (not counted).
+  // One call each first: the whole path works (not counted). One after the other: both systems'
+  // callers send from the carrier's port.
   for (const [i, s] of systems.entries()) {
     const r = await runStep(s, i, phones.get(s.label)!, 1, 1, work);
     say(`warm-up ${stepLine(r)}`);
     if (r.succeeded !== 1)
       throw new Error(
-        `${s.label}: the warm-up call failed (SIPp ${r.sippCode})\n${r.sippErrors}\n${ctiSummary(r.ctiLines).join('\n')}`,
+        `${r.system}: the warm-up call failed (SIPp ${r.sippCode})\n${r.sippErrors}\n${ctiSummary(r.ctiLines).join('\n')}`,
       );
   }
 
@@ -529,72 +567,29 @@ async function main() {
         );
         if (!opts.continueAfterFail) stopped.add(s.label);
       }
-      if (Number.isNaN(r.idleAfterMs)) say(`  ${s.label}: still busy 60 s after the step`);
     }
     if (systems.every((s) => stopped.has(s.label))) break;
   }
 
-  report(results, systems);
-}
-
-function report(results: StepResult[], systems: SystemUnderTest[]) {
-  console.log('\n══ ACD load: results ══');
   console.log(
-    [
-      "Measured on the SIP side from the SIPp scenarios' <log> lines (wall clock, same method for both",
-      `systems): "ours" = Asterisk + the product CTI over ARI (database: ${opts.db}), "baseline" =`,
-      'Asterisk dialplan + app_queue. Per step: calls offered / succeeded (IVR answered, key 1, agent rang,',
-      'answered, talked, hung up, caller got the BYE); conc = callers in progress, mean of the steady part',
-      'and peak; ch = peak Asterisk channels; key→INVITE = caller sends key 1 → agent phone gets the INVITE;',
-      'answer = caller INVITE → IVR 200 OK; hangup = agent BYE → caller BYE; talk = agent ACK → agent BYE',
-      "(a re-INVITE restarts the phone's talk timer); cpu = % of one core over the step (node = CTI and",
-      "embedded database; others = the rest of the machine, e.g. other people's tests); rec = mixed",
-      `recordings written. ${opts.agents} agents, talk ${opts.talkMs / 1000} s, RTP ${opts.rtp ? 'on' : 'off'}.`,
-    ].join('\n'),
+    `\n${report(
+      results,
+      systems.map((s) => s.label),
+      {
+        steps: opts.steps,
+        success: opts.success,
+        db: opts.db,
+        agents: opts.agents,
+        talkSeconds: opts.talkMs / 1000,
+        rtp: opts.rtp,
+        keyAfterMs: opts.keyAfterMs,
+        seconds: opts.seconds,
+        agentTransport: opts.agentTransport,
+        cores: cpus().length,
+      },
+    )}`,
   );
-  for (const r of results) console.log(stepLine(r));
-  const best = new Map<string, StepResult>();
-  for (const s of systems) {
-    const passed = results.filter((r) => r.system === s.label && r.successRate >= opts.success);
-    const top = passed.sort((a, b) => b.rate - a.rate)[0];
-    if (top) best.set(s.label, top);
-  }
-  console.log(`\nHighest sustained step (≥ ${(opts.success * 100).toFixed(0)}% of calls succeed):`);
-  for (const s of systems) {
-    const b = best.get(s.label);
-    const failedAbove = results.find((r) => r.system === s.label && r.successRate < opts.success);
-    console.log(
-      b
-        ? `  ${s.label.padEnd(8)} ${b.rate} calls/s: ${b.concurrent.steady.toFixed(1)} concurrent calls (peak ${b.concurrent.peak})` +
-            (failedAbove
-              ? `; failed at ${failedAbove.rate} calls/s (${(failedAbove.successRate * 100).toFixed(1)}%)`
-              : '; no step failed (ceiling not reached)')
-        : `  ${s.label.padEnd(8)} no step sustained`,
-    );
-  }
-  const o = best.get('ours');
-  const b = best.get('baseline');
-  if (o && b)
-    console.log(
-      `  ratio ours/baseline: concurrent calls ${ratio(o.concurrent.steady, b.concurrent.steady)}, call rate ${ratio(o.rate, b.rate)}`,
-    );
-  console.log('\nCall set-up added by the CTI, key 1 sent → agent phone gets INVITE (ms), per step:');
-  for (const rate of opts.steps) {
-    const or = results.find((r) => r.system === 'ours' && r.rate === rate);
-    const br = results.find((r) => r.system === 'baseline' && r.rate === rate);
-    if (!or && !br) continue;
-    const f = (r: StepResult | undefined, p: number, v: 'keyToInvite' | 'inviteToAnswer' | 'hangup') =>
-      r ? percentile(r[v], p) : Number.NaN;
-    const line = (label: string, v: 'keyToInvite' | 'inviteToAnswer' | 'hangup') =>
-      `    ${label.padEnd(22)} ours p50 ${ms(f(or, 50, v)).padStart(5)} p95 ${ms(f(or, 95, v)).padStart(5)} | ` +
-      `baseline p50 ${ms(f(br, 50, v)).padStart(5)} p95 ${ms(f(br, 95, v)).padStart(5)} | ` +
-      `ratio p50 ${ratio(f(or, 50, v), f(br, 50, v)).padStart(7)} p95 ${ratio(f(or, 95, v), f(br, 95, v)).padStart(7)} | ` +
-      `added p50 ${ms(f(or, 50, v) - f(br, 50, v)).padStart(5)} p95 ${ms(f(or, 95, v) - f(br, 95, v)).padStart(5)}`;
-    console.log(`  ${rate} calls/s:`);
-    console.log(line('key → agent INVITE', 'keyToInvite'));
-    console.log(line('INVITE → IVR answer', 'inviteToAnswer'));
-    console.log(line('agent BYE → caller BYE', 'hangup'));
-  }
+  console.log(`\nThe run took ${((Date.now() - t0) / 60_000).toFixed(1)} min (set-up included).`);
 }
 
 try {

@@ -6,7 +6,7 @@
  * listening to the same domain events the domain functions publish. Every agent is made
  * ready through setOwnState, as an agent at the desk does.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Actor, loadActor } from '../../crm/access/actor.ts';
@@ -34,7 +34,8 @@ import { callEvents, trunks } from '../../db/schema.ts';
 import { type TestDatabase, testDatabase } from '../../test/support/db.ts';
 import { buildCompany, origin, password, roleId } from '../../test/support/fixtures.ts';
 import { carrierLine, groupOf } from '../../test/support/telephony.ts';
-import { type BenchPbx, benchInstance, startBenchPbx } from './pbx.ts';
+import { writeConfigFiles } from '../../pbx/instance.ts';
+import { type BenchPbx, benchInstance, pinAgentTransport, startBenchPbx } from './pbx.ts';
 import type { AgentAccountLine } from './scenarios.ts';
 
 export interface SystemUnderTest {
@@ -55,6 +56,11 @@ export interface Ours extends SystemUnderTest {
   engine: CallEngine;
   /** The CTI's log lines, with the time each was written. */
   ctiLog: { at: number; line: string }[];
+  /**
+   * When each agent leg the CTI created (channels.create, args "leg") entered its Stasis app,
+   * by channel name: to tell whether a refused dial (409 Channel not in Stasis) came first.
+   */
+  legStasisStarts: Map<string, number>;
   /** The product's pjsip.conf for another instance: the same agents and trunk (for the baseline). */
   pjsipFor(instance: PbxInstance): Promise<string>;
   /** Call events written so far (each is one transaction that also re-projects the call record). */
@@ -68,6 +74,8 @@ export interface Ours extends SystemUnderTest {
 
 export interface OursOptions {
   agents: number;
+  /** Pin the agents' endpoints to the UDP transport (see pinAgentTransport). */
+  agentTransport?: boolean;
   dbMode: 'embedded' | 'postgres';
   /** The menu prompt: a tone of this many seconds (wav made by ffmpeg). */
   promptWav: (dir: string) => Uint8Array;
@@ -111,19 +119,25 @@ async function setUp(
   o.say(`creating ${o.agents} agents (each password is hashed with scrypt)`);
   const rep = await roleId(db.db, 'sales_rep');
   const agentIds: number[] = [];
-  for (let i = 1; i <= o.agents; i++) {
-    const created = await createEmployee(
-      owner,
-      parseEmployeeInput({
-        username: `bench.agent${i}`,
-        name: `Bench Agent ${i}`,
-        departmentId: String(company.salesA),
-        roleIds: [String(rep)],
-        jobNumber: String(6000 + i),
-        password,
-      }),
+  // Four at a time: the password hashing (scrypt) runs in libuv's thread pool.
+  for (let from = 1; from <= o.agents; from += 4) {
+    const batch = Array.from({ length: Math.min(4, o.agents - from + 1) }, (_, k) => from + k);
+    const created = await Promise.all(
+      batch.map((i) =>
+        createEmployee(
+          owner,
+          parseEmployeeInput({
+            username: `bench.agent${i}`,
+            name: `Bench Agent ${i}`,
+            departmentId: String(company.salesA),
+            roleIds: [String(rep)],
+            jobNumber: String(6000 + i),
+            password,
+          }),
+        ),
+      ),
     );
-    agentIds.push(created.id);
+    agentIds.push(...created.map((c) => c.id));
   }
 
   const store = promptStoreIn(dataDir, { maxBytes: 10_000_000, maxSeconds: 300 });
@@ -177,6 +191,10 @@ async function setUp(
   let pbx: BenchPbx | null = null;
   const configurator = new PbxConfigurator(db.db, instance, () => pbx?.ami ?? null, store.dir);
   await configurator.render();
+  if (o.agentTransport) {
+    const path = onHost(instance, 'etc', 'pjsip.conf');
+    writeConfigFiles(instance, { 'pjsip.conf': pinAgentTransport(readFileSync(path, 'utf8')) });
+  }
   pbx = await startBenchPbx(instance);
   const started = pbx;
   cleanups.push(() => started.close());
@@ -194,6 +212,10 @@ async function setUp(
     reconnect: { minDelayMs: 100, maxDelayMs: 1000 },
   });
   cleanups.push(() => ari.close());
+  const legStasisStarts = new Map<string, number>();
+  ari.on('event', (e) => {
+    if (e.type === 'StasisStart' && e.args[0] === 'leg') legStasisStarts.set(e.channel.name, Date.now());
+  });
   const regions = loadRegions('/nonexistent');
   const engine = new CallEngine({
     db: db.db,
@@ -243,6 +265,7 @@ async function setUp(
     accounts,
     engine,
     ctiLog,
+    legStasisStarts,
     recordingStore: join(dataDir, 'recordings'),
     eventCount: async () => {
       await engine.log.flush();
@@ -250,10 +273,12 @@ async function setUp(
       return Number(row?.n ?? 0);
     },
     pjsipFor: async (other) =>
-      renderPjsip(
-        other,
-        await ensureAgentAccounts(db.db),
-        await db.db.select().from(trunks).orderBy(trunks.id),
+      (o.agentTransport ? pinAgentTransport : (text: string) => text)(
+        renderPjsip(
+          other,
+          await ensureAgentAccounts(db.db),
+          await db.db.select().from(trunks).orderBy(trunks.id),
+        ),
       ),
     promptWav: `${promptBase}.wav`,
     promptSln16: `${promptBase}.sln16`,

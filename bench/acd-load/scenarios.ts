@@ -87,7 +87,7 @@ ${register(a.username, `      [authentication username=${a.username} password=${
 `,
     )
     .join('');
-  return wrap('register agents', `${body}  <pause milliseconds="2000"/>\n`);
+  return wrap('register agents', `${body}  <pause milliseconds="1000"/>\n`);
 }
 
 /** Answers a re-INVITE (Asterisk updates the session or the connected line after the answer). */

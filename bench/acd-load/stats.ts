@@ -1,5 +1,5 @@
 /** Small measuring helpers of the ACD load benchmark: percentiles, concurrency, CPU time. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
@@ -63,3 +63,50 @@ export function machineCpu(): { busy: number; total: number } {
 export const ms = (v: number) => (Number.isFinite(v) ? `${Math.round(v)}` : '–');
 export const ratio = (a: number, b: number) =>
   Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '–';
+
+/** CPU seconds used so far by every process on the machine, with its command name. */
+export function allProcessesCpu(): Map<number, { name: string; cpu: number }> {
+  const out = new Map<number, { name: string; cpu: number }>();
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return out;
+  }
+  for (const p of pids) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(p), { name, cpu: (Number(fields[11]) + Number(fields[12])) / 100 });
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/**
+ * The processes other than `mine` that used the most CPU between two snapshots, by command
+ * name, as "name 12%" (% of one core over `seconds`).
+ */
+export function topOthers(
+  before: Map<number, { name: string; cpu: number }>,
+  after: Map<number, { name: string; cpu: number }>,
+  mine: ReadonlySet<number>,
+  seconds: number,
+  count = 3,
+): string {
+  const byName = new Map<string, number>();
+  for (const [pid, a] of after) {
+    if (mine.has(pid)) continue;
+    const used = a.cpu - (before.get(pid)?.cpu ?? 0);
+    if (used > 0) byName.set(a.name, (byName.get(a.name) ?? 0) + used);
+  }
+  return [...byName.entries()]
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, count)
+    .filter(([, used]) => (used / seconds) * 100 >= 1)
+    .map(([name, used]) => `${name} ${((used / seconds) * 100).toFixed(0)}%`)
+    .join(', ');
+}
