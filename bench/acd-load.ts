@@ -51,14 +51,6 @@
  *   BENCH_DB=embedded          the product's database: embedded (PGlite, the default install) or
  *                              postgres (a scratch database on 127.0.0.1:5432)
  *   BENCH_SYSTEMS=ours,baseline  which systems to run
- *   BENCH_AGENT_TRANSPORT=1    both systems' agent endpoints get `transport = transport-udp` in
- *                              the product's pjsip.conf; 0: the file exactly as the product
- *                              renders it. Without a transport, Asterisk does two DNS lookups
- *                              (the hostname, A.ROOT-SERVERS.NET) on every agent call, on one
- *                              shared thread; in the chroot (no /etc/hosts) they go to the DNS
- *                              server, and here about 1 query in 30 is lost and holds every
- *                              agent's INVITE for 5 s: both systems then fail at 12-16 calls/s
- *                              by DNS luck (see bench/acd-load/pbx.ts, pinAgentTransport)
  *   BENCH_CONTINUE=0           1: keep stepping up after a failed step
  *   BENCH_CTI_LOG=0            1: print the CTI's log lines as they come
  *   BENCH_TRACE=0              1: SIPp writes every SIP message (-trace_msg) into its directory
@@ -114,7 +106,6 @@ const opts = {
   systems: env('BENCH_SYSTEMS', 'ours,baseline').split(','),
   continueAfterFail: env('BENCH_CONTINUE', '0') === '1',
   ctiLog: env('BENCH_CTI_LOG', '0') === '1',
-  agentTransport: env('BENCH_AGENT_TRANSPORT', '1') === '1',
   /** Ring time of the group / queue (the phones answer at once). */
   ringSeconds: 15,
 };
@@ -496,7 +487,7 @@ async function main() {
   say(
     `ACD load: steps ${opts.steps.join(', ')} calls/s × ${opts.seconds} s, talk ${opts.talkMs / 1000} s, ` +
       `${opts.agents} agents, key after ${opts.keyAfterMs} ms, RTP ${opts.rtp ? 'on' : 'off'}, ` +
-      `database ${opts.db}, recording on, agents' endpoints ${opts.agentTransport ? 'pinned to transport-udp' : 'as rendered'}`,
+      `database ${opts.db}, recording on`,
   );
   const work = mkdtempSync(join(tmpdir(), 'acd-load-'));
   cleanups.push(async () => {
@@ -508,7 +499,6 @@ async function main() {
   say('setting up the product (database, company, agents, IVR, Asterisk, CTI)');
   const ours = await startOurs({
     agents: opts.agents,
-    agentTransport: opts.agentTransport,
     dbMode: opts.db,
     promptWav: (dir) => tone(dir, 'menu-source.wav', opts.promptSeconds, []),
     ringSeconds: opts.ringSeconds,
@@ -584,7 +574,6 @@ async function main() {
         rtp: opts.rtp,
         keyAfterMs: opts.keyAfterMs,
         seconds: opts.seconds,
-        agentTransport: opts.agentTransport,
         cores: cpus().length,
       },
     )}`,

@@ -6,7 +6,7 @@
  * listening to the same domain events the domain functions publish. Every agent is made
  * ready through setOwnState, as an agent at the desk does.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Actor, loadActor } from '../../crm/access/actor.ts';
@@ -34,8 +34,7 @@ import { callEvents, trunks } from '../../db/schema.ts';
 import { type TestDatabase, testDatabase } from '../../test/support/db.ts';
 import { buildCompany, origin, password, roleId } from '../../test/support/fixtures.ts';
 import { carrierLine, groupOf } from '../../test/support/telephony.ts';
-import { writeConfigFiles } from '../../pbx/instance.ts';
-import { type BenchPbx, benchInstance, pinAgentTransport, startBenchPbx } from './pbx.ts';
+import { type BenchPbx, benchInstance, startBenchPbx } from './pbx.ts';
 import type { AgentAccountLine } from './scenarios.ts';
 
 export interface SystemUnderTest {
@@ -74,8 +73,6 @@ export interface Ours extends SystemUnderTest {
 
 export interface OursOptions {
   agents: number;
-  /** Pin the agents' endpoints to the UDP transport (see pinAgentTransport). */
-  agentTransport?: boolean;
   dbMode: 'embedded' | 'postgres';
   /** The menu prompt: a tone of this many seconds (wav made by ffmpeg). */
   promptWav: (dir: string) => Uint8Array;
@@ -191,10 +188,6 @@ async function setUp(
   let pbx: BenchPbx | null = null;
   const configurator = new PbxConfigurator(db.db, instance, () => pbx?.ami ?? null, store.dir);
   await configurator.render();
-  if (o.agentTransport) {
-    const path = onHost(instance, 'etc', 'pjsip.conf');
-    writeConfigFiles(instance, { 'pjsip.conf': pinAgentTransport(readFileSync(path, 'utf8')) });
-  }
   pbx = await startBenchPbx(instance);
   const started = pbx;
   cleanups.push(() => started.close());
@@ -273,12 +266,10 @@ async function setUp(
       return Number(row?.n ?? 0);
     },
     pjsipFor: async (other) =>
-      (o.agentTransport ? pinAgentTransport : (text: string) => text)(
-        renderPjsip(
-          other,
-          await ensureAgentAccounts(db.db),
-          await db.db.select().from(trunks).orderBy(trunks.id),
-        ),
+      renderPjsip(
+        other,
+        await ensureAgentAccounts(db.db),
+        await db.db.select().from(trunks).orderBy(trunks.id),
       ),
     promptWav: `${promptBase}.wav`,
     promptSln16: `${promptBase}.sln16`,

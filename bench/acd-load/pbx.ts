@@ -100,18 +100,3 @@ export async function startBenchPbx(instance: PbxInstance): Promise<BenchPbx> {
     },
   };
 }
-
-/**
- * BENCH_AGENT_TRANSPORT=1: the agents' endpoints in a rendered pjsip.conf get
- * `transport = transport-udp`, as the trunks have. Without a transport, Asterisk binds an agent
- * leg's RTP to the wildcard address and, setting up its RTCP, looks up the machine's hostname and
- * A.ROOT-SERVERS.NET (acl.c ast_find_ourip) on every agent call; in the chroot, which has no
- * /etc/hosts, both go to the DNS server, and a lost query holds the call 5 s (the resolver's
- * timeout). An experiment on the product's configuration, off by default.
- */
-export function pinAgentTransport(pjsip: string): string {
-  return pjsip.replace(
-    /^type = endpoint\ncontext = from-agents\n/gm,
-    (m) => `${m}transport = transport-udp\n`,
-  );
-}

@@ -101,8 +101,6 @@ export interface ReportOptions {
   rtp: boolean;
   keyAfterMs: number;
   seconds: number;
-  /** Both systems' agent endpoints pinned to transport-udp (BENCH_AGENT_TRANSPORT). */
-  agentTransport: boolean;
   cores: number;
 }
 
@@ -117,12 +115,7 @@ export function report(results: readonly StepResult[], systems: readonly string[
       'of both alternate in this one run. Each step offers rate × seconds calls: IVR answers, key 1 after',
       `${o.keyAfterMs} ms, the agent's phone rings, answers at once, talks ${o.talkSeconds} s, hangs up. ${o.agents} agents, ` +
         `${o.seconds} s per step, RTP ${o.rtp ? 'on' : 'off'}, recording on.`,
-      o.agentTransport
-        ? "Both systems use the product's pjsip.conf with the agents' endpoints pinned to transport-udp"
-        : "Both systems use the product's pjsip.conf as rendered (agents' endpoints without a transport:",
-      o.agentTransport
-        ? '(BENCH_AGENT_TRANSPORT=1: without it every agent call waits for two DNS lookups, see the header).'
-        : 'every agent call waits for two DNS lookups, see the header).',
+      "Both systems use the product's pjsip.conf as rendered.",
     ].join('\n'),
     '',
     'Calls: ok = IVR answered, key 1, agent rang, answered, talked, hung up, caller got the BYE;',
