@@ -113,6 +113,8 @@ export const reports: Record<ReportKey, ReportDef> = {
       'answer_rate',
       'talk_time',
       'aht',
+      'hold_time',
+      'wrap_time',
       'out_attempts',
       'out_connects',
       'out_talk',

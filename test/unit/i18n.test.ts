@@ -2,6 +2,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { permissionCatalog } from '../../crm/access/permissions.ts';
+import { agentKpis, callKpis } from '../../crm/reports/kpis.ts';
+import { reports } from '../../crm/reports/reports.ts';
 import { errorCodes } from '../../crm/shared/errors.ts';
 import { en } from '../../web/i18n/en.ts';
 import { negotiateLocale, translator } from '../../web/i18n/index.ts';
@@ -28,6 +30,18 @@ test('every error code, permission area and action, and navigation entry has a l
   for (const area of navigation) {
     assert.ok(area.label in en);
     for (const item of area.items) assert.ok(item.label in en);
+  }
+});
+
+test('every figure of every report, and every figure defined, has a title and a definition', () => {
+  const keys = new Set([
+    ...Object.values(reports).flatMap((r) => r.columns),
+    ...callKpis.map((k) => k.key),
+    ...agentKpis.map((k) => k.key),
+  ]);
+  for (const key of keys) {
+    assert.ok(`kpi.${key}` in en, `kpi.${key}`);
+    assert.ok(`kpi.${key}.help` in en, `kpi.${key}.help`);
   }
 });
 
