@@ -25,8 +25,8 @@ export function bucketSql(grain: Grain, column: SQL, tz: string): SQL {
 
 type Measures = Record<string, SQL>;
 
-/** The counts of a call (facts aliased `f`). */
-function callMeasures(r: StatsRules): Measures {
+/** The counts of a call (facts aliased `f`). Also used by today's figures for calls not yet counted. */
+export function callMeasures(r: StatsRules): Measures {
   const inbound = sql`f.direction = 'inbound'`;
   const outbound = sql`f.direction = 'outbound'`;
   const abandoned = sql`f.outcome in ('abandoned_queue', 'abandoned_ringing')`;

@@ -1,14 +1,18 @@
 /**
  * Today's figures per group and for the whole floor (the wallboard and the supervisor's
  * workbench), read from today's day rollup so they follow the statistics rules and agree with
- * the reports to the call. They move once the statistics maintainer has counted a call, within a
- * second of its end.
+ * the reports to the call. The rollup counts a call once it ended; answered calls still in
+ * progress (and ended ones the statistics maintainer has not counted yet) are added from their
+ * call records, counted by the same rules, so "answered" and the service level move when a call
+ * is answered, not when it ends.
  */
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { startOfDay } from '../../cti/calls/directory.ts';
 import type { Db } from '../../db/client.ts';
 import { callKpis, kpi, type Sums } from './kpis.ts';
 import { rowsOf } from './reports.ts';
+import { bucketSql, callMeasures } from './rollups.ts';
+import { statsRules } from './rules.ts';
 
 export interface TodayFigures {
   offered: number;
@@ -41,18 +45,41 @@ export async function todayFigures(
   floorGroups: ReadonlySet<number> | null = null,
 ): Promise<{ groups: Map<number, TodayFigures>; floor: TodayFigures }> {
   const day = startOfDay(now, tz).toISOString();
-  const rows = rowsOf(
-    await db.execute(sql`
+  const counting = callMeasures(await statsRules(db));
+  const sums = sql.join(
+    measures.map((m) => sql`sum(${counting[m] as SQL})::float8 as ${sql.raw(m)}`),
+    sql`, `,
+  );
+  const [counted, uncounted] = await Promise.all([
+    db.execute(sql`
       select group_id, ${sql.raw(measures.join(', '))}
       from stats_calls where grain = 'day' and bucket = ${day}::timestamptz and direction = 'inbound'`),
-  );
+    // Answered inbound calls of today without facts yet, shaped as facts (aliased f).
+    db.execute(sql`
+      select f.group_id, ${sums}
+      from (
+        select coalesce(r.group_id, 0) as group_id, r.direction, true as offered, true as answered,
+          'answered' as outcome, coalesce(r.wait_seconds, 0) as wait_seconds
+        from call_records r
+        where r.started_at >= ${day}::timestamptz
+          and ${bucketSql('day', sql`r.started_at`, tz)} = ${day}::timestamptz
+          and r.direction = 'inbound' and r.answered_at is not null
+          and not exists (select 1 from stats_call_facts c where c.call_id = r.call_id)
+      ) f
+      group by f.group_id`),
+  ]);
+  const byGroup = new Map<number, Record<string, number>>();
+  for (const r of [...rowsOf(counted), ...rowsOf(uncounted)]) {
+    const id = Number(r.group_id);
+    const s = byGroup.get(id) ?? {};
+    for (const m of measures) s[m] = (s[m] ?? 0) + Number(r[m] ?? 0);
+    byGroup.set(id, s);
+  }
   const all: Record<string, number> = {};
   const groups = new Map<number, TodayFigures>();
-  for (const r of rows) {
-    const s = Object.fromEntries(measures.map((m) => [m, Number(r[m] ?? 0)]));
-    if (!floorGroups || floorGroups.has(Number(r.group_id)))
-      for (const m of measures) all[m] = (all[m] ?? 0) + (s[m] ?? 0);
-    groups.set(Number(r.group_id), figures(s));
+  for (const [id, s] of byGroup) {
+    if (!floorGroups || floorGroups.has(id)) for (const m of measures) all[m] = (all[m] ?? 0) + (s[m] ?? 0);
+    groups.set(id, figures(s));
   }
   return { groups, floor: figures(all) };
 }

@@ -16,6 +16,7 @@ import { agentsNeeded } from '../../crm/reports/erlang.ts';
 import { StatsMaintainer } from '../../crm/reports/maintainer.ts';
 import { type ReportParams, runReport } from '../../crm/reports/reports.ts';
 import { saveStatsRules, defaultStatsRules } from '../../crm/reports/rules.ts';
+import { todayFigures } from '../../crm/reports/today.ts';
 import type { CallEventBody } from '../../cti/calls/events.ts';
 import { CallLog } from '../../cti/calls/log.ts';
 import { agentStateEvents, type AgentState } from '../../db/schema.ts';
@@ -411,6 +412,45 @@ test('hold, a conference, a callback request and an unserved caller, on a day of
   const agentsIn = await report({ ...day3, report: 'agent_inbound' });
   const conf = (id: number) => agentsIn.rows.find((x) => x.entity?.id === String(id))!.values.conferences;
   assert.equal([conf(A), conf(B)], [1, 1], 'both agents took part in the conference');
+});
+
+test('today: an answered call counts while it is in progress, and once after it ended', async () => {
+  const day = '2031-05-04';
+  const now = at('10:05:00', day);
+  const today = () => todayFigures(db.db, now, tz);
+  const e1 = at('10:00:00', day);
+  await call('e1', e1, [
+    [0, inbound('13800000041')],
+    [0, flags()],
+    [0, joined(e1)],
+    [2, dial('le1', A)],
+    [30, answer('le1', A)],
+    [30, left('answered', 30)],
+  ]);
+  const e2 = at('10:01:00', day);
+  await call('e2', e2, [
+    [0, inbound('13800000042')],
+    [0, flags()],
+    [0, joined(e2)],
+    [1, dial('le2', B)],
+    [4, answer('le2', B)],
+    [4, left('answered', 4)],
+  ]);
+  await stats.runOnce();
+  const during = await today();
+  const g = during.groups.get(group)!;
+  assert.equal([g.offered, g.answered, g.abandoned], [2, 2, 0], 'both calls are talking');
+  assert.is(g.serviceLevel, 1 / 2, 'answered after 30 s and after 4 s; the threshold is 20 s');
+  assert.is(g.asa, (30 + 4) / 2);
+  assert.equal(during.floor, g);
+  // They end: the rollup counts them now, and nothing twice — before and after the maintainer ran.
+  await log.append('e1', ended('caller'), at('10:03:00', day));
+  await log.append('e2', ended('callee'), at('10:04:00', day));
+  assert.equal((await today()).groups.get(group), g, 'ended, not yet counted');
+  await stats.runOnce();
+  assert.equal((await today()).groups.get(group), g, 'counted');
+  const next = await todayFigures(db.db, at('10:00:00', '2031-05-05'), tz);
+  assert.is(next.floor.offered, 0, 'the next day starts at zero');
 });
 
 test('hours: calls count in the slot they started; midnight belongs to the day before', async () => {
