@@ -19,6 +19,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 
 export type DataScope = 'self' | 'department' | 'all';
 export type Locale = 'en' | 'zh-CN';
@@ -377,6 +378,8 @@ export const callRecords = pgTable(
     index('call_records_started_idx').on(t.startedAt),
     index('call_records_agent_idx').on(t.agentId, t.startedAt),
     index('call_records_number_idx').on(t.numberId, t.startedAt),
+    /** Calls in progress (today's figures count their answers before they end). */
+    index('call_records_open_idx').on(t.startedAt).where(sql`ended_at is null`),
   ],
 );
 

@@ -34,6 +34,16 @@ const figures = (s: Sums): TodayFigures => ({
 
 const measures = ['offered', 'answered', 'abandoned', 'short_abandoned', 'answered_in_sl', 'answer_wait_sum'];
 
+/** A call record (aliased r) as the facts of an answered inbound call. */
+const uncountedColumns = sql`coalesce(r.group_id, 0) as group_id, r.direction, true as offered,
+  true as answered, 'answered' as outcome, coalesce(r.wait_seconds, 0) as wait_seconds`;
+
+/** Answered inbound calls of the day starting at `day` that have no facts yet. */
+const uncountedToday = (day: string, tz: string) => sql`r.started_at >= ${day}::timestamptz
+  and ${bucketSql('day', sql`r.started_at`, tz)} = ${day}::timestamptz
+  and r.direction = 'inbound' and r.answered_at is not null
+  and not exists (select 1 from stats_call_facts c where c.call_id = r.call_id)`;
+
 /**
  * Inbound figures of the local day `now` is in, per group (0: calls that reached no group) and
  * for the floor: all calls, or those of `floorGroups` when given (a reader who sees some groups).
@@ -54,17 +64,16 @@ export async function todayFigures(
     db.execute(sql`
       select group_id, ${sql.raw(measures.join(', '))}
       from stats_calls where grain = 'day' and bucket = ${day}::timestamptz and direction = 'inbound'`),
-    // Answered inbound calls of today without facts yet, shaped as facts (aliased f).
+    // Answered inbound calls of today without facts yet, shaped as facts (aliased f): calls in
+    // progress (a small partial index) and ended calls the maintainer has still to count.
     db.execute(sql`
       select f.group_id, ${sums}
       from (
-        select coalesce(r.group_id, 0) as group_id, r.direction, true as offered, true as answered,
-          'answered' as outcome, coalesce(r.wait_seconds, 0) as wait_seconds
-        from call_records r
-        where r.started_at >= ${day}::timestamptz
-          and ${bucketSql('day', sql`r.started_at`, tz)} = ${day}::timestamptz
-          and r.direction = 'inbound' and r.answered_at is not null
-          and not exists (select 1 from stats_call_facts c where c.call_id = r.call_id)
+        select ${uncountedColumns} from call_records r
+        where r.ended_at is null and ${uncountedToday(day, tz)}
+        union all
+        select ${uncountedColumns} from stats_dirty d join call_records r on r.call_id = d.call_id
+        where r.ended_at is not null and ${uncountedToday(day, tz)}
       ) f
       group by f.group_id`),
   ]);

@@ -1,0 +1,1 @@
+CREATE INDEX "call_records_open_idx" ON "call_records" USING btree ("started_at") WHERE ended_at is null;
