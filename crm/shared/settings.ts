@@ -1,5 +1,5 @@
 /** System settings kept in the `settings` table as JSON values under a key. */
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { settings } from '../../db/schema.ts';
 
@@ -9,8 +9,15 @@ export async function readSetting<T>(
   fallback: T,
   valid: (v: unknown) => v is T,
 ): Promise<T> {
-  const [row] = await db.select().from(settings).where(eq(settings.key, key));
-  return row && valid(row.value) ? row.value : fallback;
+  // Read as text and parsed once here: drizzle's jsonb mapping parses a string value a second
+  // time when it looks like JSON, so a stored '{"a":1}' would come back as an object.
+  const [row] = await db
+    .select({ text: sql<string>`${settings.value}::text` })
+    .from(settings)
+    .where(eq(settings.key, key));
+  if (!row) return fallback;
+  const value: unknown = JSON.parse(row.text);
+  return valid(value) ? value : fallback;
 }
 
 export async function writeSetting(db: Db, key: string, value: unknown): Promise<void> {

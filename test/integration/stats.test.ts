@@ -15,8 +15,9 @@ import * as assert from 'uvu/assert';
 import { agentsNeeded } from '../../crm/reports/erlang.ts';
 import { StatsMaintainer } from '../../crm/reports/maintainer.ts';
 import { type ReportParams, runReport } from '../../crm/reports/reports.ts';
-import { saveStatsRules, defaultStatsRules } from '../../crm/reports/rules.ts';
+import { defaultStatsRules, saveStatsRules, statsRules } from '../../crm/reports/rules.ts';
 import { todayFigures } from '../../crm/reports/today.ts';
+import { readSetting, writeSetting } from '../../crm/shared/settings.ts';
 import type { CallEventBody } from '../../cti/calls/events.ts';
 import { CallLog } from '../../cti/calls/log.ts';
 import { agentStateEvents, type AgentState } from '../../db/schema.ts';
@@ -627,6 +628,17 @@ test('statistics rules and wallboard thresholds: checked, saved by reports:edit 
   const board = await sup.get('/wallboard');
   assert.is(board.status, 200);
   assert.match(board.text, 'data-tile="waiting"');
+});
+
+test('the rules last applied are remembered as written, so a restart recounts only after a change', async () => {
+  const isText = (v: unknown): v is string => typeof v === 'string';
+  await writeSetting(db.db, 'test.json_text', '{"serviceLevelSeconds":20}');
+  assert.is(await readSetting(db.db, 'test.json_text', '', isText), '{"serviceLevelSeconds":20}');
+  await writeSetting(db.db, 'test.number', 7);
+  assert.is(await readSetting(db.db, 'test.number', 0, (v): v is number => typeof v === 'number'), 7);
+  await stats.rebuild();
+  const applied = await readSetting(db.db, 'stats.rules_applied', '', isText);
+  assert.is(applied, JSON.stringify(await statsRules(db.db)));
 });
 
 test('changing a statistics rule recounts history', async () => {
