@@ -24,7 +24,7 @@ import type { Ctx } from '../shared/context.ts';
 import { ValidationError } from '../shared/errors.ts';
 import * as check from '../shared/validate.ts';
 import { agentKpis, callKpis, type Kpi, type Sums } from './kpis.ts';
-import type { Grain } from './rollups.ts';
+import { type Grain, summedMeasures } from './rollups.ts';
 
 export const granularities = ['15m', 'hour', 'day', 'week', 'month'] as const;
 export type Granularity = (typeof granularities)[number];
@@ -355,65 +355,6 @@ function addSums(into: Record<string, number>, s: Sums) {
   }
 }
 
-const callMeasureList = [
-  'calls',
-  'offered',
-  'answered',
-  'abandoned',
-  'abandoned_ivr',
-  'abandoned_queue',
-  'abandoned_ringing',
-  'short_abandoned',
-  'unserved',
-  'callbacks',
-  'answered_in_sl',
-  'wait_sum',
-  'answer_wait_sum',
-  'talk_sum',
-  'hold_sum',
-  'wrap_sum',
-  'transfers',
-  'conferences',
-  'quick_hangups',
-  'repeat_calls',
-  'fcr_repeated',
-  'rated',
-  'satisfied',
-  'score_1',
-  'score_2',
-  'score_3',
-  'score_4',
-  'score_5',
-  'out_attempts',
-  'out_connects',
-  'out_effective',
-  'out_talk_sum',
-  'out_no_answer',
-];
-const agentMeasureList = [
-  'rang',
-  'answered',
-  'no_answer',
-  'talk_sum',
-  'hold_sum',
-  'wrap_sum',
-  'transfers',
-  'conferences',
-  'quick_hangups',
-  'rated',
-  'satisfied',
-  'score_1',
-  'score_2',
-  'score_3',
-  'score_4',
-  'score_5',
-  'out_attempts',
-  'out_connects',
-  'out_effective',
-  'out_talk_sum',
-  'out_no_answer',
-];
-
 const sumColumns = (list: readonly string[]) => sql.raw(list.map((m) => `sum("${m}") as "${m}"`).join(', '));
 
 /** Runs a report. */
@@ -470,7 +411,7 @@ export async function runReport(
   if (def.source === 'calls') {
     const byGroup = def.rows === 'group';
     const result = await ctx.db.execute(sql`
-      select ${slot} as slot, ${byGroup ? sql`group_id` : sql`0`} as entity, ${sumColumns(callMeasureList)}, max(wait_max) as wait_max
+      select ${slot} as slot, ${byGroup ? sql`group_id` : sql`0`} as entity, ${sumColumns(summedMeasures.calls)}, max(wait_max) as wait_max
       from stats_calls where ${inRange} ${groupFilter('group_id')}
       group by 1, 2 order by 1, 2`);
     const names = byGroup ? await groupNames(ctx.db) : new Map<number, string>();
@@ -486,7 +427,7 @@ export async function runReport(
   } else if (def.source === 'agents' || def.source === 'attendance') {
     const calls = rowsOf(
       await ctx.db.execute(sql`
-        select ${slot} as slot, agent_id as entity, ${sumColumns(agentMeasureList)}
+        select ${slot} as slot, agent_id as entity, ${sumColumns(summedMeasures.agents)}
         from stats_agent_calls where ${inRange} ${agentFilter('agent_id')} ${params.groupId ? sql`and group_id = ${params.groupId}` : sql``}
         group by 1, 2`),
     );

@@ -11,7 +11,7 @@
  */
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import type { StatsRules } from './rules.ts';
+import { defaultStatsRules, type StatsRules } from './rules.ts';
 
 export type Grain = '15m' | 'hour' | 'day';
 export const grains: readonly Grain[] = ['15m', 'hour', 'day'];
@@ -100,6 +100,12 @@ function agentMeasures(r: StatsRules): Measures {
 
 /** Measures that keep the largest value instead of adding up. */
 const maxima = new Set(['wait_max']);
+
+/** The measures of the call and of the agent rollups that add up across buckets (not maxima). */
+export const summedMeasures = {
+  calls: Object.keys(callMeasures(defaultStatsRules)).filter((m) => !maxima.has(m)),
+  agents: Object.keys(agentMeasures(defaultStatsRules)).filter((m) => !maxima.has(m)),
+} as const;
 
 interface Target {
   table: string;
