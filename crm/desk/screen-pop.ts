@@ -4,7 +4,8 @@
  * into the IVR (an order number) — and the agent's wrap-up note with its business type on a
  * call they took. (The CRM card joins here when the CRM arrives.)
  */
-import { and, desc, eq, gte, lt, ne, or } from 'drizzle-orm';
+import { and, desc, eq, ne, or } from 'drizzle-orm';
+import { recentCalls } from '../../cti/acd/loader.ts';
 import { type CallLog, eventsOf } from '../../cti/calls/log.ts';
 import type { Db } from '../../db/client.ts';
 import { businessTypes, callRecords } from '../../db/schema.ts';
@@ -63,22 +64,7 @@ export async function screenPop(ctx: Ctx, callId: string, number: string): Promi
         .orderBy(desc(callRecords.startedAt))
         .limit(5)
     : [];
-  const repeatCalls =
-    hours > 0 && number
-      ? (
-          await db
-            .select({ id: callRecords.callId })
-            .from(callRecords)
-            .where(
-              and(
-                eq(callRecords.fromNumber, number),
-                eq(callRecords.direction, 'inbound'),
-                gte(callRecords.startedAt, new Date(started.getTime() - hours * 3_600_000)),
-                lt(callRecords.startedAt, started),
-              ),
-            )
-        ).length
-      : 0;
+  const repeatCalls = await recentCalls(db, number, hours, started);
   return {
     number,
     vip: number ? await isVip(db, number) : false,

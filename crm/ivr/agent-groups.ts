@@ -294,13 +294,3 @@ export async function deleteGroup(ctx: Ctx, id: number): Promise<void> {
   await audit(ctx, { action: 'group.delete', targetType: 'group', targetId: id, targetLabel: g.name });
   ctx.events?.publish({ type: 'groups.changed' });
 }
-
-/** Groups whose queue settings play this prompt (it cannot be deleted). */
-export async function groupsUsingPrompt(db: Db, promptId: number): Promise<string[]> {
-  const rows = await db
-    .select({ name: agentGroups.name })
-    .from(groupPromptRefs)
-    .innerJoin(agentGroups, eq(agentGroups.id, groupPromptRefs.groupId))
-    .where(eq(groupPromptRefs.promptId, promptId));
-  return rows.map((r) => r.name);
-}

@@ -24,6 +24,7 @@ import type { Ctx } from '../shared/context.ts';
 import { DomainError, type ErrorCode, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { likePattern, type ListQuery, type Listing, orderBy } from '../shared/list-query.ts';
 import * as check from '../shared/validate.ts';
+import { surveyUsesPrompt } from '../desk/acd-settings.ts';
 import { AudioRefused, convertPrompt, speak, type TtsLanguage } from './audio.ts';
 
 export type Prompt = typeof prompts.$inferSelect;
@@ -337,6 +338,7 @@ export async function deletePrompt(ctx: Ctx, store: PromptStore, id: number): Pr
   const p = await getPrompt(ctx, id);
   const usedBy = await promptUsers(ctx.db, id);
   if (usedBy.length > 0) throw new DomainError('prompt_in_use', { users: usedBy.join(', ') });
+  if (await surveyUsesPrompt(ctx.db, id)) throw new DomainError('prompt_in_survey');
   await ctx.db.delete(prompts).where(eq(prompts.id, id));
   for (let v = 1; v <= p.version; v++)
     for (const ext of ['wav', 'sln16'] as const) rmSync(promptFile(store, id, v, ext), { force: true });

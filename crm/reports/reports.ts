@@ -11,7 +11,6 @@ import { timeZoneSetting } from '../../config/settings.ts';
 import { startOfDay } from '../../cti/calls/directory.ts';
 import type { Db } from '../../db/client.ts';
 import {
-  agentGroupMembers,
   agentGroups,
   businessTypes,
   ivrs,
@@ -20,6 +19,7 @@ import {
 } from '../../db/schema.ts';
 import { inScope, type RecordScope, recordScope } from '../access/actor.ts';
 import { listBreakReasons } from '../desk/agent-states.ts';
+import { groupsInScope } from '../supervisor/floor.ts';
 import type { Ctx } from '../shared/context.ts';
 import { ValidationError } from '../shared/errors.ts';
 import * as check from '../shared/validate.ts';
@@ -333,9 +333,8 @@ export async function reportScope(
   if (scope.all) return { agents: null, groups: null, self: false };
   const people = await ctx.db.select({ id: users.id, departmentId: users.departmentId }).from(users);
   const agents = new Set(people.filter((p) => inScope(scope, p.id, p.departmentId)).map((p) => p.id));
-  const members = await ctx.db.select().from(agentGroupMembers);
   const self = scope.departmentIds.length === 0;
-  const groups = new Set(self ? [] : members.filter((m) => agents.has(m.userId)).map((m) => m.groupId));
+  const groups = new Set(self ? [] : await groupsInScope(ctx.db, scope));
   return { agents, groups, self };
 }
 

@@ -58,6 +58,7 @@ export const errorCodes = [
   'audio_empty',
   'tts_failed',
   'prompt_in_use',
+  'prompt_in_survey',
   'in_use',
   'agent_busy',
   // ACD and the agent desk

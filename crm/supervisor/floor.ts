@@ -157,19 +157,13 @@ export const lostDispositions = ['abandoned', 'unserved', 'no_answer', 'busy', '
  */
 async function lostScope(db: Db, scope: RecordScope): Promise<SQL | undefined> {
   if (scope.all) return undefined;
-  const members = await db
-    .select({ groupId: agentGroupMembers.groupId, userId: users.id, departmentId: users.departmentId })
-    .from(agentGroupMembers)
-    .innerJoin(users, eq(users.id, agentGroupMembers.userId));
-  const groupIds = [
-    ...new Set(members.filter((m) => inScope(scope, m.userId, m.departmentId)).map((m) => m.groupId)),
-  ];
+  const groupIds = await groupsInScope(db, scope);
   const mine = scopeCondition(scope, callRecords.agentId, lostAgent.departmentId);
   return groupIds.length > 0 ? or(mine, inArray(callRecords.groupId, groupIds)) : mine;
 }
 
 /** The groups with a member inside the scope. */
-async function groupsInScope(db: Db, scope: RecordScope): Promise<number[]> {
+export async function groupsInScope(db: Db, scope: RecordScope): Promise<number[]> {
   const members = await db
     .select({ groupId: agentGroupMembers.groupId, userId: users.id, departmentId: users.departmentId })
     .from(agentGroupMembers)

@@ -74,8 +74,6 @@ export interface AcdHost {
   endCall(call: ActiveCall): Promise<void>;
   /** Places a callback: the agent's phone rings first, then the caller is dialled. */
   placeCallback(request: CallbackRequest, agent: PoolAgent, group: PoolGroup): Promise<void>;
-  /** Hangs up the legs ringing agents for this caller (the caller left the queue). */
-  cancelOffers(call: ActiveCall): Promise<void>;
 }
 
 export interface CallbackRequest {
@@ -176,8 +174,8 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
   private async domainEvent(e: DomainEvent) {
     try {
       if (e.type === 'groups.changed') await this.reloadGroups();
-      else if (e.type === 'employees.changed') await this.reloadAgents(e.userIds);
-      else if (e.type === 'agents.changed') await this.reloadAgents(e.userIds);
+      else if (e.type === 'employees.changed' || e.type === 'agents.changed')
+        await this.reloadAgents(e.userIds);
       else return;
       this.afterAgentsChanged();
     } catch (err) {

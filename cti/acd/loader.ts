@@ -3,7 +3,7 @@
  * groups (members with levels, queue settings), region rules, and per caller the agent who last
  * served them and whether they called recently (repeat caller, 3.4.16).
  */
-import { and, asc, desc, eq, gte, isNotNull, lt, max, ne, sql, sum, count } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, max, ne, sql, sum } from 'drizzle-orm';
 import { timeZoneSetting } from '../../config/settings.ts';
 import { currentStates } from '../../crm/desk/agent-states.ts';
 import { startOfDay } from '../calls/directory.ts';
@@ -33,10 +33,9 @@ export async function loadAgents(
     })
     .from(users)
     .innerJoin(sipAccounts, eq(sipAccounts.userId, users.id))
-    .where(eq(users.enabled, true));
-  const wanted = userIds ? rows.filter((r) => userIds.includes(r.userId)) : rows;
-  if (wanted.length === 0) return [];
-  const ids = wanted.map((r) => r.userId);
+    .where(and(eq(users.enabled, true), userIds ? inArray(users.id, [...userIds]) : undefined));
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.userId);
   const states = await currentStates(db, ids);
   const today = startOfToday(now);
   const work = await db
@@ -53,11 +52,12 @@ export async function loadAgents(
         isNotNull(callRecords.answeredAt),
         isNotNull(callRecords.agentId),
         ne(callRecords.direction, 'internal'),
+        userIds ? inArray(callRecords.agentId, ids) : undefined,
       ),
     )
     .groupBy(callRecords.agentId);
   const byAgent = new Map(work.map((w) => [w.agentId, w]));
-  return wanted.map((r) => {
+  return rows.map((r) => {
     const s = states.get(r.userId)!;
     const w = byAgent.get(r.userId);
     const lastEnd = w?.lastEnd ? new Date(w.lastEnd).getTime() : 0;

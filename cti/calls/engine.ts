@@ -204,7 +204,6 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
         routeOut: (call, number) => this.routeOut(call, number),
         endCall: (call) => this.endCall(call, 'system', 16, null),
         placeCallback: (request, agent, group) => this.placeCallback(request, agent, group),
-        cancelOffers: (call) => this.cancelOffers(call),
       },
       options.events,
       options.random,
@@ -1026,8 +1025,8 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     return bridges.find((b) => b.bridge_type === 'holding' && b.channels.includes(channelId))?.id ?? null;
   }
 
-  /** Hangs up the legs still ringing agents for a caller (they left the queue, or were transferred). */
-  async cancelOffers(call: ActiveCall): Promise<void> {
+  /** Hangs up the legs still ringing agents for a caller (restored into the queue after a restart). */
+  private async cancelOffers(call: ActiveCall): Promise<void> {
     for (const leg of call.legs.values()) {
       if (leg.role !== 'callee' || leg.answered) continue;
       leg.endedByUs = 'cancelled';
@@ -1259,11 +1258,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       const waiting = queueState(events);
       const callerUp = chans.some((c) => c.id === call.caller && c.state === 'Up');
       if (waiting && callerUp && !call.bridgeId) {
-        for (const leg of call.legs.values())
-          if (leg.role === 'callee' && !leg.answered) {
-            leg.endedByUs = 'cancelled';
-            await this.hangup(leg.channel, 'normal');
-          }
+        await this.cancelOffers(call);
         queued.push({ call, ...waiting });
         continue;
       }

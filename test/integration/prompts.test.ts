@@ -22,6 +22,7 @@ import {
   regeneratePrompt,
   updatePrompt,
 } from '../../crm/prompts/prompts.ts';
+import { acdSettings, saveAcdSettings } from '../../crm/desk/acd-settings.ts';
 import { DomainError, ValidationError } from '../../crm/shared/errors.ts';
 import { agentGroups, groupPromptRefs, ivrPromptRefs, ivrs, prompts } from '../../db/schema.ts';
 import { rejects } from '../support/assert.ts';
@@ -165,6 +166,14 @@ test('a prompt an IVR or an agent group uses cannot be deleted; the refusal name
   // The group alone still keeps it.
   await refusedFor('Support group');
   await db.db.delete(groupPromptRefs);
+  // The satisfaction survey's prompt is in use too.
+  const settings = await acdSettings(db.db);
+  await saveAcdSettings(company.owner, { ...settings, surveyThanksPromptId: id });
+  await rejects(
+    () => deletePrompt(company.owner, store, id),
+    (e) => e instanceof DomainError && e.code === 'prompt_in_survey',
+  );
+  await saveAcdSettings(company.owner, settings);
   await deletePrompt(company.owner, store, id);
   assert.not.ok(existsSync(promptFile(store, id, 1, 'wav')));
 });

@@ -551,6 +551,8 @@ export const en = {
   'err.audio_empty': 'The recording is empty.',
   'err.tts_failed': 'The text could not be spoken.',
   'err.prompt_in_use': 'This prompt is used by: {users}. Remove it there first.',
+  'err.prompt_in_survey':
+    'The satisfaction survey plays this prompt (Desk and ACD settings). Choose another one there first.',
   'err.in_use': 'This is still in use: {users}.',
   'nav.prompts': 'Voice prompts',
   'prompt.title': 'Voice prompts',

@@ -538,6 +538,7 @@ export const zhCN: Record<MessageKey, string> = {
   'err.audio_empty': '录音为空。',
   'err.tts_failed': '无法将文字转换为语音。',
   'err.prompt_in_use': '此语音正被使用：{users}。请先在那里移除。',
+  'err.prompt_in_survey': '满意度调查正在播放此语音（坐席与 ACD 设置）。请先在那里换成其他语音。',
   'err.in_use': '仍在使用中：{users}。',
   'nav.prompts': '语音模板',
   'prompt.title': '语音模板',
