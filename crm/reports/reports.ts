@@ -10,13 +10,7 @@ import { and, asc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import { timeZoneSetting } from '../../config/settings.ts';
 import { startOfDay } from '../../cti/calls/directory.ts';
 import type { Db } from '../../db/client.ts';
-import {
-  agentGroups,
-  businessTypes,
-  ivrs,
-  statsAttendance,
-  users,
-} from '../../db/schema.ts';
+import { agentGroups, businessTypes, ivrs, statsAttendance, users } from '../../db/schema.ts';
 import { inScope, type RecordScope, recordScope } from '../access/actor.ts';
 import { listBreakReasons } from '../desk/agent-states.ts';
 import { groupsInScope } from '../supervisor/floor.ts';
