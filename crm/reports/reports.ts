@@ -372,30 +372,25 @@ export async function runReport(
   const fromText = range.from.toISOString();
   const toText = range.to.toISOString();
   const inRange = sql`grain = ${grain} and bucket >= ${fromText}::timestamptz and bucket < ${toText}::timestamptz`;
-  const groupFilter = (column: string): SQL => {
+  /** `and column = chosen and column in (allowed…)`, for whichever is given. */
+  const idFilter = (column: string, chosen: number | null, allowed: Set<number> | null): SQL => {
     const parts: SQL[] = [];
-    if (params.groupId) parts.push(sql`${sql.raw(column)} = ${params.groupId}`);
-    if (visible.groups)
+    if (chosen) parts.push(sql`${sql.raw(column)} = ${chosen}`);
+    if (allowed)
       parts.push(
         sql`${sql.raw(column)} in (${sql.join(
-          [-1, ...visible.groups].map((g) => sql`${g}`),
+          [-1, ...allowed].map((id) => sql`${id}`),
           sql`, `,
         )})`,
       );
     return parts.length ? sql`and ${sql.join(parts, sql` and `)}` : sql``;
   };
-  const agentFilter = (column: string): SQL => {
-    const parts: SQL[] = [];
-    if (params.agentId) parts.push(sql`${sql.raw(column)} = ${params.agentId}`);
-    if (visible.agents)
-      parts.push(
-        sql`${sql.raw(column)} in (${sql.join(
-          [-1, ...visible.agents].map((a) => sql`${a}`),
-          sql`, `,
-        )})`,
-      );
-    return parts.length ? sql`and ${sql.join(parts, sql` and `)}` : sql``;
-  };
+  const groupFilter = (column: string) => idFilter(column, params.groupId, visible.groups);
+  const agentFilter = (column: string) => idFilter(column, params.agentId, visible.agents);
+  /** Agents' time and attendance of the chosen group's members only. */
+  const memberOfGroup = params.groupId
+    ? sql`and agent_id in (select user_id from agent_group_members where group_id = ${params.groupId})`
+    : sql``;
   const kpis: readonly Kpi[] = def.source === 'calls' ? callKpis : agentKpis;
   const rows: ReportRow[] = [];
   const raw: { slot: Date; entity: Entity | null; sums: Record<string, number> }[] = [];
@@ -433,35 +428,42 @@ export async function runReport(
           sum(seconds) filter (where state = 'on_call') as time_on_call,
           sum(seconds) filter (where state = 'ringing') as time_ringing,
           sum(seconds) filter (where state = 'wrap_up') as time_wrap_up
-        from stats_agent_time where ${inRange} ${agentFilter('agent_id')}
-          ${params.groupId ? sql`and agent_id in (select user_id from agent_group_members where group_id = ${params.groupId})` : sql``}
+        from stats_agent_time where ${inRange} ${agentFilter('agent_id')} ${memberOfGroup}
         group by 1, 2`),
     );
     const merged = new Map<string, { slot: Date; agent: number; sums: Record<string, number> }>();
-    for (const r of [...calls, ...times]) {
-      const key = `${new Date(r.slot as string).getTime()}:${r.entity}`;
-      const m = merged.get(key) ?? { slot: new Date(r.slot as string), agent: Number(r.entity), sums: {} };
-      addSums(m.sums, sumsOf(r, ['slot', 'entity']));
+    /** The merged row of an agent in a slot. */
+    const rowFor = (slot: Date, agent: number) => {
+      const key = `${slot.getTime()}:${agent}`;
+      const m = merged.get(key) ?? { slot, agent, sums: {} };
       merged.set(key, m);
-    }
+      return m;
+    };
+    for (const r of [...calls, ...times])
+      addSums(rowFor(new Date(r.slot as string), Number(r.entity)).sums, sumsOf(r, ['slot', 'entity']));
     if (def.source === 'attendance') {
       const breaks = rowsOf(
         await ctx.db.execute(sql`
           select ${slot} as slot, agent_id as entity, reason, sum(seconds) as seconds
-          from stats_agent_time where ${inRange} and state = 'break' ${agentFilter('agent_id')}
+          from stats_agent_time where ${inRange} and state = 'break' ${agentFilter('agent_id')} ${memberOfGroup}
           group by 1, 2, 3`),
       );
       for (const r of breaks) {
-        const key = `${new Date(r.slot as string).getTime()}:${r.entity}`;
-        const m = merged.get(key) ?? { slot: new Date(r.slot as string), agent: Number(r.entity), sums: {} };
-        addSums(m.sums, { [`break:${r.reason}`]: Number(r.seconds) });
-        merged.set(key, m);
+        addSums(rowFor(new Date(r.slot as string), Number(r.entity)).sums, {
+          [`break:${r.reason}`]: Number(r.seconds),
+        });
         breakReasonsSeen.add(String(r.reason));
       }
       const att = await ctx.db
         .select()
         .from(statsAttendance)
-        .where(and(gte(statsAttendance.day, range.from), lt(statsAttendance.day, range.to)));
+        .where(
+          and(
+            gte(statsAttendance.day, range.from),
+            lt(statsAttendance.day, range.to),
+            params.groupId ? sql`true ${memberOfGroup}` : undefined,
+          ),
+        );
       for (const a of att) {
         if (visible.agents && !visible.agents.has(a.agentId)) continue;
         if (params.agentId && a.agentId !== params.agentId) continue;
@@ -469,13 +471,10 @@ export async function runReport(
           params.granularity === 'week' || params.granularity === 'month'
             ? truncLocal(a.day, params.granularity, tz)
             : a.day;
-        const key = `${slotStart.getTime()}:${a.agentId}`;
-        const m = merged.get(key) ?? { slot: slotStart, agent: a.agentId, sums: {} };
-        addSums(m.sums, {
+        addSums(rowFor(slotStart, a.agentId).sums, {
           ...(a.firstLogin ? { first_login: a.firstLogin.getTime() } : {}),
           ...(a.lastLogout ? { last_logout: a.lastLogout.getTime() } : {}),
         });
-        merged.set(key, m);
       }
     }
     const names = await agentNames(ctx.db);

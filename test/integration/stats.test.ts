@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { agentsNeeded } from '../../crm/reports/erlang.ts';
@@ -20,7 +21,7 @@ import { todayFigures } from '../../crm/reports/today.ts';
 import { readSetting, writeSetting } from '../../crm/shared/settings.ts';
 import type { CallEventBody } from '../../cti/calls/events.ts';
 import { CallLog } from '../../cti/calls/log.ts';
-import { agentStateEvents, type AgentState } from '../../db/schema.ts';
+import { agentGroupMembers, agentGroups, agentStateEvents, type AgentState } from '../../db/schema.ts';
 import { logged } from '../support/assert.ts';
 import { type TestDatabase, testDatabase } from '../support/db.ts';
 import { WebClient } from '../support/client.ts';
@@ -496,6 +497,20 @@ test('attendance: first log-in, last log-out, time online and on break, occupanc
   // A: ready 08:00–09:00:08, on a call 68 s, wrap-up 10 s, ready until 18:00.
   assert.is(a.online, 10 * 3600);
   assert.is(a.occupancy, (68 + 10) / 10 / 3600);
+});
+
+test('attendance of one group lists its members only, breaks and log-ins included', async () => {
+  const [team] = await db.db.insert(agentGroups).values({ name: 'Attendance team' }).returning();
+  await db.db.insert(agentGroupMembers).values({ groupId: team!.id, userId: B });
+  const r = await report({ report: 'attendance', groupId: team!.id });
+  assert.equal(
+    r.rows.map((x) => x.entity?.id),
+    [String(B)],
+  );
+  const b = r.rows[0]!.values;
+  assert.equal([b.first_login, b['break:rest'], b.online], [at('08:30:00').getTime(), 1800, 4 * 3600]);
+  await db.db.delete(agentGroupMembers).where(eq(agentGroupMembers.groupId, team!.id));
+  await db.db.delete(agentGroups).where(eq(agentGroups.id, team!.id));
 });
 
 test('team, business types and callers by region', async () => {
