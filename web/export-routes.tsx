@@ -14,7 +14,7 @@ import { renderPage } from './views/page.tsx';
 
 const jobsByApp = new WeakMap<AppDeps, ExportJobs>();
 
-/** The export jobs of this application (one set per running app), old files swept on each use. */
+/** The export jobs of this application (one set per running app). */
 export function exportJobsOf(c: C): ExportJobs {
   const deps = c.get('deps');
   let jobs = jobsByApp.get(deps);
@@ -22,7 +22,6 @@ export function exportJobsOf(c: C): ExportJobs {
     jobs = new ExportJobs(join(deps.settings.dataDir, 'exports'));
     jobsByApp.set(deps, jobs);
   }
-  jobs.sweep();
   return jobs;
 }
 

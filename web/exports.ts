@@ -38,6 +38,7 @@ export class ExportJobs {
 
   start(userId: number, name: string, format: ExportFormat, source: ExportSource): ExportJob {
     mkdirSync(this.dir, { recursive: true });
+    this.sweep();
     const id = randomBytes(9).toString('base64url');
     const job: ExportJob = {
       id,

@@ -12,7 +12,7 @@ import type { Db } from '../../db/client.ts';
 import { callKpis, kpi, type Sums } from './kpis.ts';
 import { rowsOf } from './reports.ts';
 import { bucketSql, callMeasures } from './rollups.ts';
-import { statsRules } from './rules.ts';
+import type { StatsRules } from './rules.ts';
 
 export interface TodayFigures {
   offered: number;
@@ -52,10 +52,11 @@ export async function todayFigures(
   db: Db,
   now: Date,
   tz: string,
+  rules: StatsRules,
   floorGroups: ReadonlySet<number> | null = null,
 ): Promise<{ groups: Map<number, TodayFigures>; floor: TodayFigures }> {
   const day = startOfDay(now, tz).toISOString();
-  const counting = callMeasures(await statsRules(db));
+  const counting = callMeasures(rules);
   const sums = sql.join(
     measures.map((m) => sql`sum(${counting[m] as SQL})::float8 as ${sql.raw(m)}`),
     sql`, `,

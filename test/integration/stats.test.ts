@@ -419,7 +419,7 @@ test('hold, a conference, a callback request and an unserved caller, on a day of
 test('today: an answered call counts while it is in progress, and once after it ended', async () => {
   const day = '2031-05-04';
   const now = at('10:05:00', day);
-  const today = () => todayFigures(db.db, now, tz);
+  const today = async () => todayFigures(db.db, now, tz, await statsRules(db.db));
   const e1 = at('10:00:00', day);
   await call('e1', e1, [
     [0, inbound('13800000041')],
@@ -451,7 +451,7 @@ test('today: an answered call counts while it is in progress, and once after it 
   assert.equal((await today()).groups.get(group), g, 'ended, not yet counted');
   await stats.runOnce();
   assert.equal((await today()).groups.get(group), g, 'counted');
-  const next = await todayFigures(db.db, at('10:00:00', '2031-05-05'), tz);
+  const next = await todayFigures(db.db, at('10:00:00', '2031-05-05'), tz, await statsRules(db.db));
   assert.is(next.floor.offered, 0, 'the next day starts at zero');
 });
 

@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { timeZoneSetting } from '../../config/settings.ts';
 import { StatsMaintainer } from '../../crm/reports/maintainer.ts';
 import { type ReportKey, runReport } from '../../crm/reports/reports.ts';
+import { statsRules } from '../../crm/reports/rules.ts';
 import { todayFigures } from '../../crm/reports/today.ts';
 import { logged } from '../support/assert.ts';
 import { type CallCenter, callCenter } from '../support/call-center.ts';
@@ -115,7 +116,7 @@ test('the agent, team and lost-call reports, and today’s wallboard figures', a
   assert.ok((attendance.online ?? 0) > 0);
   assert.ok((attendance.break_time ?? 0) > 0);
   assert.ok(attendance.first_login !== null && attendance.last_logout !== null);
-  const now = await todayFigures(cc.setup.db.db, new Date(), tz);
+  const now = await todayFigures(cc.setup.db.db, new Date(), tz, await statsRules(cc.setup.db.db));
   assert.equal(
     [now.groups.get(group)?.offered, now.groups.get(group)?.answered, now.groups.get(group)?.abandoned],
     [3, 2, 1],

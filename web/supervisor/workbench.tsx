@@ -68,8 +68,9 @@ interface Floor {
 
 async function floor(ctx: Ctx, engine: CallEngine | null): Promise<Floor> {
   requireWorkbench(ctx);
-  const { serviceLevelSeconds: slSeconds } = await statsRules(ctx.db);
-  const today = (await todayFigures(ctx.db, new Date(), timeZoneSetting())).groups;
+  const rules = await statsRules(ctx.db);
+  const slSeconds = rules.serviceLevelSeconds;
+  const today = (await todayFigures(ctx.db, new Date(), timeZoneSetting(), rules)).groups;
   const pool = engine?.acd.pool;
   const queues = [...(pool?.groups.values() ?? [])].map((g) => {
     const now = engine!.acd.queueNow(g.id);

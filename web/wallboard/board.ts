@@ -109,10 +109,10 @@ export async function boardOf(
   tz = timeZoneSetting(),
 ): Promise<Board> {
   const visible = await reportScope(ctx);
-  const [th, rules, today, groups] = await Promise.all([
+  const rules = await statsRules(ctx.db);
+  const [th, today, groups] = await Promise.all([
     wallboardThresholds(ctx.db),
-    statsRules(ctx.db),
-    todayFigures(ctx.db, now, tz, visible.groups),
+    todayFigures(ctx.db, now, tz, rules, visible.groups),
     listGroups(ctx.db),
   ]);
   const shown = groups.filter((g) => !visible.groups || visible.groups.has(g.id));
