@@ -34,8 +34,8 @@
  * - ratios ours/baseline of all of these at each rate, and of the highest sustained call rate.
  *
  * Options (environment):
- *   BENCH_STEPS=1,2,4,8,12,16,20,24  call rates (calls per second), one step each (here
- *                              ours held 8, sometimes 12, and the baseline all 24)
+ *   BENCH_STEPS=1,2,4,8,12,16,20,24  call rates (calls per second), one step each (see
+ *                              bench/results/acd-load.txt for what each system held)
  *   BENCH_SECONDS=20           seconds of new calls per step
  *   BENCH_TALK_SECONDS=8       the agent's talk time (the phone hangs up after it)
  *   BENCH_AGENTS=auto          agents (phones, group members); auto = enough for the highest step

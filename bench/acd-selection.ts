@@ -30,7 +30,8 @@ function seeded(seed: number): () => number {
     return s / 2 ** 32;
   };
 }
-const random = seeded(42);
+/** The data's generator; each run starts it again, so both runs get the same agents and callers. */
+let random = seeded(42);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
 const chains: StrategyKey[][] = [
@@ -129,6 +130,7 @@ function run(
   label: string,
   decide: (pool: AgentPool, book: QueueBook, agent: PoolAgent) => QueueEntry | null,
 ) {
+  random = seeded(42);
   const { pool, book, newCaller } = build();
   const agents = [...pool.agents.values()];
   const times: number[] = [];
@@ -165,8 +167,11 @@ function run(
 }
 
 console.log(`${AGENTS} agents in ${GROUPS} groups (3 groups each), ${WAITING} callers waiting`);
+// The strategies' own draws (random, weighted random) come from a generator of their own, so they
+// do not shift the data of the run.
+const strategyRandom = seeded(7);
 const ours = run('ACD', (pool, book, agent) => {
-  const a = nextAssignment(book, pool, Date.now(), random, agent.groups);
+  const a = nextAssignment(book, pool, Date.now(), strategyRandom, agent.groups);
   if (!a) return null;
   reserve(pool, a);
   return a.entry;

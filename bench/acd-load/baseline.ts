@@ -11,7 +11,6 @@
  * static members, the same ring time, wrapuptime 0, ringinuse no, and no announcements.
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { staticConfig } from '../../pbx/config/static-files.ts';
 import { writeConfigFiles } from '../../pbx/instance.ts';
 import { inside, onHost, type PbxInstance } from '../../pbx/layout.ts';
@@ -117,13 +116,6 @@ export async function startBaseline(o: BaselineOptions): Promise<SystemUnderTest
     carrierPort: o.carrierPort,
     accounts: o.accounts,
     idle: async () => (await channels()) === 0,
-    callsInProgress: async () => {
-      const out = await pbx.ami.command('core show channels count');
-      return Number(/(\d+) active calls?/.exec(out)?.[1] ?? Number.NaN);
-    },
     close: () => pbx.close(),
   };
 }
-
-/** Where the baseline's recordings are (removed between steps to keep the disk tidy). */
-export const baselineRecordings = (pbx: BenchPbx) => join(onHost(pbx.instance, 'recordings'));

@@ -46,13 +46,10 @@ export interface SystemUnderTest {
   accounts: AgentAccountLine[];
   /** Whether no call is in progress and every agent is free again. */
   idle(): Promise<boolean>;
-  /** Calls the system has in progress now (its own count). */
-  callsInProgress(): Promise<number>;
   close(): Promise<void>;
 }
 
 export interface Ours extends SystemUnderTest {
-  engine: CallEngine;
   /** The CTI's log lines, with the time each was written. */
   ctiLog: { at: number; line: string }[];
   /**
@@ -256,7 +253,6 @@ async function setUp(
     did: oursDid,
     carrierPort: line.port,
     accounts,
-    engine,
     ctiLog,
     legStasisStarts,
     recordingStore: join(dataDir, 'recordings'),
@@ -280,7 +276,6 @@ async function setUp(
         agentIds.every((id) => engine.acd.pool.agents.get(id)?.state === 'ready')
       );
     },
-    callsInProgress: async () => engine.activeCalls().total,
     close,
   };
 }

@@ -193,8 +193,11 @@ test('attended transfer: the caller is held while the agent consults, then hande
     ['attended'],
   );
   assert.is(record.transfers, 1);
-  assert.ok(record.holdSeconds >= 0);
-  assert.ok(events.some((e) => e.type === 'call.held'));
+  // The caller was held from the consult until the hand-over: the record says how long.
+  const held = events.find((e) => e.type === 'call.held');
+  const back = events.find((e) => (e.type === 'call.resumed' || e.type === 'call.ended') && e.at >= held!.at);
+  assert.ok(held && back, 'held, then resumed or ended');
+  assert.is(record.holdSeconds, Math.round((back!.at.getTime() - held!.at.getTime()) / 1000));
 });
 
 test('attended transfer called off: the colleague is hung up and the agent is back with the caller', async () => {
