@@ -390,8 +390,8 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
         const [kind, exten = ''] = e.args;
         if (kind === 'inbound') await this.onInbound(e.channel, exten);
         else if (kind === 'agent') await this.onAgentDial(e.channel, exten);
-        else if (kind === 'leg') this.legEntered(e.channel.id);
-        else if (kind !== 'snoop') await this.hangup(e.channel.id, 'normal');
+        else if (kind === 'leg' || kind === 'snoop') this.legEntered(e.channel.id);
+        else await this.hangup(e.channel.id, 'normal');
         return;
       }
       case 'ChannelStateChange': {

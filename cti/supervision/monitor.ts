@@ -90,6 +90,8 @@ export class Monitor {
       whisper: whisperOf[mode],
     });
     const bridge = await ari.call('bridges.create', { type: 'mixing', name: `monitor-${id}` });
+    // The snoop can be bridged once it entered the application (before that: 422).
+    await this.engine.inStasis(snoop.id);
     await ari.call('bridges.addChannel', { bridgeId: bridge.id, channel: snoop.id });
     const phone = await ari.call('channels.create', {
       endpoint: `PJSIP/${supervisorPhone.endpoint}`,
