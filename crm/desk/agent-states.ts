@@ -79,24 +79,34 @@ export async function setOwnState(
 }
 
 /**
+ * What the call side does when a supervisor forces an agent's state: the agent's phone stops
+ * ringing, their part in a call ends, the ACD lets them go and takes the new state at once.
+ */
+export type ReleaseAgent = (agentId: number, state: AgentState) => Promise<void>;
+
+/**
  * A supervisor sets an agent's state (强制置闲/置忙/签出): ready, break with a reason, or logged
- * out; not while the agent's phone rings or they are on a call. Needs supervisor:force_state
- * and the agent within the supervisor's data scope; written to the monitoring log and audited.
+ * out, from any state: an agent whose phone rings or who is on a call is released from it
+ * (`release`, given by whoever holds the call engine). Needs supervisor:force_state and the
+ * agent within the supervisor's data scope; written to the monitoring log and audited with the
+ * state the agent was in.
  */
 export async function forceState(
   ctx: Ctx,
   agentId: number,
   target: 'ready' | 'break' | 'logged_out',
   reasonId?: number | null,
+  release?: ReleaseAgent,
 ): Promise<void> {
   const scope = await recordScope(ctx.db, ctx.actor, 'supervisor:force_state');
   const [agent] = await ctx.db.select().from(users).where(eq(users.id, agentId));
   if (!agent || !inScope(scope, agent.id, agent.departmentId)) throw new NotFoundError();
   const current = await stateOf(ctx.db, agentId);
-  if (current.state === 'ringing' || current.state === 'on_call') throw new DomainError('agent_busy');
   const reason = target === 'break' ? await breakReasonKey(ctx.db, reasonId) : '';
   const now = ctx.now?.() ?? new Date();
   await record(ctx.db, agentId, target, reason, ctx.actor.userId, now);
+  // After the new state is written: a leg released now finds the agent no longer ringing.
+  await release?.(agentId, target);
   await ctx.db.insert(monitoringLog).values({
     supervisorId: ctx.actor.userId,
     agentId,
@@ -110,7 +120,7 @@ export async function forceState(
     targetType: 'user',
     targetId: agentId,
     targetLabel: agent.name,
-    detail: { state: target, reason },
+    detail: { state: target, reason, from: current.state },
   });
   ctx.events?.publish({ type: 'agents.changed', userIds: [agentId] });
 }
@@ -160,6 +170,27 @@ export async function endWrapUp(db: Db, userId: number, callId: string): Promise
   const current = await stateOf(db, userId);
   if (current.state !== 'wrap_up' || current.reason !== callId) return false;
   await record(db, userId, 'ready');
+  return true;
+}
+
+/** Agents whose current state says their phone rings or they are on a call, with the call. */
+export async function agentsInCallStates(
+  db: Db,
+): Promise<{ userId: number; state: AgentState; callId: string; since: Date }[]> {
+  return (await latestStates(db))
+    .filter((r) => r.state === 'ringing' || r.state === 'on_call')
+    .map((r) => ({ userId: r.userId, state: r.state, callId: r.reason, since: r.at }));
+}
+
+/**
+ * Repair: an agent whose state says ringing or on a call (for `callId`) while no channel of
+ * theirs is live goes back to ready, with `recovered:<why>` as the reason in the state log.
+ * Nothing is written when the state moved on meanwhile. True when the agent was repaired.
+ */
+export async function recoverAgent(db: Db, userId: number, callId: string, why: string): Promise<boolean> {
+  const current = await stateOf(db, userId);
+  if ((current.state !== 'ringing' && current.state !== 'on_call') || current.reason !== callId) return false;
+  await record(db, userId, 'ready', `recovered:${why}`);
   return true;
 }
 

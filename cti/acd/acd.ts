@@ -563,7 +563,7 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
         ids ?? this.book.groupIds(),
       );
       if (!a) break;
-      reserve(this.pool, a);
+      reserve(this.pool, a, this.host.now().getTime());
       for (const id of a.agentIds) this.pool.setState(id, 'ringing', this.host.now().getTime());
       void this.offer(a).catch((err: Error) => this.host.say(`offer ${a.entry.key}: ${err.message}`));
     }
@@ -602,7 +602,24 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     const agent = this.pool.agents.get(userId);
     if (!agent) return;
     agent.reservedFor = null;
+    agent.reservedAt = undefined;
     if (agent.state === 'ringing') this.pool.setState(userId, 'ready', this.host.now().getTime());
+  }
+
+  /**
+   * An agent's reservation ends: the leg that rang them left its call (the engine's one release
+   * path), or a supervisor forced their state. Only the reservation for `key` is released (any,
+   * when null); a forced state is taken at once. Free agents are offered waiting callers.
+   */
+  releaseReservation(userId: number, key: string | null, state?: AgentState): void {
+    const agent = this.pool.agents.get(userId);
+    if (!agent) return;
+    const held = agent.reservedFor !== null && (key === null || agent.reservedFor === key);
+    if (held) this.release(userId);
+    if (state) this.pool.setState(userId, state, this.host.now().getTime());
+    if (!held && !state) return;
+    this.emit('agent', userId);
+    this.dispatch();
   }
 
   private releaseOffer(entry: QueueEntry, agentIds: number[], tried: boolean) {
@@ -649,8 +666,8 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
 
   /** An offered agent did not take the call: they are skipped for this caller; maybe a jump. */
   async offerFailed(call: ActiveCall, leg: Leg, cancelled: boolean): Promise<void> {
+    // The engine released the agent's reservation when the leg left the call (releaseLeg).
     const userId = legUser(leg);
-    if (userId !== null) this.release(userId);
     const w = this.waiting.get(call.id);
     if (!w) return this.dispatch();
     const entry = w.entry;
@@ -871,7 +888,7 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     if (!agent || agent.reservedFor || ['logged_out', 'ringing', 'on_call'].includes(agent.state))
       return 'agent_busy';
     const a: Assignment = { entry, group, agentIds: [userId] };
-    reserve(this.pool, a);
+    reserve(this.pool, a, this.host.now().getTime());
     this.pool.setState(userId, 'ringing', this.host.now().getTime());
     void this.offer(a).catch((err: Error) => this.host.say(`serve early ${key}: ${err.message}`));
     return 'ok';
@@ -893,6 +910,11 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
       staffed: this.pool.staffed(groupId),
       free,
     };
+  }
+
+  /** Call ids of the callers standing in the queues' lines (callbacks are not callers on the line). */
+  queuedCallIds(): string[] {
+    return [...this.book.entries()].filter((e) => e.kind === 'caller').map((e) => e.callId);
   }
 
   /** Seconds the caller has waited in the current queue (screen pop). */

@@ -65,11 +65,13 @@ export function nextAssignment(
 }
 
 /** Marks the assignment taken: the caller is being offered, the agents are reserved for it. */
-export function reserve(pool: AgentPool, a: Assignment): void {
+export function reserve(pool: AgentPool, a: Assignment, at?: number): void {
   a.entry.offering = true;
   for (const id of a.agentIds) {
     const agent = pool.agents.get(id);
-    if (agent) agent.reservedFor = a.entry.key;
+    if (!agent) continue;
+    agent.reservedFor = a.entry.key;
+    agent.reservedAt = at;
   }
   pool.lastOffered.set(a.group.id, a.agentIds[a.agentIds.length - 1]!);
 }

@@ -20,6 +20,8 @@ export interface PoolAgent {
   stateSince: number;
   /** The call being offered to (or taken by) this agent, set the moment the ACD picks them. */
   reservedFor: string | null;
+  /** When the reservation was made (ms), so that one no offer followed can be told from one being set up. */
+  reservedAt?: number;
   /** Answered calls and talk seconds today. */
   callsToday: number;
   talkSecondsToday: number;
@@ -70,7 +72,12 @@ export class AgentPool {
     for (const g of this.groups.values())
       if (g.members.some((m) => m.userId === agent.userId)) groups.add(g.id);
     const previous = this.agents.get(agent.userId);
-    const next: PoolAgent = { ...agent, reservedFor: previous?.reservedFor ?? agent.reservedFor, groups };
+    const next: PoolAgent = {
+      ...agent,
+      reservedFor: previous?.reservedFor ?? agent.reservedFor,
+      reservedAt: previous?.reservedAt ?? agent.reservedAt,
+      groups,
+    };
     this.agents.set(agent.userId, next);
     return next;
   }

@@ -23,10 +23,12 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
+  agentsInCallStates,
   agentsInWrapUp,
   callStateChanged,
   endWrapUp,
   offerable,
+  recoverAgent,
   wrapUpSeconds,
 } from '../../crm/desk/agent-states.ts';
 import { isBlacklisted, isVip } from '../../crm/ivr/caller-lists.ts';
@@ -67,6 +69,7 @@ import {
 import { DeskControls } from '../desk/controls.ts';
 import { Monitor } from '../supervision/monitor.ts';
 import type { CallEvent, CallEventBody, LegFailure, LegTarget } from './events.ts';
+import { InvariantChecker, type InvariantReport } from './invariants.ts';
 import { CallLog, eventsOf } from './log.ts';
 import {
   type ActiveCall,
@@ -129,6 +132,8 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   readonly acd: Acd;
   readonly desk: DeskControls;
   readonly monitor: Monitor;
+  /** The invariant checker (every minute; the PBX status page shows its latest report). */
+  readonly invariants: InvariantChecker;
   readonly db: Db;
   readonly ari: AriClient;
   readonly app: string;
@@ -160,6 +165,9 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   private readonly onConnected = () => {
     this.held ??= [];
     this.resyncing = this.resync()
+      .then(async () => {
+        await this.repairAgents('resync');
+      })
       .catch((err: Error) => this.say(`resync failed: ${err.message}`))
       .finally(() => {
         const waiting = this.held ?? [];
@@ -210,6 +218,29 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     );
     this.desk = new DeskControls(this);
     this.monitor = new Monitor(this);
+    this.invariants = new InvariantChecker(
+      {
+        db: options.db,
+        ari: options.ari,
+        pool: this.acd.pool,
+        calls: () => this.calls.values(),
+        queuedCallIds: () => this.acd.queuedCallIds(),
+        ownsChannel: (id) => this.monitor.owns(id),
+        now: this.now,
+      },
+      (report) => this.onViolations(report),
+    );
+  }
+
+  /** What the periodic check found is logged; stuck agents are repaired at once. */
+  private async onViolations(report: InvariantReport): Promise<void> {
+    for (const v of report.violations) this.say(`invariant ${v.kind}: ${v.subject}: ${v.detail}`);
+    if (
+      report.violations.some(
+        (v) => v.kind === 'agent_without_channel' || v.kind === 'reservation_without_offer',
+      )
+    )
+      await this.repairAgents('invariant');
   }
 
   /** Listens to the application's events and rebuilds the calls already in progress. */
@@ -224,6 +255,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     await this.monitor.start().catch((err: Error) => this.say(`monitor: ${err.message}`));
     await this.resumeWrapUps().catch((err: Error) => this.say(`wrap-ups: ${err.message}`));
     this.acd.dispatch();
+    this.invariants.start();
   }
 
   /** Stops listening (the calls themselves go on in Asterisk). */
@@ -232,6 +264,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     this.options.ari.off('connected', this.onConnected);
     this.acd.stop();
     this.monitor.stop();
+    this.invariants.stop();
     for (const call of this.calls.values())
       for (const leg of call.legs.values()) if (leg.timer) clearTimeout(leg.timer);
     for (const timer of this.autoReady.values()) clearTimeout(timer);
@@ -240,8 +273,30 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   }
 
   // ── agents' desk states ──────────────────────────────────────────────────
-  /** Moves a logged-in agent's desk state with the call; after a call, wrap-up then auto-ready. */
-  async deskState(
+  /** Each agent's desk-state changes, applied one after another in the order the engine made them. */
+  private readonly agentChanges = new Map<number, Promise<void>>();
+
+  /**
+   * Moves a logged-in agent's desk state with the call; after a call, wrap-up then auto-ready.
+   * Changes for one agent are applied in the order they were asked for (an offer's "ringing"
+   * is never written after the "not taken" of the same offer).
+   */
+  deskState(
+    userId: number,
+    change: 'offered' | 'connected' | 'ended' | 'not_taken',
+    call: ActiveCall,
+  ): Promise<void> {
+    const next = (this.agentChanges.get(userId) ?? Promise.resolve()).then(() =>
+      this.applyDeskState(userId, change, call),
+    );
+    this.agentChanges.set(userId, next);
+    void next.then(() => {
+      if (this.agentChanges.get(userId) === next) this.agentChanges.delete(userId);
+    });
+    return next;
+  }
+
+  private async applyDeskState(
     userId: number,
     change: 'offered' | 'connected' | 'ended' | 'not_taken',
     call: ActiveCall,
@@ -272,6 +327,51 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       Math.max(0, delayMs),
     );
     this.autoReady.set(userId, timer);
+  }
+
+  /**
+   * Repair (on start, after every resync, and when the invariant checker finds one): agents
+   * whose state says ringing or on a call while the engine holds no leg of theirs go back to
+   * ready, logged as `recovered:<why>`; ACD reservations that no ringing leg holds are released.
+   * Returns the agents repaired.
+   */
+  async repairAgents(why: 'resync' | 'invariant'): Promise<number[]> {
+    const repaired: number[] = [];
+    for (const stuck of await agentsInCallStates(this.options.db)) {
+      // In the agent's own line of changes, so that it sees the state the engine last wrote.
+      const done = (this.agentChanges.get(stuck.userId) ?? Promise.resolve()).then(async () => {
+        if (this.callOfAgent(stuck.userId)) return;
+        if (!(await recoverAgent(this.options.db, stuck.userId, stuck.callId, why))) return;
+        repaired.push(stuck.userId);
+        this.say(
+          `agent ${stuck.userId} was ${stuck.state} for call ${stuck.callId || '?'} with no live channel: ready again (${why})`,
+        );
+        this.agentChanged(stuck.userId, 'ready');
+      });
+      this.agentChanges.set(
+        stuck.userId,
+        done.catch(() => {}),
+      );
+      await done.catch((err: Error) => this.say(`repairing agent ${stuck.userId}: ${err.message}`));
+    }
+    const now = this.now().getTime();
+    for (const agent of this.acd.pool.agents.values()) {
+      if (agent.reservedFor === null || now - (agent.reservedAt ?? 0) < staleReservationMs) continue;
+      if (this.ringingLegOf(agent.userId)) continue;
+      this.say(
+        `agent ${agent.userId}: reservation for ${agent.reservedFor} without a ringing phone released (${why})`,
+      );
+      this.acd.releaseReservation(agent.userId, agent.reservedFor);
+      if (!repaired.includes(agent.userId)) repaired.push(agent.userId);
+    }
+    return repaired;
+  }
+
+  /** The unanswered leg ringing an agent's phone, if any. */
+  private ringingLegOf(userId: number): Leg | null {
+    for (const call of this.calls.values())
+      for (const leg of call.legs.values()) if (!leg.answered && legUser(leg) === userId) return leg;
+    return null;
   }
 
   /** Wrap-ups that were running when the engine stopped end when they would have. */
@@ -880,13 +980,26 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     // A channel created for the application can be dialled once it is in Stasis; dialling
     // earlier is refused (409), which would count as the agent not answering.
     await this.inStasis(channel.id);
+    if (call.ended) {
+      // The call ended while its leg was being made: the phone is never rung.
+      await this.hangup(channel.id, 'normal').catch(() => {});
+      return false;
+    }
     const leg = newLeg(channel.id, channel.name, role, target);
     leg.offer = offer;
     leg.step = step;
     this.track(call, leg);
+    // Asked before anything awaits, so a release of this leg is applied after it.
+    const offered =
+      target.kind === 'agent' && ringsAgent(call, role)
+        ? this.deskState(target.userId, 'offered', call)
+        : Promise.resolve();
     await dialing(channel.id);
-    if (target.kind === 'agent' && ringsAgent(call, role))
-      await this.deskState(target.userId, 'offered', call);
+    await offered;
+    if (leg.released) {
+      await this.hangup(channel.id, 'normal').catch(() => {});
+      return true;
+    }
     leg.timer = setTimeout(() => {
       leg.timer = null;
       if (leg.answered || call.ended) return;
@@ -1034,6 +1147,46 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     }
   }
 
+  /**
+   * The one place a leg leaves the call model, whatever ended it: its channel went away, the
+   * call ended (its ringing legs are hung up and released at once, not when Asterisk reports
+   * them gone), a restart found it gone, or it was made for a call that ended meanwhile. Its ring
+   * timer stops, and an agent it rang without answering is let go: the ACD's reservation of them
+   * for this call is released and their desk state goes back from ringing. An agent who answered
+   * leaves through agentLeft or endCall (wrap-up). Runs once per leg.
+   */
+  private async releaseLeg(call: ActiveCall, leg: Leg): Promise<void> {
+    if (leg.released) return;
+    leg.released = true;
+    call.legs.delete(leg.channel);
+    if (this.byChannel.get(leg.channel) === call) this.byChannel.delete(leg.channel);
+    if (leg.timer) clearTimeout(leg.timer);
+    leg.timer = null;
+    const userId = legUser(leg);
+    if (userId === null || leg.answered) return;
+    const key = reservationKey(call, leg);
+    if (key !== null) this.acd.releaseReservation(userId, key);
+    if (ringsAgent(call, leg.role)) await this.deskState(userId, 'not_taken', call);
+  }
+
+  /**
+   * A supervisor forced an agent into `state`: the ACD takes the new state at once, any
+   * reservation of them goes, their phone stops ringing and their part in a call ends.
+   */
+  async releaseAgent(userId: number, state: AgentState): Promise<void> {
+    this.acd.releaseReservation(userId, null, state);
+    for (const call of [...this.calls.values()]) {
+      if (call.ended) continue;
+      for (const leg of [...call.legs.values()]) {
+        if (legUser(leg) !== userId) continue;
+        if (!leg.answered) leg.endedByUs ??= 'cancelled';
+        await this.hangup(leg.channel, 'normal').catch((err: Error) =>
+          this.say(`force ${userId}: ${err.message}`),
+        );
+      }
+    }
+  }
+
   /** A channel of a call is gone (hung up, failed, or left the application). */
   private async onGone(channelId: string, cause: number, sipCode: number | null, causeText = '') {
     this.hangupCauses.delete(channelId);
@@ -1045,10 +1198,12 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     const call = this.byChannel.get(channelId);
     if (!call) return;
     const leg = call.legs.get(channelId);
-    this.byChannel.delete(channelId);
-    if (!leg || call.ended) return;
-    call.legs.delete(leg.channel);
-    if (leg.timer) clearTimeout(leg.timer);
+    if (!leg) {
+      this.byChannel.delete(channelId);
+      return;
+    }
+    await this.releaseLeg(call, leg);
+    if (call.ended) return;
     const userId = legUser(leg);
     if (leg.role === 'caller') {
       if (call.queued) await this.acd.callerGone(call);
@@ -1069,8 +1224,6 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
         ...(leg.role === 'originator' ? { originator: true } : {}),
       },
     });
-    const rang = userId !== null && ringsAgent(call, leg.role);
-    if (rang) await this.deskState(userId, 'not_taken', call);
     if (leg.offer) return this.acd.offerFailed(call, leg, failure === 'cancelled');
     if (leg.role === 'consult' || leg.role === 'party') return this.desk.legFailed(call, leg, failure);
     if (failure === 'cancelled') return;
@@ -1154,12 +1307,17 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   ): Promise<void> {
     if (call.ended) return;
     call.ended = true;
-    if (call.queued) await this.acd.callerGone(call);
-    for (const leg of call.legs.values()) {
+    if (call.queued) await this.acd.callerGone(call).catch((err: Error) => this.say(`queue: ${err.message}`));
+    for (const leg of [...call.legs.values()]) {
       if (leg.timer) clearTimeout(leg.timer);
       leg.endedByUs ??= 'cancelled';
       // An unanswered caller hears busy when the agent was busy, otherwise "temporarily unavailable".
-      await this.hangup(leg.channel, leg.answered ? 'normal' : failure === 'busy' ? 'busy' : 'no_answer');
+      await this.hangup(
+        leg.channel,
+        leg.answered ? 'normal' : failure === 'busy' ? 'busy' : 'no_answer',
+      ).catch((err: Error) => this.say(`hanging up ${leg.name}: ${err.message}`));
+      // Released now, not when Asterisk reports the channel gone: the call is over for everyone.
+      await this.releaseLeg(call, leg);
     }
     await this.append(call, { type: 'call.ended', data: { by, q850Cause, sipCode } });
     for (const userId of call.agentsOnCall) await this.finishAgent(call, userId);
@@ -1323,6 +1481,16 @@ function ringsAgent(call: ActiveCall, role: Role): boolean {
     role === 'party' ||
     (role === 'originator' && call.callbackId !== null)
   );
+}
+
+/** A reservation older than this with no phone ringing for it is released by the repair. */
+const staleReservationMs = 15_000;
+
+/** The ACD reservation a ringing leg holds its agent by: the queue offer's caller, or the callback. */
+function reservationKey(call: ActiveCall, leg: Leg): string | null {
+  if (leg.offer) return call.id;
+  if (leg.role === 'originator' && call.callbackId !== null) return `callback-${call.callbackId}`;
+  return null;
 }
 
 /** Whether the log leaves the caller waiting in a queue: which, since when, in what order. */

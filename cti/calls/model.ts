@@ -29,6 +29,8 @@ export interface Leg {
   offer: { groupId: number } | null;
   /** Legs dialled together (ring all) share a step: the first of them to answer takes the call. */
   step: number;
+  /** The leg has left the call model and let its agent go (CallEngine.releaseLeg, once per leg). */
+  released: boolean;
 }
 
 /** One step of trying to reach someone: a phone, or several ringing at once. */
@@ -131,6 +133,7 @@ export function newLeg(channel: string, name: string, role: Role, target: LegTar
     timer: null,
     offer: null,
     step: 0,
+    released: false,
   };
 }
 

@@ -59,6 +59,11 @@ export class Monitor {
     this.engine.ari.off('event', this.onEvent);
   }
 
+  /** Whether a channel is a monitoring session's (a snoop or the supervisor's phone). */
+  owns(channelId: string): boolean {
+    return this.byChannel.has(channelId);
+  }
+
   /** Starts listening, whispering or barging on an agent's call; the supervisor's phone rings. */
   async begin(ctx: Ctx, agentId: number, mode: MonitorMode): Promise<number> {
     const scope = await recordScope(ctx.db, ctx.actor, 'supervisor:monitor');

@@ -1118,6 +1118,8 @@ export const en = {
   'sup.force_ready': 'Set ready',
   'sup.force_break': 'Set on break',
   'sup.force_logout': 'Log out',
+  'sup.confirm_force_busy':
+    "{name}'s phone is ringing or they are on a call: end that and change their state?",
   'sup.confirm_logout': 'Log {name} out of the desk?',
   'sup.end_session': 'Stop',
   'sup.monitor_started': 'Your phone rings: answer it to join.',

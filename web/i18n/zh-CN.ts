@@ -1093,6 +1093,7 @@ export const zhCN: Record<MessageKey, string> = {
   'sup.force_ready': '置闲',
   'sup.force_break': '置忙',
   'sup.force_logout': '强制签出',
+  'sup.confirm_force_busy': '{name} 正在振铃或通话中：确定结束并强制切换状态吗？',
   'sup.confirm_logout': '确定将 {name} 签出吗？',
   'sup.end_session': '结束',
   'sup.monitor_started': '您的话机正在振铃，接听即可加入。',

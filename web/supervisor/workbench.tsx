@@ -171,68 +171,78 @@ function AgentsTable(props: {
         </tr>
       </thead>
       <tbody>
-        {f.agents.map((a) => (
-          <tr data-agent={a.id} data-state={a.state}>
-            <td>
-              {a.name} {a.jobNumber ? <span class="hint">{a.jobNumber}</span> : null}
-            </td>
-            <td>
-              <span class={`badge state-${a.state}`}>{t(`agent.state.${a.state}` as MessageKey)}</span>
-            </td>
-            <td>{a.state !== 'logged_out' && a.since ? <Since pv={pv} since={a.since} /> : ''}</td>
-            <td>
-              {a.call ? (
-                <>
-                  {a.call.number} {a.call.since ? <Since pv={pv} since={a.call.since} /> : null}
-                </>
-              ) : (
-                ''
-              )}
-            </td>
-            <td>{a.groups.join(', ')}</td>
-            <td class="actions">
-              {monitor && a.call
-                ? (['listen', 'whisper', 'barge'] as const).map((mode) => (
-                    <PostButton
-                      pv={pv}
-                      action={`/supervisor/agents/${a.id}/monitor`}
-                      label={`sup.${mode}` as MessageKey}
-                      fields={{ mode }}
-                    />
-                  ))
-                : null}
-              {force && !a.call && a.state !== 'ringing' ? (
-                <>
-                  {a.state !== 'ready' ? (
-                    <PostButton
-                      pv={pv}
-                      action={`/supervisor/agents/${a.id}/state`}
-                      label="sup.force_ready"
-                      fields={{ target: 'ready' }}
-                    />
-                  ) : null}
-                  {a.state !== 'break' && reasons[0] ? (
-                    <PostButton
-                      pv={pv}
-                      action={`/supervisor/agents/${a.id}/state`}
-                      label="sup.force_break"
-                      fields={{ target: 'break', reasonId: String(reasons[0].id) }}
-                    />
-                  ) : null}
-                  {a.state !== 'logged_out' ? (
-                    <PostButton
-                      pv={pv}
-                      action={`/supervisor/agents/${a.id}/state`}
-                      label="sup.force_logout"
-                      fields={{ target: 'logged_out' }}
-                      confirm={t('sup.confirm_logout', { name: a.name })}
-                    />
-                  ) : null}
-                </>
-              ) : null}
-            </td>
-          </tr>
-        ))}
+        {f.agents.map((a) => {
+          // Forcing an agent whose phone rings or who is on a call ends that first: asked before.
+          const busy = a.call !== null || a.state === 'ringing' || a.state === 'on_call';
+          return (
+            <tr data-agent={a.id} data-state={a.state}>
+              <td>
+                {a.name} {a.jobNumber ? <span class="hint">{a.jobNumber}</span> : null}
+              </td>
+              <td>
+                <span class={`badge state-${a.state}`}>{t(`agent.state.${a.state}` as MessageKey)}</span>
+              </td>
+              <td>{a.state !== 'logged_out' && a.since ? <Since pv={pv} since={a.since} /> : ''}</td>
+              <td>
+                {a.call ? (
+                  <>
+                    {a.call.number} {a.call.since ? <Since pv={pv} since={a.call.since} /> : null}
+                  </>
+                ) : (
+                  ''
+                )}
+              </td>
+              <td>{a.groups.join(', ')}</td>
+              <td class="actions">
+                {monitor && a.call
+                  ? (['listen', 'whisper', 'barge'] as const).map((mode) => (
+                      <PostButton
+                        pv={pv}
+                        action={`/supervisor/agents/${a.id}/monitor`}
+                        label={`sup.${mode}` as MessageKey}
+                        fields={{ mode }}
+                      />
+                    ))
+                  : null}
+                {force ? (
+                  <>
+                    {a.state !== 'ready' ? (
+                      <PostButton
+                        pv={pv}
+                        action={`/supervisor/agents/${a.id}/state`}
+                        label="sup.force_ready"
+                        fields={{ target: 'ready' }}
+                        confirm={busy ? t('sup.confirm_force_busy', { name: a.name }) : undefined}
+                      />
+                    ) : null}
+                    {a.state !== 'break' && reasons[0] ? (
+                      <PostButton
+                        pv={pv}
+                        action={`/supervisor/agents/${a.id}/state`}
+                        label="sup.force_break"
+                        fields={{ target: 'break', reasonId: String(reasons[0].id) }}
+                        confirm={busy ? t('sup.confirm_force_busy', { name: a.name }) : undefined}
+                      />
+                    ) : null}
+                    {a.state !== 'logged_out' ? (
+                      <PostButton
+                        pv={pv}
+                        action={`/supervisor/agents/${a.id}/state`}
+                        label="sup.force_logout"
+                        fields={{ target: 'logged_out' }}
+                        confirm={
+                          busy
+                            ? t('sup.confirm_force_busy', { name: a.name })
+                            : t('sup.confirm_logout', { name: a.name })
+                        }
+                      />
+                    ) : null}
+                  </>
+                ) : null}
+              </td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );
@@ -347,7 +357,14 @@ supervisorRoutes.post('/agents/:id/state', async (c) => {
     async () => {
       if (target !== 'ready' && target !== 'break' && target !== 'logged_out')
         throw new DomainError('invalid_choice');
-      await forceState(ctxOf(c), id, target, toId(raw.reasonId));
+      const engine = engineOf(c);
+      await forceState(
+        ctxOf(c),
+        id,
+        target,
+        toId(raw.reasonId),
+        engine ? (agentId, state) => engine.releaseAgent(agentId, state) : undefined,
+      );
     },
     { key: 'sup.state_forced', kind: 'ok' },
   );
