@@ -3,10 +3,12 @@
  * channels and calls, agents' phone registrations, and each trunk's state (registered or
  * reachable, calls in progress against its limit). Version, start and last reload come from
  * Asterisk itself over AMI, so they are right in external mode too and the uptime is Asterisk's
- * own (not how long this application has been watching it).
+ * own (not how long this application has been watching it). The call engine's invariant check
+ * (cti/calls/invariants.ts) shows when it last ran and what it found lately.
  */
 import { requirePermission } from '../crm/access/actor.ts';
 import type { AmiClient } from '../cti/ami/client.ts';
+import type { InvariantReport, Violation } from '../cti/calls/invariants.ts';
 import type { Ctx } from '../crm/shared/context.ts';
 import { trunks } from '../db/schema.ts';
 import type { PbxService, PbxStatus } from './service.ts';
@@ -40,6 +42,8 @@ export interface PbxOverview {
   activeCalls: number;
   registrations: { endpoint: string; status: string; userAgent: string }[];
   trunks: TrunkStatus[];
+  /** The call engine's invariant check: the latest run and the violations found lately. */
+  check: { latest: InvariantReport | null; recent: readonly { at: Date; violation: Violation }[] } | null;
 }
 
 /** Each trunk's live state (registration or qualify) and calls in progress, by trunk id. */
@@ -134,6 +138,7 @@ export async function pbxOverview(ctx: Ctx, pbx: PbxService | null): Promise<Pbx
     }
   }
   const rows = await ctx.db.select().from(trunks).orderBy(trunks.name);
+  const engine = pbx.calls();
   return {
     status,
     asterisk: await asteriskInfo(ami),
@@ -141,5 +146,6 @@ export async function pbxOverview(ctx: Ctx, pbx: PbxService | null): Promise<Pbx
     activeCalls: pbx.calls()?.activeCalls().total ?? 0,
     registrations: (pbx.registrations()?.all() ?? []).filter((r) => !r.endpoint.startsWith('trunk-')),
     trunks: [...(await trunkStatuses(pbx, rows)).values()],
+    check: engine ? { latest: engine.invariants.latest, recent: engine.invariants.recent } : null,
   };
 }

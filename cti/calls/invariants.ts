@@ -59,9 +59,12 @@ export interface InvariantHost {
 }
 
 export const everyMs = 60_000;
+/** How many violations the status page keeps (newest first). */
+const keptViolations = 50;
 
 export class InvariantChecker {
   private latestReport: InvariantReport | null = null;
+  private readonly found: { at: Date; violation: Violation }[] = [];
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -73,6 +76,11 @@ export class InvariantChecker {
   /** The latest periodic (or explicit) check, for the status page. */
   get latest(): InvariantReport | null {
     return this.latestReport;
+  }
+
+  /** The violations found since the start, newest first (at most 50). */
+  get recent(): readonly { at: Date; violation: Violation }[] {
+    return this.found;
   }
 
   start(intervalMs = everyMs): void {
@@ -107,6 +115,8 @@ export class InvariantChecker {
     }
     const report = { at: this.host.now(), violations: found, tookMs: Date.now() - started };
     this.latestReport = report;
+    this.found.unshift(...found.map((violation) => ({ at: report.at, violation })));
+    this.found.splice(keptViolations);
     return report;
   }
 

@@ -78,6 +78,8 @@ export interface CallCenter {
     ringSeconds?: number,
     levels?: Record<number, number>,
   ): Promise<void>;
+  /** Renders and applies Asterisk's configuration again (after adding trunks or numbers). */
+  applyConfig(): Promise<void>;
   /** A new engine on a new ARI connection (after stopping the old one): an application restart. */
   restartEngine(): Promise<void>;
   stateOf(userId: number): AgentState | undefined;
@@ -219,6 +221,9 @@ export async function callCenter(options: { random?: () => number } = {}): Promi
       input.members = input.members.map((m) => ({ ...m, penalty: levels[m.userId] ?? 0 }));
       await updateGroup(owner, groupId, input);
       await current.engine.acd.reloadGroups();
+    },
+    async applyConfig() {
+      await configurator.apply();
     },
     async restartEngine() {
       await current.engine.stop();

@@ -1,19 +1,19 @@
 /**
  * PBX status: Asterisk up or down, its version, start, uptime and last reload (from Asterisk over
  * AMI, in both modes), the supervisor's state and restarts (managed mode), channels,
- * registrations, trunks.
+ * the call engine's invariant check, registrations, trunks.
  */
 import { Hono } from 'hono';
 import { can } from '../../crm/access/actor.ts';
 import { liftBlock, recentBlocks } from '../../crm/telephony/sip-blocks.ts';
-import { pbxOverview } from '../../pbx/status.ts';
+import { type PbxOverview, pbxOverview } from '../../pbx/status.ts';
 import { idParam } from '../http.ts';
 import { PostButton } from '../views/form.tsx';
 import { type AppEnv, ctxOf } from '../env.ts';
 import { act } from '../forms.ts';
 import { formatDuration, formatTime } from '../views/format.ts';
-import type { T } from '../i18n/index.ts';
-import { renderPage } from '../views/page.tsx';
+import type { MessageKey, T } from '../i18n/index.ts';
+import { type PageView, renderPage } from '../views/page.tsx';
 import { TrunkState } from './trunks.tsx';
 
 export const pbxRoutes = new Hono<AppEnv>();
@@ -23,6 +23,49 @@ function uptime(t: T, seconds: number): string {
   const days = Math.floor(seconds / 86_400);
   const rest = formatDuration(seconds % 86_400);
   return days > 0 ? t('pbx.uptime_days', { days, time: rest }) : rest;
+}
+
+/** The call engine's invariant check: when it last ran, and the violations found lately. */
+function EngineCheck(props: { pv: PageView; check: NonNullable<PbxOverview['check']> }) {
+  const { pv, check } = props;
+  const { t } = pv;
+  const { latest, recent } = check;
+  return (
+    <>
+      <h2>{t('pbx.check')}</h2>
+      <p class="hint">{t('pbx.check_hint')}</p>
+      <p id="engine-check" data-violations={latest ? String(latest.violations.length) : ''}>
+        {latest
+          ? t(latest.violations.length === 0 ? 'pbx.check_ok' : 'pbx.check_found', {
+              time: formatTime(latest.at, pv.locale),
+              count: latest.violations.length,
+            })
+          : t('pbx.check_not_yet')}
+      </p>
+      {recent.length > 0 ? (
+        <table class="data" id="engine-violations">
+          <thead>
+            <tr>
+              <th>{t('pbx.check_at')}</th>
+              <th>{t('pbx.check_kind')}</th>
+              <th>{t('pbx.check_subject')}</th>
+              <th>{t('pbx.check_detail')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {recent.map((r) => (
+              <tr data-kind={r.violation.kind}>
+                <td>{formatTime(r.at, pv.locale)}</td>
+                <td>{t(`pbx.violation.${r.violation.kind}` as MessageKey)}</td>
+                <td>{r.violation.subject}</td>
+                <td>{r.violation.detail}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </>
+  );
 }
 
 pbxRoutes.get('/', async (c) => {
@@ -81,6 +124,7 @@ pbxRoutes.get('/', async (c) => {
             <dt>{t('pbx.calls')}</dt>
             <dd data-field="calls">{view.activeCalls}</dd>
           </dl>
+          {view.check ? <EngineCheck pv={pv} check={view.check} /> : null}
           <h2>{t('pbx.trunks')}</h2>
           <table class="data">
             <thead>
