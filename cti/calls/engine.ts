@@ -161,6 +161,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     void this.handle(e).catch((err: Error) => this.say(`${e.type}: ${err.message}`));
   }
   private held: AriEvent[] | null = null;
+  private stopped = false;
   private resyncing: Promise<void> = Promise.resolve();
   private readonly onConnected = () => {
     this.held ??= [];
@@ -260,6 +261,9 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
 
   /** Stops listening (the calls themselves go on in Asterisk). */
   async stop(): Promise<void> {
+    // Work still in flight writes nothing from now on, as if the process had gone: the next
+    // engine takes over from what Asterisk and the log say.
+    this.stopped = true;
     this.options.ari.off('event', this.onEvent);
     this.options.ari.off('connected', this.onConnected);
     this.acd.stop();
@@ -301,6 +305,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     change: 'offered' | 'connected' | 'ended' | 'not_taken',
     call: ActiveCall,
   ): Promise<void> {
+    if (this.stopped) return;
     try {
       const seconds = await wrapUpSeconds(this.options.db);
       const next = await callStateChanged(this.options.db, userId, change, call.id, seconds);
@@ -415,6 +420,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   }
 
   append(call: ActiveCall, event: CallEventBody): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     const written = this.log.append(call.id, event);
     void written.then(
       () => this.emit('changed', call.id),
@@ -1386,7 +1392,14 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       if (this.calls.has(callId)) continue;
       const events = await eventsOf(this.options.db, callId);
       const started = events.find((e) => e.type === 'call.started');
-      if (started?.type !== 'call.started' || events.some((e) => e.type === 'call.ended')) continue;
+      if (started?.type !== 'call.started' || events.some((e) => e.type === 'call.ended')) {
+        // A call that never got logged as started (the application died while setting it up)
+        // or that already ended: nothing can resume it, so its channels go.
+        for (const ch of chans)
+          if (ch.channelvars?.CC_ROLE !== 'monitor')
+            await this.hangup(ch.id, 'normal').catch((err: Error) => this.say(`hanging up ${ch.name}: ${err.message}`));
+        continue;
+      }
       const call = restoredCall(callId, events, this.now());
       const mixing = bridges.filter((b) => b.bridge_type !== 'holding');
       call.bridgeId = mixing.find((b) => b.channels.some((c) => chans.some((ch) => ch.id === c)))?.id ?? null;

@@ -3,6 +3,8 @@
  * to the desk, a SIPp caller dials the hotline, and the screen pop (caller number, VIP flag)
  * arrives on the page over the live stream while the agent's phone rings; answering on the
  * phone turns it into the call panel; hanging up from the desk asks first (close confirmation).
+ * A caller hanging up while the phone rings leaves the desk ready; a supervisor forces a ringing
+ * agent onto a break from the workbench (asked first), and the phone stops ringing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -123,6 +125,63 @@ test('the screen pop arrives on the desk when a caller reaches the agent; the ag
   assert.is(run.code, 0, run.output);
   assert.ok(popSeconds < 10, `screen pop after ${popSeconds} s`);
   console.log(`screen pop ${popSeconds.toFixed(2)} s after the caller dialled`);
+});
+
+test('a caller who hangs up while the phone rings leaves the desk ready; a supervisor forces a ringing agent onto a break from the workbench', async () => {
+  const agentPage = await browser.newPage();
+  await logIn(agentPage, product.url, 'rep.a', password);
+  await agentPage.goto(`${product.url}/desk`);
+  // After the first test's call the agent is in wrap-up (15 s by default), then ready.
+  await agentPage.waitForSelector('#agent-state [data-state="ready"]', { timeout: 40_000 });
+  const call = (holdMs: number, number: string) =>
+    runSipp({
+      scenario: ivrCaller([{ pause: holdMs }], 'hangup'),
+      port: carrierPort,
+      remotePort: sipPort,
+      service: did,
+      callerNumber: number,
+      timeoutSeconds: 60,
+    });
+  // The caller gives up while the phone rings: the desk is ready again, with no call.
+  const ringing = phone!.next('CALL_INCOMING', 20_000);
+  const first = call(4000, '13800001111');
+  await ringing;
+  await agentPage.waitForSelector('#agent-state [data-state="ringing"]', { timeout: 10_000 });
+  const closed = phone!.next('CALL_CLOSED', 15_000);
+  assert.is((await first.done).code, 0);
+  await closed;
+  await agentPage.waitForSelector('#agent-state [data-state="ready"]', { timeout: 10_000 });
+  await agentPage.waitForSelector('#no-call', { timeout: 10_000 });
+  await agentPage.screenshot({
+    path: join(screenshotDir, '12-desk-ready-after-ringing-abandon.png'),
+    fullPage: true,
+  });
+
+  // The next call rings; the supervisor sets the agent on a break from the workbench.
+  const supervisor = await browser.newPage();
+  await logIn(supervisor, product.url, 'owner', password);
+  await supervisor.goto(`${product.url}/supervisor`);
+  const again = phone!.next('CALL_INCOMING', 20_000);
+  const second = call(8000, '13800002222');
+  await again;
+  const row = `#agents tr[data-agent="${company.people.repA}"]`;
+  await supervisor.waitForSelector(`${row}[data-state="ringing"]`, { timeout: 10_000 });
+  let asked = '';
+  supervisor.once('dialog', (d) => {
+    asked = d.message();
+    void d.accept();
+  });
+  const stopped = phone!.next('CALL_CLOSED', 15_000);
+  await supervisor.click(`${row} button:has-text("Set on break")`);
+  await stopped;
+  await supervisor.waitForSelector(`${row}[data-state="break"]`, { timeout: 10_000 });
+  await agentPage.waitForSelector('#agent-state [data-state="break"]', { timeout: 10_000 });
+  assert.match(asked, 'ringing or they are on a call');
+  await supervisor.screenshot({ path: join(screenshotDir, '13-workbench-forced-break.png'), fullPage: true });
+  await second.done;
+  // The PBX status page carries the call engine's self-check.
+  await supervisor.goto(`${product.url}/callcenter/pbx`);
+  assert.match((await supervisor.textContent('#engine-check')) ?? '', /Not checked yet|no problems/);
 });
 
 test.run();

@@ -330,6 +330,26 @@ const sdpWithEvents = `      v=0
       a=fmtp:101 0-15
 `;
 
+/** A key sent as SIP INFO (application/dtmf-relay) in the caller's dialog, and its 200. */
+const infoKey = (cseq: number, key: string) => `  <send retrans="500">
+    <![CDATA[
+      INFO sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Caller" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: ${cseq} INFO
+      Max-Forwards: 70
+      Content-Type: application/dtmf-relay
+      Content-Length: [len]
+
+      Signal=${key}
+      Duration=160
+    ]]>
+  </send>
+  <recv response="200"/>
+`;
+
 const pcapName = (key: string) => (key === '#' ? 'pound' : key === '*' ? 'star' : key);
 
 /**
@@ -346,24 +366,7 @@ export function ivrCaller(steps: CallerStep[], until: 'hangup' | 'bye'): string 
       if ('rfc2833' in step)
         return `  <nop><action><exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_${pcapName(step.rfc2833)}.pcap"/></action></nop>\n  <pause milliseconds="400"/>\n`;
       cseq++;
-      return `  <send retrans="500">
-    <![CDATA[
-      INFO sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Caller" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: ${cseq} INFO
-      Max-Forwards: 70
-      Content-Type: application/dtmf-relay
-      Content-Length: [len]
-
-      Signal=${step.info}
-      Duration=160
-    ]]>
-  </send>
-  <recv response="200"/>
-`;
+      return infoKey(cseq, step.info);
     })
     .join('');
   const end =
@@ -374,5 +377,34 @@ export function ivrCaller(steps: CallerStep[], until: 'hangup' | 'bye'): string 
     'IVR caller',
     `${invite.replace(sdp, sdpWithEvents)}  <recv response="200" rtd="true"/>
 ${ack}${body}${end}`,
+  );
+}
+
+/**
+ * A caller with patience (the soak): answered, presses `key` after `keyAfterMs`, then waits for
+ * the system to hang up for at most `patienceMs`; if it has not, presses `rating` (a key only
+ * the survey listens to) and waits `lastWaitMs` more, then hangs up itself. Either way the run
+ * ends well. With `hangupAfterMs` instead, it hangs up that long after the answer, keying nothing.
+ */
+export function patientCaller(
+  o:
+    | { hangupAfterMs: number }
+    | { keyAfterMs: number; key: string; patienceMs: number; rating: string; lastWaitMs: number },
+): string {
+  const answered = `${invite.replace(sdp, sdpWithEvents)}  <recv response="200" rtd="true"/>\n${ack}`;
+  const bye = (cseq: number) => `${request('BYE', cseq, { retrans: true })}  <recv response="200"/>\n`;
+  if ('hangupAfterMs' in o)
+    return wrap('patient caller', `${answered}  <pause milliseconds="${o.hangupAfterMs}"/>\n${bye(2)}`);
+  return wrap(
+    'patient caller',
+    `${answered}  <pause milliseconds="${o.keyAfterMs}"/>
+${infoKey(2, o.key)}  <recv request="BYE" timeout="${o.patienceMs}" ontimeout="late"/>
+${answerBye.replace('  <recv request="BYE"/>\n', '')}  <nop next="end"/>
+  <label id="late"/>
+${infoKey(3, o.rating)}  <recv request="BYE" timeout="${o.lastWaitMs}" ontimeout="hang"/>
+${answerBye.replace('  <recv request="BYE"/>\n', '')}  <nop next="end"/>
+  <label id="hang"/>
+${bye(4)}  <label id="end"/>
+`,
   );
 }

@@ -22,7 +22,7 @@ import { alwaysOpen } from '../../cti/ivr/hours.ts';
 import type { Violation } from '../../cti/calls/invariants.ts';
 import type { CallCenter } from './call-center.ts';
 import { carrierLine } from './telephony.ts';
-import { runSipp } from './sipp.ts';
+import { patientCaller, runSipp } from './sipp.ts';
 
 export interface SoakPlan {
   seed: number;
@@ -127,102 +127,27 @@ export async function soakFloor(cc: CallCenter, lines: number): Promise<SoakFloo
   return { agents, groupId, lines: out };
 }
 
-/** The caller's script: SIPp XML and what it does, for the tally. */
+/** The caller's script (SIPp XML) and what it does, for the tally. */
 function callerScenario(r: () => number): { xml: string; kind: string } {
-  const header = (
-    method: string,
-    cseq: number,
-  ) => `      ${method} sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Caller" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: ${cseq} ${method}
-      Max-Forwards: 70`;
-  const bye = (cseq: number) => `  <send retrans="500"><![CDATA[
-${header('BYE', cseq)}
-      Content-Length: 0
-    ]]></send>
-  <recv response="200"/>
-`;
-  const info = (cseq: number, key: string) => `  <send retrans="500"><![CDATA[
-${header('INFO', cseq)}
-      Content-Type: application/dtmf-relay
-      Content-Length: [len]
-
-      Signal=${key}
-      Duration=160
-    ]]></send>
-  <recv response="200"/>
-`;
-  const okBye = `  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]></send>
-`;
-  const start = `  <send retrans="500"><![CDATA[
-      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Caller" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 INVITE
-      Contact: sip:[caller]@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 8 101
-      a=rtpmap:8 PCMA/8000
-      a=rtpmap:101 telephone-event/8000
-      a=fmtp:101 0-15
-    ]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="183" optional="true"/>
-  <recv response="200" rtd="true"/>
-  <send><![CDATA[
-${header('ACK', 1)}
-      Content-Length: 0
-    ]]></send>
-`;
-  const wrap = (body: string) =>
-    `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<!DOCTYPE scenario SYSTEM "sipp.dtd">\n<scenario name="soak caller">\n${start}${body}</scenario>\n`;
   if (r() < 0.12)
-    return {
-      kind: 'hangs up in the IVR',
-      xml: wrap(`  <pause milliseconds="${between(r, 300, 2500)}"/>\n${bye(2)}`),
-    };
-  // After the key: waits for the system's BYE up to `patience`, then rates (a key that only the
-  // survey listens to) and waits a little more, then hangs up itself.
+    return { kind: 'hangs up in the IVR', xml: patientCaller({ hangupAfterMs: between(r, 300, 2500) }) };
+  // After the key: waits for the system's BYE up to `patience`, then rates and hangs up.
   const patience = between(r, 500, 20_000);
   const kind =
     patience < 4000
       ? 'hangs up early'
-      : patience < 15_000
+      : patience < 12_000
         ? 'hangs up mid-call'
         : 'patient (waits for the end)';
   return {
     kind,
-    xml: wrap(`  <pause milliseconds="${between(r, 200, 1200)}"/>
-${info(2, '1')}  <recv request="BYE" timeout="${patience}" ontimeout="late"/>
-${okBye}  <nop next="end"/>
-  <label id="late"/>
-${info(3, String(between(r, 1, 3)))}  <recv request="BYE" timeout="${between(r, 500, 6000)}" ontimeout="hang"/>
-${okBye}  <nop next="end"/>
-  <label id="hang"/>
-${bye(4)}  <label id="end"/>
-`),
+    xml: patientCaller({
+      keyAfterMs: between(r, 200, 1200),
+      key: '1',
+      patienceMs: patience,
+      rating: String(between(r, 1, 3)),
+      lastWaitMs: between(r, 500, 6000),
+    }),
   };
 }
 
@@ -257,7 +182,12 @@ export async function runSoak(cc: CallCenter, floor: SoakFloor, plan: SoakPlan):
   const check = async (confirmMs: number) => {
     const report = await cc.engine.invariants.check({ confirmMs });
     result.checks++;
-    for (const v of report.violations) say(`violation: ${v.kind} ${v.subject} ${v.detail}`);
+    for (const v of report.violations) {
+      say(`violation: ${v.kind} ${v.subject} ${v.detail}`);
+      // What the call's log says, to tell what happened.
+      const callId = /^call (.+)$/.exec(v.subject)?.[1];
+      if (callId) say(`  its log: ${(await cc.eventsOf(callId)).map((e) => e.type).join(' ')}`);
+    }
     result.violations.push(...report.violations);
   };
   let nextCheck = Date.now() + 5000;

@@ -4,7 +4,8 @@
  * agent ready (desk and ACD) and the next caller is offered to them and answered; the same after
  * an application restart in the middle of the ringing; an agent whose state says "ringing" with
  * no call of theirs in Asterisk is repaired at start; a supervisor forces a ringing agent back
- * to ready; the invariant checker finds nothing afterwards.
+ * to ready; Asterisk crashing mid-call and mid-ring; the invariant checker finds nothing after
+ * each.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -68,9 +69,10 @@ test('a caller who hangs up while the agent rings leaves the agent ready; the ne
   await incoming;
   assert.is(await desk(), 'ringing');
   // The caller gives up while the phone rings.
+  const stopped = phone.next('CALL_CLOSED', 10_000);
   const run = await first.done;
   assert.is(run.code, 0, run.output);
-  await phone.next('CALL_CLOSED', 10_000);
+  await stopped;
   await freeAgain('after the abandoned ringing');
   const [abandoned] = await cc.until('first call ended', async () => {
     const calls = await cc.callsSince(since);
@@ -156,6 +158,38 @@ test('a supervisor forces a ringing agent back to ready: the phone stops, the ca
   await cc.setState(agent, 'ready');
   await freeAgain('after the force');
   void group;
+  await noViolations();
+});
+
+test('Asterisk crashing while the agent talks, then while their phone rings: the agent is ready again and every record is closed', async () => {
+  const phone = cc.phones.get(agent)!;
+  const since = new Date();
+  for (const answer of [true, false]) {
+    const incoming = phone.next('CALL_INCOMING', 15_000);
+    const call = caller(20_000, answer ? '13822220005' : '13822220006');
+    await incoming;
+    if (answer) {
+      const up = phone.next('CALL_ESTABLISHED', 10_000);
+      phone.command('accept');
+      await up;
+      assert.is(await desk(), 'on_call');
+    } else assert.is(await desk(), 'ringing');
+    const firstPid = cc.setup.pbx.process.health().pid;
+    cc.setup.pbx.process.crash();
+    await cc.until(
+      'Asterisk back',
+      () => cc.setup.pbx.process.health().state === 'up' && cc.setup.pbx.process.health().pid !== firstPid,
+      30_000,
+    );
+    call.stop();
+    await freeAgain(answer ? 'after the crash mid-call' : 'after the crash mid-ring');
+    // The phone's registration survives the crash (Asterisk keeps contacts in its database).
+  }
+  const rows = await cc.until('records closed', async () => {
+    const calls = await cc.callsSince(since);
+    return calls.length === 2 && calls.every((c) => c.endedAt) ? calls : null;
+  });
+  assert.is(rows[0]!.disposition, 'answered');
   await noViolations();
 });
 
