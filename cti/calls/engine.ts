@@ -1397,7 +1397,9 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
         // or that already ended: nothing can resume it, so its channels go.
         for (const ch of chans)
           if (ch.channelvars?.CC_ROLE !== 'monitor')
-            await this.hangup(ch.id, 'normal').catch((err: Error) => this.say(`hanging up ${ch.name}: ${err.message}`));
+            await this.hangup(ch.id, 'normal').catch((err: Error) =>
+              this.say(`hanging up ${ch.name}: ${err.message}`),
+            );
         continue;
       }
       const call = restoredCall(callId, events, this.now());
