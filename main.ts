@@ -4,14 +4,14 @@
  */
 import { serve } from '@hono/node-server';
 import { loadSettings } from './config/settings.ts';
-import { RateLimiter } from './crm/auth/rate-limiter.ts';
-import { purgeExpiredSessions } from './crm/auth/sessions.ts';
-import { purgeExpiredRecordings } from './crm/calls/recording-retention.ts';
-import { StatsMaintainer } from './crm/reports/maintainer.ts';
-import { CallLog } from './cti/calls/log.ts';
+import { RateLimiter } from './core/auth/rate-limiter.ts';
+import { purgeExpiredSessions } from './core/auth/sessions.ts';
+import { purgeExpiredRecordings } from './cti/call-log/recording-retention.ts';
+import { StatsMaintainer } from './cti/stats/maintainer.ts';
+import { CallLog } from './cti/call-log/log.ts';
 import { recordingStoreIn } from './cti/calls/recorder.ts';
 import { openDatabase } from './db/client.ts';
-import { DomainEvents } from './crm/shared/events.ts';
+import { DomainEvents } from './core/events.ts';
 import { PbxService } from './pbx/service.ts';
 import { createApp } from './web/app.ts';
 import { join } from 'node:path';
@@ -49,7 +49,7 @@ const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings
 // The web UI is up at once; the PBX follows (provisioning Asterisk the first time takes a minute).
 void pbx.start();
 
-// Statistics follow the event log within a second (crm/reports/maintainer.ts).
+// Statistics follow the event log within a second (cti/stats/maintainer.ts).
 const stats = new StatsMaintainer(database.db, settings.timeZone);
 stats.start(500);
 

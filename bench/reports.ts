@@ -10,12 +10,12 @@
  * into one of 10 groups' queues — answered with talk, survey and wrap-up notes, abandoned in the
  * queue or while ringing, or hung up in the IVR — and outbound calls by agents, answered or not);
  * agents' desk states (log-in, a break, log-out) for every day. Everything else comes from those
- * events through the product's own code: call records by the projection (cti/calls/projection.ts),
- * call/agent/IVR facts by crm/reports/facts.ts, the rollups by crm/reports/rollups.ts (a full
+ * events through the product's own code: call records by the projection (cti/call-log/projection.ts),
+ * call/agent/IVR facts by cti/stats/facts.ts, the rollups by cti/stats/rollups.ts (a full
  * rebuild, timed), agents' time by the statistics maintainer (timed). The database is kept as
  * `callcenter_bench_reports` and reused by the next run (BENCH_FRESH=1 makes it again).
  *
- * Measured: each report (crm/reports/reports.ts runReport, as the report pages call it) over the
+ * Measured: each report (cti/stats/reports.ts runReport, as the report pages call it) over the
  * last 30 full days, per day and (the service report) per hour and 15 minutes; the wallboard's
  * data (web/wallboard/board.ts boardOf, as each refresh reads it); the incremental cost of
  * counting newly ended calls. Each is run BENCH_RUNS times after a warm-up; the median is shown.
@@ -27,17 +27,17 @@
 import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { type Actor, loadActor } from '../crm/access/actor.ts';
-import { createIvr } from '../crm/ivr/ivrs.ts';
-import { callFacts } from '../crm/reports/facts.ts';
-import { StatsMaintainer } from '../crm/reports/maintainer.ts';
-import { type ReportKey, reportKeys, rowsOf, runReport } from '../crm/reports/reports.ts';
-import { rebuildRollups } from '../crm/reports/rollups.ts';
-import { statsRules } from '../crm/reports/rules.ts';
-import type { Ctx } from '../crm/shared/context.ts';
-import { readSetting, writeSetting } from '../crm/shared/settings.ts';
-import type { CallEvent } from '../cti/calls/events.ts';
-import { projectCallRecord } from '../cti/calls/projection.ts';
+import { type Actor, loadActor } from '../core/access/actor.ts';
+import { createIvr } from '../cti/ivr/ivrs.ts';
+import { callFacts } from '../cti/stats/facts.ts';
+import { StatsMaintainer } from '../cti/stats/maintainer.ts';
+import { type ReportKey, reportKeys, rowsOf, runReport } from '../cti/stats/reports.ts';
+import { rebuildRollups } from '../cti/stats/rollups.ts';
+import { statsRules } from '../cti/stats/rules.ts';
+import type { Ctx } from '../core/context.ts';
+import { readSetting, writeSetting } from '../core/settings.ts';
+import type { CallEvent } from '../cti/call-log/events.ts';
+import { projectCallRecord } from '../cti/call-log/projection.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import {
   agentGroupMembers,

@@ -27,7 +27,7 @@ export type Locale = 'en' | 'zh-CN';
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
 
-// ── organisation (crm/org) ───────────────────────────────────────────────────
+// ── organisation (core/org) ───────────────────────────────────────────────────
 export const departments = pgTable(
   'departments',
   {
@@ -86,7 +86,7 @@ export const users = pgTable(
   ],
 );
 
-// ── roles and permissions (crm/access) ───────────────────────────────────────
+// ── roles and permissions (core/access) ───────────────────────────────────────
 export const roles = pgTable(
   'roles',
   {
@@ -116,7 +116,7 @@ export const userRoles = pgTable(
   (t) => [primaryKey({ columns: [t.userId, t.roleId] }), index('user_roles_role_idx').on(t.roleId)],
 );
 
-// ── sessions and security (crm/auth) ─────────────────────────────────────────
+// ── sessions and security (core/auth) ─────────────────────────────────────────
 export const sessions = pgTable(
   'sessions',
   {
@@ -204,7 +204,7 @@ export const sipRegistrations = pgTable('sip_registrations', {
   updatedAt: updatedAt(),
 });
 
-// ── trunks and numbers (crm/telephony) ───────────────────────────────────────
+// ── trunks and numbers (cti/lines) ───────────────────────────────────────
 export type TrunkTransport = 'udp' | 'tcp';
 /** `ip`: the carrier is recognised by its address; `register`: we register to it with credentials. */
 export type TrunkAuthMode = 'ip' | 'register';
@@ -632,7 +632,7 @@ export const vipCallers = pgTable(
   (t) => [uniqueIndex('vip_callers_number_idx').on(t.number)],
 );
 
-// ── agent desk (crm/desk) ─────────────────────────────────────────────────────
+// ── agent desk (cti/agents, cti/acd, cti/desk) ─────────────────────────────────────────────────────
 export type AgentState = 'logged_out' | 'ready' | 'break' | 'ringing' | 'on_call' | 'wrap_up';
 
 /** Every change of an agent's state, append-only; the current state is the latest row. */
@@ -709,7 +709,7 @@ export const monitoringLog = pgTable(
   (t) => [index('monitoring_log_started_idx').on(t.startedAt)],
 );
 
-// ── statistics (crm/reports) ──────────────────────────────────────────────────
+// ── statistics (cti/stats) ──────────────────────────────────────────────────
 /**
  * Calls whose statistics must be (re)computed: their call ended, or something about them changed
  * later (a survey score, a note, the agent's wrap-up ending, a repeat call). The statistics
@@ -720,7 +720,7 @@ export const statsDirty = pgTable('stats_dirty', {
   at: timestamp('at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
 });
 
-/** Rule-independent facts of one call (crm/reports/facts.ts), the source of the call rollups. */
+/** Rule-independent facts of one call (cti/stats/facts.ts), the source of the call rollups. */
 export const statsCallFacts = pgTable(
   'stats_call_facts',
   {
@@ -807,7 +807,7 @@ const bucketColumns = () => ({
 });
 const measure = (name: string) => bigint(name, { mode: 'number' }).notNull().default(0);
 
-/** Call figures per time bucket, direction and group (crm/reports/rollups.ts keeps them). */
+/** Call figures per time bucket, direction and group (cti/stats/rollups.ts keeps them). */
 export const statsCalls = pgTable(
   'stats_calls',
   {

@@ -6,9 +6,9 @@
 import type { AmiClient } from '../cti/ami/client.ts';
 import type { Db } from '../db/client.ts';
 import { trunks } from '../db/schema.ts';
-import { blockedAddresses } from '../crm/telephony/sip-blocks.ts';
-import { listGroups } from '../crm/ivr/agent-groups.ts';
-import { promptVersion } from '../crm/prompts/prompts.ts';
+import { blockedAddresses } from './sip-blocks.ts';
+import { listGroups } from '../cti/acd/agent-groups.ts';
+import { promptVersion } from '../cti/media/prompts.ts';
 import { type HoldPrompt, renderMoh, syncHoldMusic } from './config/moh.ts';
 import { renderPjsip } from './config/pjsip.ts';
 import { syncPrompts } from './prompt-sync.ts';

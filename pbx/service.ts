@@ -9,13 +9,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Settings } from '../config/settings.ts';
-import type { DomainEvents } from '../crm/shared/events.ts';
+import type { DomainEvents } from '../core/events.ts';
 import { AmiClient } from '../cti/ami/client.ts';
 import { AriClient } from '../cti/ari/client.ts';
 import { CallEngine } from '../cti/calls/engine.ts';
-import { RegistrationTracker } from '../cti/registrations.ts';
-import { SipGuard } from '../cti/sip-guard.ts';
-import { blockAddress, nextExpiry, trustedAddresses } from '../crm/telephony/sip-blocks.ts';
+import { RegistrationTracker } from './registrations.ts';
+import { SipGuard } from './sip-guard.ts';
+import { blockAddress, nextExpiry, trustedAddresses } from './sip-blocks.ts';
 import type { Db } from '../db/client.ts';
 import { PbxConfigurator } from './configurator.ts';
 import { prepareInstanceDirs } from './instance.ts';
@@ -25,8 +25,8 @@ import { defaultPbxRoot, provisionPbx } from './provision.ts';
 import { freeTcpPort } from './ports.ts';
 import { recordingStoreIn } from '../cti/calls/recorder.ts';
 import { ensureSystemPrompts } from '../cti/media/system-prompts.ts';
-import { loadRegions, type RegionTable, regionOf } from '../crm/ivr/regions.ts';
-import { promptStoreIn } from '../crm/prompts/prompts.ts';
+import { loadRegions, type RegionTable, regionOf } from '../cti/lines/regions.ts';
+import { promptStoreIn } from '../cti/media/prompts.ts';
 import { promptsDirInside } from './prompt-sync.ts';
 
 export interface PbxStatus {

@@ -5,8 +5,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import { requirePermission } from '../crm/access/actor.ts';
-import type { Ctx } from '../crm/shared/context.ts';
+import { requirePermission } from '../core/access/actor.ts';
+import type { Ctx } from '../core/context.ts';
 import type { Db } from '../db/client.ts';
 import { roles, sipAccounts, userRoles, users } from '../db/schema.ts';
 

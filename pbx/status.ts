@@ -6,10 +6,10 @@
  * own (not how long this application has been watching it). The call engine's invariant check
  * (cti/calls/invariants.ts) shows when it last ran and what it found lately.
  */
-import { requirePermission } from '../crm/access/actor.ts';
+import { requirePermission } from '../core/access/actor.ts';
 import type { AmiClient } from '../cti/ami/client.ts';
 import type { InvariantReport, Violation } from '../cti/calls/invariants.ts';
-import type { Ctx } from '../crm/shared/context.ts';
+import type { Ctx } from '../core/context.ts';
 import { trunks } from '../db/schema.ts';
 import type { PbxService, PbxStatus } from './service.ts';
 

@@ -1,7 +1,7 @@
 /** Builds the web application: middleware pipeline, routes per area, error handling. */
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
-import { DomainError, ForbiddenError, NotFoundError } from '../crm/shared/errors.ts';
+import { DomainError, ForbiddenError, NotFoundError } from '../core/errors.ts';
 import { authRoutes } from './auth/routes.tsx';
 import { callerListRoutes } from './callcenter/caller-lists.tsx';
 import { groupRoutes } from './callcenter/groups.tsx';

@@ -4,7 +4,7 @@
  * its domain functions and its form; the rest is the same everywhere.
  */
 import type { Hono } from 'hono';
-import type { Ctx } from '../crm/shared/context.ts';
+import type { Ctx } from '../core/context.ts';
 import { type AppEnv, type C, ctxOf } from './env.ts';
 import { act, attempt } from './forms.ts';
 import { idParam, readForm, see } from './http.ts';

@@ -5,11 +5,11 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import type { Settings } from '../config/settings.ts';
-import type { Actor } from '../crm/access/actor.ts';
-import type { RateLimiter } from '../crm/auth/rate-limiter.ts';
-import type { Session } from '../crm/auth/sessions.ts';
-import type { Ctx } from '../crm/shared/context.ts';
-import type { DomainEvents } from '../crm/shared/events.ts';
+import type { Actor } from '../core/access/actor.ts';
+import type { RateLimiter } from '../core/auth/rate-limiter.ts';
+import type { Session } from '../core/auth/sessions.ts';
+import type { Ctx } from '../core/context.ts';
+import type { DomainEvents } from '../core/events.ts';
 import type { PbxService } from '../pbx/service.ts';
 import type { Db } from '../db/client.ts';
 import type { Locale } from '../db/schema.ts';

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { Hono } from 'hono';
-import { NotFoundError } from '../crm/shared/errors.ts';
+import { NotFoundError } from '../core/errors.ts';
 import type { AppDeps, AppEnv, C } from './env.ts';
 import { type ExportJob, ExportJobs, exportTypes } from './exports.ts';
 import { serveFile } from './file-response.ts';

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { csvLine } from '../crm/shared/csv.ts';
+import { csvLine } from '../core/csv.ts';
 import { XlsxWriter } from './xlsx.ts';
 
 export type ExportFormat = 'csv' | 'xlsx';

@@ -3,7 +3,7 @@
  * error meant for the form) the page is rendered again with the user's input and the
  * field errors; anything else propagates to the error handler.
  */
-import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../crm/shared/errors.ts';
+import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors.ts';
 import type { C } from './env.ts';
 import { type Flash, see } from './http.ts';
 import { errorKey } from './i18n/index.ts';

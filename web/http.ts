@@ -5,8 +5,8 @@
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
-import { NotFoundError } from '../crm/shared/errors.ts';
-import { toId } from '../crm/shared/validate.ts';
+import { NotFoundError } from '../core/errors.ts';
+import { toId } from '../core/validate.ts';
 import type { AppEnv, C } from './env.ts';
 import type { MessageKey, Params } from './i18n/index.ts';
 

@@ -2,8 +2,8 @@
  * The navigation: every area of the product and the pages in it, each behind the permission
  * that opens it. Areas whose pages come with later releases show as inactive entries.
  */
-import type { Actor } from '../crm/access/actor.ts';
-import type { Permission } from '../crm/access/permissions.ts';
+import type { Actor } from '../core/access/actor.ts';
+import type { Permission } from '../core/access/permissions.ts';
 import type { MessageKey } from './i18n/index.ts';
 
 export interface NavItem {

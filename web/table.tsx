@@ -8,18 +8,11 @@ import { and, eq } from 'drizzle-orm';
 import type { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import { stream } from 'hono/streaming';
-import type { Permission } from '../crm/access/permissions.ts';
-import { requirePermission } from '../crm/access/actor.ts';
-import { audit } from '../crm/audit/audit-log.ts';
-import { ForbiddenError } from '../crm/shared/errors.ts';
-import {
-  everyRow,
-  type ListQuery,
-  type Listing,
-  type Page,
-  pageOf,
-  pageSizes,
-} from '../crm/shared/list-query.ts';
+import type { Permission } from '../core/access/permissions.ts';
+import { requirePermission } from '../core/access/actor.ts';
+import { audit } from '../core/audit/audit-log.ts';
+import { ForbiddenError } from '../core/errors.ts';
+import { everyRow, type ListQuery, type Listing, type Page, pageOf, pageSizes } from '../core/list-query.ts';
 import { userTablePrefs } from '../db/schema.ts';
 import { type AppEnv, type C, ctxOf } from './env.ts';
 import { ExportProgress, exportJobsOf } from './export-routes.tsx';

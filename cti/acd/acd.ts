@@ -19,11 +19,11 @@
  */
 import { EventEmitter } from 'node:events';
 import { and, eq, inArray } from 'drizzle-orm';
-import type { DomainEvent, DomainEvents } from '../../crm/shared/events.ts';
+import type { DomainEvent, DomainEvents } from '../../core/events.ts';
 import type { Db } from '../../db/client.ts';
 import { type AgentState, queueCallbacks } from '../../db/schema.ts';
 import type { AriClient } from '../ari/client.ts';
-import type { CallEventBody, QueueVia } from '../calls/events.ts';
+import type { CallEventBody, QueueVia } from '../call-log/events.ts';
 import { type ActiveCall, type Leg, legUser } from '../calls/model.ts';
 import { CallerGone, type Prompter } from '../media/prompter.ts';
 import { digitPieces, numberPieces } from '../media/system-prompts.ts';

@@ -5,9 +5,9 @@
  */
 import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, max, ne, sql, sum } from 'drizzle-orm';
 import { timeZoneSetting } from '../../config/settings.ts';
-import { currentStates } from '../../crm/desk/agent-states.ts';
+import { currentStates } from '../agents/agent-states.ts';
 import { startOfDay } from '../calls/directory.ts';
-import { listGroups } from '../../crm/ivr/agent-groups.ts';
+import { listGroups } from './agent-groups.ts';
 import type { Db } from '../../db/client.ts';
 import { callRecords, regionRules, sipAccounts, users } from '../../db/schema.ts';
 import type { PoolAgent, PoolGroup } from './pool.ts';

@@ -4,9 +4,9 @@
  * score is in the call's log and on its record. No key, or a wrong one, and the prompt plays
  * once more; then the survey ends unrated.
  */
-import { surveySettings } from '../../crm/desk/acd-settings.ts';
+import { surveySettings } from './acd-settings.ts';
 import type { Db } from '../../db/client.ts';
-import type { CallEventBody } from '../calls/events.ts';
+import type { CallEventBody } from '../call-log/events.ts';
 import { CallerGone, type Prompter } from '../media/prompter.ts';
 
 export interface SurveyRun {

@@ -6,7 +6,7 @@
  */
 import { and, countDistinct, eq, gte, isNull, type SQL, sql } from 'drizzle-orm';
 import { timeZoneSetting } from '../../config/settings.ts';
-import { normaliseNumber } from '../../crm/shared/validate.ts';
+import { normaliseNumber } from '../../core/validate.ts';
 import type { Db } from '../../db/client.ts';
 import {
   callEvents,

@@ -30,14 +30,14 @@ import {
   offerable,
   recoverAgent,
   wrapUpSeconds,
-} from '../../crm/desk/agent-states.ts';
-import { isBlacklisted, isVip } from '../../crm/ivr/caller-lists.ts';
-import { hotlineOfNumber } from '../../crm/ivr/hotlines.ts';
-import { type Ivr, loadIvr } from '../../crm/ivr/ivrs.ts';
-import { promptFileBase, promptVersion } from '../../crm/prompts/prompts.ts';
-import type { DomainEvents } from '../../crm/shared/events.ts';
-import { repeatCallerHours } from '../../crm/desk/acd-settings.ts';
-import { normaliseNumber } from '../../crm/shared/validate.ts';
+} from '../agents/agent-states.ts';
+import { isBlacklisted, isVip } from '../lines/caller-lists.ts';
+import { hotlineOfNumber } from '../lines/hotlines.ts';
+import { type Ivr, loadIvr } from '../ivr/ivrs.ts';
+import { promptFileBase, promptVersion } from '../media/prompts.ts';
+import type { DomainEvents } from '../../core/events.ts';
+import { repeatCallerHours } from '../acd/acd-settings.ts';
+import { normaliseNumber } from '../../core/validate.ts';
 import type { Db } from '../../db/client.ts';
 import type { AgentState, CallDirection } from '../../db/schema.ts';
 import { Acd, type CallbackRequest } from '../acd/acd.ts';
@@ -68,9 +68,9 @@ import {
 } from './directory.ts';
 import { DeskControls } from '../desk/controls.ts';
 import { Monitor } from '../supervision/monitor.ts';
-import type { CallEvent, CallEventBody, LegFailure, LegTarget } from './events.ts';
+import type { CallEvent, CallEventBody, LegFailure, LegTarget } from '../call-log/events.ts';
 import { InvariantChecker, type InvariantReport } from './invariants.ts';
-import { CallLog, eventsOf } from './log.ts';
+import { CallLog, eventsOf } from '../call-log/log.ts';
 import {
   type ActiveCall,
   blankCall,
@@ -1394,7 +1394,10 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       const started = events.find((e) => e.type === 'call.started');
       if (started?.type !== 'call.started' || events.some((e) => e.type === 'call.ended')) {
         // A call that never got logged as started (the application died while setting it up)
-        // or that already ended: nothing can resume it, so its channels go.
+        // or that already ended: nothing can resume it, so its channels go. An inbound caller
+        // who was never logged still gets a record: the call happened.
+        const caller = chans.find((c) => c.channelvars?.CC_ROLE === 'caller');
+        if (!started && caller) await this.recordUnstarted(callId, caller);
         for (const ch of chans)
           if (ch.channelvars?.CC_ROLE !== 'monitor')
             await this.hangup(ch.id, 'normal').catch((err: Error) =>
@@ -1415,6 +1418,13 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
         leg.answered = ch.state === 'Up';
         if (known?.groupId != null) leg.offer = { groupId: known.groupId };
         this.track(call, leg);
+        // An agent whose phone is up in the call is on it, whether or not the log got to say so
+        // (the application died between the answer and its entry): their part ends with the call.
+        const userId = legUser(leg);
+        if (userId !== null && leg.answered && !call.agentsOnCall.includes(userId)) {
+          call.agentsOnCall.push(userId);
+          call.agentSince.set(userId, this.now().getTime());
+        }
       }
       const sources = [
         ...chans.map((c) => `channel:${c.id}`),
@@ -1470,6 +1480,37 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       await this.endCall(call, 'system', null, null);
     }
     if (resumed > 0) this.say(`resumed ${resumed} call(s) in progress`);
+  }
+
+  /** Logs the start and end of a call found after a restart that its log never started. */
+  private async recordUnstarted(callId: string, caller: Channel): Promise<void> {
+    const trunkId = trunkIdOfChannel(caller.name);
+    const exten = caller.dialplan?.exten ?? '';
+    const number = trunkId !== null ? await numberByDid(this.options.db, exten) : null;
+    const call = blankCall(callId, trunkId !== null ? 'inbound' : 'outbound', new Date(caller.creationtime));
+    Object.assign(call, {
+      trunkId,
+      numberId: number?.id ?? null,
+      callerId: normaliseNumber(caller.caller.number),
+    });
+    // Logged when the channel was made, so the record starts when the call did.
+    await this.log.append(
+      call.id,
+      {
+        type: 'call.started',
+        data: {
+          direction: call.direction,
+          from: call.callerId,
+          to: normaliseNumber(exten),
+          trunkId,
+          numberId: call.numberId,
+          agentId: null,
+          channel: caller.name,
+        },
+      },
+      call.startedAt,
+    );
+    await this.append(call, { type: 'call.ended', data: { by: 'system', q850Cause: null, sipCode: null } });
   }
 
   /** Puts the channels of a call in a new mixing bridge; returns its id. */

@@ -15,7 +15,7 @@
  * is on the PBX status page, and agents found stuck are repaired (CallEngine.repairAgents).
  */
 import { isNull } from 'drizzle-orm';
-import { agentsInCallStates } from '../../crm/desk/agent-states.ts';
+import { agentsInCallStates } from '../agents/agent-states.ts';
 import type { Db } from '../../db/client.ts';
 import { callRecords } from '../../db/schema.ts';
 import type { AgentPool } from '../acd/pool.ts';

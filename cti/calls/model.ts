@@ -4,7 +4,7 @@
  * channels Asterisk still has (CC_CALL_ID, CC_ROLE) and the call's event log.
  */
 import type { CallDirection } from '../../db/schema.ts';
-import type { CallEvent, LegFailure, LegTarget } from './events.ts';
+import type { CallEvent, LegFailure, LegTarget } from '../call-log/events.ts';
 
 /**
  * - caller: the channel that started the call (the customer inbound, the agent otherwise);

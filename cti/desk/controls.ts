@@ -10,21 +10,39 @@
  * caller over (the agent leaves) or returns to the caller. A blind transfer rings the target
  * (or queues the caller in the group) and the agent leaves at once.
  */
-import { requirePermission } from '../../crm/access/actor.ts';
-import type { Ctx } from '../../crm/shared/context.ts';
-import { DomainError } from '../../crm/shared/errors.ts';
-import { normaliseNumber } from '../../crm/shared/validate.ts';
+import { requirePermission } from '../../core/access/actor.ts';
+import type { Ctx } from '../../core/context.ts';
+import { DomainError } from '../../core/errors.ts';
+import { normaliseNumber } from '../../core/validate.ts';
 import { agentById, numberById, outboundNumberFor } from '../calls/directory.ts';
-import type { CallEngine } from '../calls/engine.ts';
-import type { LegFailure, LegTarget, TransferTarget } from '../calls/events.ts';
-import { type ActiveCall, type Leg, legUser } from '../calls/model.ts';
+import type { Db } from '../../db/client.ts';
+import type { Acd } from '../acd/acd.ts';
+import type { AriClient } from '../ari/client.ts';
+import type { CallEventBody, LegFailure, LegTarget, TransferTarget } from '../call-log/events.ts';
+import { type ActiveCall, type Leg, legUser, type Role } from '../calls/model.ts';
 import { freeMembers } from '../acd/strategies.ts';
+import type { Prompter } from '../media/prompter.ts';
 
 /** Most parties in one conversation (3.5: up to six). */
 export const maxParties = 6;
 
+/** What the desk controls need from the call engine (a port: the engine fills it). */
+export interface DeskHost {
+  readonly db: Db;
+  readonly ari: AriClient;
+  readonly acd: Pick<Acd, 'join' | 'pool'>;
+  append(call: ActiveCall, event: CallEventBody): Promise<void>;
+  callOfAgent(userId: number): { call: ActiveCall; leg: Leg } | null;
+  connect(call: ActiveCall, channels: string[]): Promise<void>;
+  dialLeg(call: ActiveCall, target: LegTarget, ringSeconds: number, role: Role): Promise<boolean>;
+  hangup(channelId: string, reason: 'normal'): Promise<void>;
+  prompter(call: ActiveCall): Prompter | null;
+  channelPrompter(channelId: string): Prompter;
+  systemMedia(language: string, pieces: readonly string[]): string[];
+}
+
 export class DeskControls {
-  constructor(private readonly engine: CallEngine) {}
+  constructor(private readonly engine: DeskHost) {}
 
   /** The agent's answered call and leg, or a clear refusal. */
   private mine(ctx: Ctx): { call: ActiveCall; leg: Leg; userId: number } {

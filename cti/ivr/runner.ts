@@ -6,7 +6,7 @@
  * with what the engine should do next (ring a group or agent, transfer, or hang up).
  */
 import type { AriClient } from '../ari/client.ts';
-import type { CallEventBody, IvrOutcome } from '../calls/events.ts';
+import type { CallEventBody, IvrOutcome } from '../call-log/events.ts';
 import { CallerGone, type Prompter } from '../media/prompter.ts';
 import type { SystemPrompt } from '../media/system-prompts.ts';
 import { type ServiceHours, serviceState } from './hours.ts';

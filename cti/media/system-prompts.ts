@@ -8,7 +8,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { convertPrompt, speak, type TtsLanguage } from '../../crm/prompts/audio.ts';
+import { convertPrompt, speak, type TtsLanguage } from './audio.ts';
 
 const phrases = {
   invalid: ['That key is not valid. Please try again.', '您的按键有误，请重新输入。'],

@@ -7,13 +7,27 @@
  * application restart leftover monitoring channels are hung up and their rows closed.
  */
 import { eq, isNull } from 'drizzle-orm';
-import { inScope, recordScope } from '../../crm/access/actor.ts';
-import type { Ctx } from '../../crm/shared/context.ts';
-import { DomainError, NotFoundError } from '../../crm/shared/errors.ts';
+import { inScope, recordScope } from '../../core/access/actor.ts';
+import type { Ctx } from '../../core/context.ts';
+import { DomainError, NotFoundError } from '../../core/errors.ts';
 import { type MonitorAction, monitoringLog, users } from '../../db/schema.ts';
 import type { AriEvent } from '../ari/generated.ts';
+import type { Db } from '../../db/client.ts';
+import type { AriClient } from '../ari/client.ts';
 import { agentById } from '../calls/directory.ts';
-import type { CallEngine } from '../calls/engine.ts';
+import type { ActiveCall, Leg } from '../calls/model.ts';
+
+/** What monitoring needs from the call engine (a port: the engine fills it). */
+export interface MonitorHost {
+  readonly db: Db;
+  readonly ari: AriClient;
+  /** The Stasis application the snoop and the supervisor's phone enter. */
+  readonly app: string;
+  callOfAgent(userId: number): { call: ActiveCall; leg: Leg } | null;
+  hangup(channelId: string, reason: 'normal'): Promise<void>;
+  inStasis(channelId: string, ms?: number): Promise<void>;
+  now(): Date;
+}
 
 export type MonitorMode = Extract<MonitorAction, 'listen' | 'whisper' | 'barge'>;
 
@@ -41,7 +55,7 @@ export class Monitor {
   private readonly byChannel = new Map<string, Session>();
   private readonly onEvent = (e: AriEvent) => void this.event(e).catch(() => {});
 
-  constructor(private readonly engine: CallEngine) {}
+  constructor(private readonly engine: MonitorHost) {}
 
   async start(): Promise<void> {
     this.engine.ari.on('event', this.onEvent);

@@ -5,7 +5,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { promptFileBase } from '../../crm/prompts/prompts.ts';
+import { promptFileBase } from '../../cti/media/prompts.ts';
 import { inside, onHost, type PbxInstance } from '../layout.ts';
 
 export interface HoldPrompt {

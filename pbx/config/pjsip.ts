@@ -49,7 +49,7 @@ protocol = tcp
 bind = ${instance.sipBind}:${instance.ports.sip}
 `;
   if (blocked.length > 0)
-    // res_pjsip_acl: every inbound SIP request from these addresses is dropped (see cti/sip-guard.ts).
+    // res_pjsip_acl: every inbound SIP request from these addresses is dropped (see pbx/sip-guard.ts).
     text += `
 [blocked-addresses]
 type = acl

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { addToList } from '../../crm/ivr/caller-lists.ts';
+import { addToList } from '../../cti/lines/caller-lists.ts';
 import { accountOf } from '../../pbx/sip-accounts.ts';
 import { logged } from '../support/assert.ts';
 import { Phone } from '../support/baresip.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTrunk, parseTrunkInput } from '../../crm/telephony/lines.ts';
+import { createTrunk, parseTrunkInput } from '../../cti/lines/lines.ts';
 import { launchBrowser, logIn, screenshotDir } from '../support/browser.ts';
 import { type TestDatabase, testDatabase } from '../support/db.ts';
 import { buildCompany, type Company, password } from '../support/fixtures.ts';

@@ -2,7 +2,7 @@
 import { eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resetPasswords } from '../../crm/org/employees.ts';
+import { resetPasswords } from '../../core/org/employees.ts';
 import { auditLog, roles, sessions, users } from '../../db/schema.ts';
 import { WebClient } from '../support/client.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';

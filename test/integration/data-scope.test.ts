@@ -10,25 +10,25 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { suite } from 'uvu';
-import { reportKeys } from '../../crm/reports/reports.ts';
+import { reportKeys } from '../../cti/stats/reports.ts';
 import * as assert from 'uvu/assert';
-import { loadActor, recordScope } from '../../crm/access/actor.ts';
-import { createRole, parseRoleInput } from '../../crm/access/roles.ts';
-import { auditListing } from '../../crm/audit/audit-log.ts';
-import { createHotline, parseHotlineInput } from '../../crm/ivr/hotlines.ts';
-import { createIvr } from '../../crm/ivr/ivrs.ts';
-import { listDepartments } from '../../crm/org/departments.ts';
+import { loadActor, recordScope } from '../../core/access/actor.ts';
+import { createRole, parseRoleInput } from '../../core/access/roles.ts';
+import { auditListing } from '../../core/audit/audit-log.ts';
+import { createHotline, parseHotlineInput } from '../../cti/lines/hotlines.ts';
+import { createIvr } from '../../cti/ivr/ivrs.ts';
+import { listDepartments } from '../../core/org/departments.ts';
 import {
   employeeListing,
   getEmployee,
   setEmployeesEnabled,
   updateEmployee,
   parseEmployeeInput,
-} from '../../crm/org/employees.ts';
-import { DomainError, ForbiddenError, NotFoundError } from '../../crm/shared/errors.ts';
-import { listQuery, pageOf } from '../../crm/shared/list-query.ts';
-import { createNumber, createTrunk, parseNumberInput, parseTrunkInput } from '../../crm/telephony/lines.ts';
-import { CallLog } from '../../cti/calls/log.ts';
+} from '../../core/org/employees.ts';
+import { DomainError, ForbiddenError, NotFoundError } from '../../core/errors.ts';
+import { listQuery, pageOf } from '../../core/list-query.ts';
+import { createNumber, createTrunk, parseNumberInput, parseTrunkInput } from '../../cti/lines/lines.ts';
+import { CallLog } from '../../cti/call-log/log.ts';
 import { recordingStoreIn } from '../../cti/calls/recorder.ts';
 import { agentGroupMembers, agentGroups, departments, prompts, userRoles } from '../../db/schema.ts';
 import { createApp } from '../../web/app.ts';

@@ -1,7 +1,7 @@
 /** The shared data table: paging, sorting, filters, the per-user column chooser, CSV export; and the audit log view. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createEmployee, parseEmployeeInput } from '../../crm/org/employees.ts';
+import { createEmployee, parseEmployeeInput } from '../../core/org/employees.ts';
 import { WebClient } from '../support/client.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { buildCompany, type Company, password } from '../support/fixtures.ts';

@@ -2,7 +2,7 @@
 import { eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { callStateChanged, endWrapUp, readyAgents, stateOf } from '../../crm/desk/agent-states.ts';
+import { callStateChanged, endWrapUp, readyAgents, stateOf } from '../../cti/agents/agent-states.ts';
 import { agentStateEvents } from '../../db/schema.ts';
 import { WebClient } from '../support/client.ts';
 import { type TestDatabase, testDatabase } from '../support/db.ts';

@@ -2,16 +2,16 @@
 import { eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createRole, parseRoleInput } from '../../crm/access/roles.ts';
-import { importEmployees } from '../../crm/org/employee-import.ts';
+import { createRole, parseRoleInput } from '../../core/access/roles.ts';
+import { importEmployees } from '../../core/org/employee-import.ts';
 import {
   createEmployee,
   getEmployee,
   parseEmployeeInput,
   setEmployeesEnabled,
   updateEmployee,
-} from '../../crm/org/employees.ts';
-import type { Ctx } from '../../crm/shared/context.ts';
+} from '../../core/org/employees.ts';
+import type { Ctx } from '../../core/context.ts';
 import { userRoles, users } from '../../db/schema.ts';
 import { domainError, rejects } from '../support/assert.ts';
 import { WebClient } from '../support/client.ts';

@@ -2,13 +2,13 @@
 import { eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createRole, deleteRole, getRole, parseRoleInput, updateRole } from '../../crm/access/roles.ts';
+import { createRole, deleteRole, getRole, parseRoleInput, updateRole } from '../../core/access/roles.ts';
 import {
   createDepartment,
   deleteDepartment,
   departmentTree,
   updateDepartment,
-} from '../../crm/org/departments.ts';
+} from '../../core/org/departments.ts';
 import { roles, userRoles } from '../../db/schema.ts';
 import { WebClient } from '../support/client.ts';
 import { domainError, rejects } from '../support/assert.ts';

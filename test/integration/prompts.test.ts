@@ -21,9 +21,9 @@ import {
   promptHistory,
   regeneratePrompt,
   updatePrompt,
-} from '../../crm/prompts/prompts.ts';
-import { acdSettings, saveAcdSettings } from '../../crm/desk/acd-settings.ts';
-import { DomainError, ValidationError } from '../../crm/shared/errors.ts';
+} from '../../cti/media/prompts.ts';
+import { acdSettings, saveAcdSettings } from '../../cti/acd/acd-settings.ts';
+import { DomainError, ValidationError } from '../../core/errors.ts';
 import { agentGroups, groupPromptRefs, ivrPromptRefs, ivrs, prompts } from '../../db/schema.ts';
 import { rejects } from '../support/assert.ts';
 import { amr, silence, tone } from '../support/audio.ts';

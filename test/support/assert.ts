@@ -1,6 +1,6 @@
 /** Assertions uvu lacks. */
 import * as assert from 'uvu/assert';
-import { DomainError } from '../../crm/shared/errors.ts';
+import { DomainError } from '../../core/errors.ts';
 
 /** Awaits `run` and checks that it threw an error matching `expected`. */
 export async function rejects(

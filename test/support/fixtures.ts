@@ -3,11 +3,11 @@
  * sales departments and people in the built-in roles. Every password is known to the test.
  */
 import { eq } from 'drizzle-orm';
-import { type Actor, loadActor } from '../../crm/access/actor.ts';
-import { setupOwner } from '../../crm/auth/setup.ts';
-import { createDepartment, departmentTree } from '../../crm/org/departments.ts';
-import { createEmployee, parseEmployeeInput } from '../../crm/org/employees.ts';
-import type { Ctx } from '../../crm/shared/context.ts';
+import { type Actor, loadActor } from '../../core/access/actor.ts';
+import { setupOwner } from '../../core/auth/setup.ts';
+import { createDepartment, departmentTree } from '../../core/org/departments.ts';
+import { createEmployee, parseEmployeeInput } from '../../core/org/employees.ts';
+import type { Ctx } from '../../core/context.ts';
 import type { Db } from '../../db/client.ts';
 import { roles, users } from '../../db/schema.ts';
 

@@ -2,8 +2,8 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { loadSettings, type Settings } from '../../config/settings.ts';
-import { RateLimiter } from '../../crm/auth/rate-limiter.ts';
-import { DomainEvents } from '../../crm/shared/events.ts';
+import { RateLimiter } from '../../core/auth/rate-limiter.ts';
+import { DomainEvents } from '../../core/events.ts';
 import type { PbxService } from '../../pbx/service.ts';
 import type { Db } from '../../db/client.ts';
 import type { AppDeps } from '../../web/env.ts';

@@ -14,10 +14,10 @@
  * has ended: the checker again, one complete record per call SIPp placed, every agent ready
  * and free. Used by test/telephony/soak.test.ts (short) and bench/soak.ts (long).
  */
-import { stateOf } from '../../crm/desk/agent-states.ts';
-import { createHotline, parseHotlineInput } from '../../crm/ivr/hotlines.ts';
-import { createIvr, saveIvr } from '../../crm/ivr/ivrs.ts';
-import { writeSetting } from '../../crm/shared/settings.ts';
+import { stateOf } from '../../cti/agents/agent-states.ts';
+import { createHotline, parseHotlineInput } from '../../cti/lines/hotlines.ts';
+import { createIvr, saveIvr } from '../../cti/ivr/ivrs.ts';
+import { writeSetting } from '../../core/settings.ts';
 import { alwaysOpen } from '../../cti/ivr/hours.ts';
 import type { Violation } from '../../cti/calls/invariants.ts';
 import type { CallCenter } from './call-center.ts';

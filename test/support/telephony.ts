@@ -6,13 +6,13 @@ import { defaultQueueSettings, type QueueSettings } from '../../cti/acd/queue-se
 import { existsSync, readFileSync } from 'node:fs';
 import type { AmiClient } from '../../cti/ami/client.ts';
 import { onHost } from '../../pbx/layout.ts';
-import { createGroup, type GroupInput } from '../../crm/ivr/agent-groups.ts';
-import { createHotline, parseHotlineInput } from '../../crm/ivr/hotlines.ts';
+import { createGroup, type GroupInput } from '../../cti/acd/agent-groups.ts';
+import { createHotline, parseHotlineInput } from '../../cti/lines/hotlines.ts';
 import { PbxConfigurator } from '../../pbx/configurator.ts';
 import { type TestDatabase, testDatabase } from './db.ts';
 import { buildCompany, type Company } from './fixtures.ts';
 import { freeUdpPort, startTestPbx, type TestPbx } from './pbx.ts';
-import { createNumber, createTrunk, parseNumberInput, parseTrunkInput } from '../../crm/telephony/lines.ts';
+import { createNumber, createTrunk, parseNumberInput, parseTrunkInput } from '../../cti/lines/lines.ts';
 
 export interface TelephonySetup {
   db: TestDatabase;

@@ -8,17 +8,17 @@
 import { eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { addRegionRule } from '../../crm/desk/acd-settings.ts';
-import { addToList } from '../../crm/ivr/caller-lists.ts';
+import { addRegionRule } from '../../cti/acd/acd-settings.ts';
+import { addToList } from '../../cti/lines/caller-lists.ts';
 import type { QueueSettings } from '../../cti/acd/queue-settings.ts';
-import type { CallEvent } from '../../cti/calls/events.ts';
+import type { CallEvent } from '../../cti/call-log/events.ts';
 import { queueCallbacks } from '../../db/schema.ts';
 import { inside, onHost } from '../../pbx/layout.ts';
 import { logged } from '../support/assert.ts';
 import { meanVolume } from '../support/audio.ts';
 import { type CallCenter, callCenter } from '../support/call-center.ts';
 import { sipTrace } from '../support/telephony.ts';
-import { setAutoAnswer } from '../../crm/desk/agent-states.ts';
+import { setAutoAnswer } from '../../cti/agents/agent-states.ts';
 import { accountOf } from '../../pbx/sip-accounts.ts';
 import { carrierAnswers, type CallerStep, ivrCaller, runSipp, type SippRun } from '../support/sipp.ts';
 

@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AmiClient } from '../../cti/ami/client.ts';
-import { createEmployee, parseEmployeeInput, setEmployeesEnabled } from '../../crm/org/employees.ts';
+import { createEmployee, parseEmployeeInput, setEmployeesEnabled } from '../../core/org/employees.ts';
 import type { PbxConfigurator } from '../../pbx/configurator.ts';
 import { accountOf } from '../../pbx/sip-accounts.ts';
 import { logged } from '../support/assert.ts';

@@ -9,7 +9,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { forceState, listBreakReasons, stateOf } from '../../crm/desk/agent-states.ts';
+import { forceState, listBreakReasons, stateOf } from '../../cti/agents/agent-states.ts';
 import { agentStateEvents } from '../../db/schema.ts';
 import { logged } from '../support/assert.ts';
 import { type CallCenter, callCenter } from '../support/call-center.ts';

@@ -6,9 +6,9 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { stateOf } from '../../crm/desk/agent-states.ts';
-import { writeSetting } from '../../crm/shared/settings.ts';
-import type { CallEvent } from '../../cti/calls/events.ts';
+import { stateOf } from '../../cti/agents/agent-states.ts';
+import { writeSetting } from '../../core/settings.ts';
+import type { CallEvent } from '../../cti/call-log/events.ts';
 import { logged } from '../support/assert.ts';
 import { type CallCenter, callCenter } from '../support/call-center.ts';
 import { ivrCaller, runSipp } from '../support/sipp.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createNumber, createTrunk, parseNumberInput, parseTrunkInput } from '../../crm/telephony/lines.ts';
+import { createNumber, createTrunk, parseNumberInput, parseTrunkInput } from '../../cti/lines/lines.ts';
 import { callEvents, callRecords } from '../../db/schema.ts';
 import { accountOf } from '../../pbx/sip-accounts.ts';
 import { logged } from '../support/assert.ts';

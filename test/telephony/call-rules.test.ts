@@ -25,7 +25,7 @@ import {
   parseNumberInput,
   parseTrunkInput,
   updateNumber,
-} from '../../crm/telephony/lines.ts';
+} from '../../cti/lines/lines.ts';
 import { callEvents, callRecords, users } from '../../db/schema.ts';
 import { PbxConfigurator } from '../../pbx/configurator.ts';
 import { inside, onHost } from '../../pbx/layout.ts';

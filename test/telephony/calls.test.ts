@@ -12,10 +12,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AmiClient } from '../../cti/ami/client.ts';
 import type { AriClient } from '../../cti/ari/client.ts';
-import { purgeExpiredRecordings, setRetentionDays } from '../../crm/calls/recording-retention.ts';
-import { ValidationError } from '../../crm/shared/errors.ts';
+import { purgeExpiredRecordings, setRetentionDays } from '../../cti/call-log/recording-retention.ts';
+import { ValidationError } from '../../core/errors.ts';
 import { CallEngine, CallRefused } from '../../cti/calls/engine.ts';
-import { CallLog } from '../../cti/calls/log.ts';
+import { CallLog } from '../../cti/call-log/log.ts';
 import { recordingParties, storedRecording } from '../../cti/calls/recorder.ts';
 import { callEvents, callRecords, users } from '../../db/schema.ts';
 import {
@@ -26,7 +26,7 @@ import {
   parseTrunkInput,
   updateNumber,
   updateTrunk,
-} from '../../crm/telephony/lines.ts';
+} from '../../cti/lines/lines.ts';
 import { PbxConfigurator } from '../../pbx/configurator.ts';
 import { inside, onHost } from '../../pbx/layout.ts';
 import { accountOf } from '../../pbx/sip-accounts.ts';

@@ -7,8 +7,8 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeSetting } from '../../crm/shared/settings.ts';
-import type { CallEvent } from '../../cti/calls/events.ts';
+import { writeSetting } from '../../core/settings.ts';
+import type { CallEvent } from '../../cti/call-log/events.ts';
 import { domainError, logged, rejects } from '../support/assert.ts';
 import { type CallCenter, callCenter } from '../support/call-center.ts';
 import { type CallerStep, ivrCaller, runSipp } from '../support/sipp.ts';

@@ -6,7 +6,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTrunk, parseTrunkInput } from '../../crm/telephony/lines.ts';
+import { createTrunk, parseTrunkInput } from '../../cti/lines/lines.ts';
 import type { AmiClient } from '../../cti/ami/client.ts';
 import type { PbxConfigurator } from '../../pbx/configurator.ts';
 import { logged } from '../support/assert.ts';

@@ -8,10 +8,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { timeZoneSetting } from '../../config/settings.ts';
-import { StatsMaintainer } from '../../crm/reports/maintainer.ts';
-import { type ReportKey, runReport } from '../../crm/reports/reports.ts';
-import { statsRules } from '../../crm/reports/rules.ts';
-import { todayFigures } from '../../crm/reports/today.ts';
+import { StatsMaintainer } from '../../cti/stats/maintainer.ts';
+import { type ReportKey, runReport } from '../../cti/stats/reports.ts';
+import { statsRules } from '../../cti/stats/rules.ts';
+import { todayFigures } from '../../cti/stats/today.ts';
 import { logged } from '../support/assert.ts';
 import { type CallCenter, callCenter } from '../support/call-center.ts';
 import { ivrCaller, runSipp } from '../support/sipp.ts';

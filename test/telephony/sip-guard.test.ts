@@ -9,16 +9,11 @@ import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DomainEvents } from '../../crm/shared/events.ts';
-import {
-  blockAddress,
-  blockedAddresses,
-  liftBlock,
-  trustedAddresses,
-} from '../../crm/telephony/sip-blocks.ts';
-import { createTrunk, parseTrunkInput } from '../../crm/telephony/lines.ts';
+import { DomainEvents } from '../../core/events.ts';
+import { blockAddress, blockedAddresses, liftBlock, trustedAddresses } from '../../pbx/sip-blocks.ts';
+import { createTrunk, parseTrunkInput } from '../../cti/lines/lines.ts';
 import type { AmiClient } from '../../cti/ami/client.ts';
-import { SipGuard } from '../../cti/sip-guard.ts';
+import { SipGuard } from '../../pbx/sip-guard.ts';
 import { auditLog, sipBlocks } from '../../db/schema.ts';
 import type { PbxConfigurator } from '../../pbx/configurator.ts';
 import { onHost } from '../../pbx/layout.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { desc, eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { forceState, listBreakReasons, stateOf } from '../../crm/desk/agent-states.ts';
+import { forceState, listBreakReasons, stateOf } from '../../cti/agents/agent-states.ts';
 import type { MonitorMode } from '../../cti/supervision/monitor.ts';
 import { monitoringLog } from '../../db/schema.ts';
 import { inside, onHost } from '../../pbx/layout.ts';

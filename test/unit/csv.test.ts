@@ -1,7 +1,7 @@
 /** CSV reading (encodings, broken quoting) and writing (quoting, formula injection). */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { csvLine, decodeText, readCsv } from '../../crm/shared/csv.ts';
+import { csvLine, decodeText, readCsv } from '../../core/csv.ts';
 
 const test = suite('csv');
 

@@ -1,7 +1,7 @@
 /** Erlang C against published figures and hand-worked cases. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { agentsNeeded, waitProbability, withAgents } from '../../crm/reports/erlang.ts';
+import { agentsNeeded, waitProbability, withAgents } from '../../cti/stats/erlang.ts';
 
 const test = suite('erlang');
 const near = (actual: number, expected: number, within: number, what: string) =>

@@ -1,10 +1,10 @@
 /** Every string exists in both languages with the same placeholders; every error code and permission has a label. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { permissionCatalog } from '../../crm/access/permissions.ts';
-import { agentKpis, callKpis } from '../../crm/reports/kpis.ts';
-import { reports } from '../../crm/reports/reports.ts';
-import { errorCodes } from '../../crm/shared/errors.ts';
+import { permissionCatalog } from '../../core/access/permissions.ts';
+import { agentKpis, callKpis } from '../../cti/stats/kpis.ts';
+import { reports } from '../../cti/stats/reports.ts';
+import { errorCodes } from '../../core/errors.ts';
 import { en } from '../../web/i18n/en.ts';
 import { negotiateLocale, translator } from '../../web/i18n/index.ts';
 import { zhCN } from '../../web/i18n/zh-CN.ts';

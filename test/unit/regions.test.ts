@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseRegions, regionOf } from '../../crm/ivr/regions.ts';
+import { parseRegions, regionOf } from '../../cti/lines/regions.ts';
 
 const test = suite('number regions');
 const text = readFileSync(new URL('../../config/regions.csv', import.meta.url), 'utf8');

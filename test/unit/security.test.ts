@@ -6,8 +6,8 @@ import {
   passwordProblem,
   temporaryPassword,
   verifyPassword,
-} from '../../crm/auth/passwords.ts';
-import { RateLimiter } from '../../crm/auth/rate-limiter.ts';
+} from '../../core/auth/passwords.ts';
+import { RateLimiter } from '../../core/auth/rate-limiter.ts';
 
 const test = suite('security');
 

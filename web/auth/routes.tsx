@@ -1,9 +1,9 @@
 /** First-run setup, login and logout, own account and password, language and table preferences. */
 import { Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
-import { changeOwnPassword, login, logout } from '../../crm/auth/login.ts';
-import { isSetupDone, parseSetupInput, setupOwner } from '../../crm/auth/setup.ts';
-import { getOwnProfile } from '../../crm/org/employees.ts';
+import { changeOwnPassword, login, logout } from '../../core/auth/login.ts';
+import { isSetupDone, parseSetupInput, setupOwner } from '../../core/auth/setup.ts';
+import { getOwnProfile } from '../../core/org/employees.ts';
 import { users } from '../../db/schema.ts';
 import { eq } from 'drizzle-orm';
 import { type AppEnv, anonCtxOf, ctxOf } from '../env.ts';
@@ -14,8 +14,8 @@ import { saveColumnChoice } from '../table.tsx';
 import { emptyForm, Form, type FormState, SelectField, TextField } from '../views/form.tsx';
 import { renderPage } from '../views/page.tsx';
 import { errorPage } from '../views/error-page.tsx';
-import { DomainError } from '../../crm/shared/errors.ts';
-import { isBuiltinRoleKey } from '../../crm/access/permissions.ts';
+import { DomainError } from '../../core/errors.ts';
+import { isBuiltinRoleKey } from '../../core/access/permissions.ts';
 import type { C } from '../env.ts';
 import { roleLabels } from '../system/roles.tsx';
 

@@ -1,13 +1,13 @@
 /** The blacklist (黑名单) and VIP callers: numbers added with a reason, removed by hand. */
 import { Hono } from 'hono';
-import { can } from '../../crm/access/actor.ts';
+import { can } from '../../core/access/actor.ts';
 import {
   addToList,
   type CallerList,
   type CallerRow,
   callerListing,
   removeFromList,
-} from '../../crm/ivr/caller-lists.ts';
+} from '../../cti/lines/caller-lists.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { act, attempt } from '../forms.ts';
 import { idParam, readForm, see } from '../http.ts';

@@ -6,7 +6,7 @@
  * announcement (客服工号播报), the survey, and what members see of the queue (排队情况状态条).
  */
 import { Hono } from 'hono';
-import { requirePermission } from '../../crm/access/actor.ts';
+import { requirePermission } from '../../core/access/actor.ts';
 import {
   type AgentGroup,
   blankGroupForm,
@@ -17,10 +17,10 @@ import {
   listGroups,
   parseGroupInput,
   updateGroup,
-} from '../../crm/ivr/agent-groups.ts';
-import { employeeChoices } from '../../crm/org/employees.ts';
-import { promptChoices } from '../../crm/prompts/prompts.ts';
-import { arrayListing } from '../../crm/shared/list-query.ts';
+} from '../../cti/acd/agent-groups.ts';
+import { employeeChoices } from '../../core/org/employees.ts';
+import { promptChoices } from '../../cti/media/prompts.ts';
+import { arrayListing } from '../../core/list-query.ts';
 import { strategyKeys } from '../../cti/acd/queue-settings.ts';
 import { crudRoutes } from '../crud.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';

@@ -1,7 +1,7 @@
 /** Hotlines (热线号码): which IVR, agent group or agent a number's calls go to; with a test-call hint. */
 import { Hono } from 'hono';
-import { can } from '../../crm/access/actor.ts';
-import { listGroups } from '../../crm/ivr/agent-groups.ts';
+import { can } from '../../core/access/actor.ts';
+import { listGroups } from '../../cti/acd/agent-groups.ts';
 import {
   createHotline,
   deleteHotline,
@@ -11,11 +11,11 @@ import {
   listHotlines,
   parseHotlineInput,
   updateHotline,
-} from '../../crm/ivr/hotlines.ts';
-import { listIvrs } from '../../crm/ivr/ivrs.ts';
-import { employeeChoices } from '../../crm/org/employees.ts';
-import { arrayListing, listQuery } from '../../crm/shared/list-query.ts';
-import { numberListing } from '../../crm/telephony/lines.ts';
+} from '../../cti/lines/hotlines.ts';
+import { listIvrs } from '../../cti/ivr/ivrs.ts';
+import { employeeChoices } from '../../core/org/employees.ts';
+import { arrayListing, listQuery } from '../../core/list-query.ts';
+import { numberListing } from '../../cti/lines/lines.ts';
 import { crudRoutes } from '../crud.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import type { MessageKey } from '../i18n/index.ts';

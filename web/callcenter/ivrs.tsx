@@ -1,7 +1,7 @@
 /** IVRs (IVR 导航): the list, a new IVR, the tree editor (web/widgets/ivr-editor.ts) and its save. */
 import { Hono } from 'hono';
-import { can } from '../../crm/access/actor.ts';
-import { listGroups } from '../../crm/ivr/agent-groups.ts';
+import { can } from '../../core/access/actor.ts';
+import { listGroups } from '../../cti/acd/agent-groups.ts';
 import {
   createIvr,
   deleteIvr,
@@ -11,12 +11,12 @@ import {
   ivrLanguages,
   listIvrs,
   saveIvr,
-} from '../../crm/ivr/ivrs.ts';
-import { employeeChoices } from '../../crm/org/employees.ts';
+} from '../../cti/ivr/ivrs.ts';
+import { employeeChoices } from '../../core/org/employees.ts';
 import type { HoursProblem } from '../../cti/ivr/hours.ts';
-import { promptChoices } from '../../crm/prompts/prompts.ts';
-import { DomainError, ValidationError } from '../../crm/shared/errors.ts';
-import { arrayListing } from '../../crm/shared/list-query.ts';
+import { promptChoices } from '../../cti/media/prompts.ts';
+import { DomainError, ValidationError } from '../../core/errors.ts';
+import { arrayListing } from '../../core/list-query.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { act } from '../forms.ts';
 import { idParam, readForm, see } from '../http.ts';

@@ -3,11 +3,11 @@
  * CSV import; and number assignment (外显号码分配) to agents and departments as caller ID.
  */
 import { Hono } from 'hono';
-import { can } from '../../crm/access/actor.ts';
-import { departmentsInScope } from '../../crm/org/departments.ts';
-import { employeeChoices } from '../../crm/org/employees.ts';
-import { NotFoundError } from '../../crm/shared/errors.ts';
-import { toId } from '../../crm/shared/validate.ts';
+import { can } from '../../core/access/actor.ts';
+import { departmentsInScope } from '../../core/org/departments.ts';
+import { employeeChoices } from '../../core/org/employees.ts';
+import { NotFoundError } from '../../core/errors.ts';
+import { toId } from '../../core/validate.ts';
 import {
   type Assignment,
   assignmentsOf,
@@ -22,8 +22,8 @@ import {
   parseNumberInput,
   unassignNumber,
   updateNumber,
-} from '../../crm/telephony/lines.ts';
-import { type ImportedNumber, importNumbers, numberTemplate } from '../../crm/telephony/number-import.ts';
+} from '../../cti/lines/lines.ts';
+import { type ImportedNumber, importNumbers, numberTemplate } from '../../cti/lines/number-import.ts';
 import { crudRoutes } from '../crud.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { act } from '../forms.ts';

@@ -4,8 +4,8 @@
  * the call engine's invariant check, registrations, trunks.
  */
 import { Hono } from 'hono';
-import { can } from '../../crm/access/actor.ts';
-import { liftBlock, recentBlocks } from '../../crm/telephony/sip-blocks.ts';
+import { can } from '../../core/access/actor.ts';
+import { liftBlock, recentBlocks } from '../../pbx/sip-blocks.ts';
 import { type PbxOverview, pbxOverview } from '../../pbx/status.ts';
 import { idParam } from '../http.ts';
 import { PostButton } from '../views/form.tsx';

@@ -5,7 +5,7 @@
  * body is read.
  */
 import { Hono } from 'hono';
-import { can } from '../../crm/access/actor.ts';
+import { can } from '../../core/access/actor.ts';
 import {
   createCategory,
   createPrompt,
@@ -22,8 +22,8 @@ import {
   regeneratePrompt,
   ttsLanguages,
   updatePrompt,
-} from '../../crm/prompts/prompts.ts';
-import { ForbiddenError, NotFoundError } from '../../crm/shared/errors.ts';
+} from '../../cti/media/prompts.ts';
+import { ForbiddenError, NotFoundError } from '../../core/errors.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { serveFile } from '../file-response.ts';
 import { act, attempt } from '../forms.ts';

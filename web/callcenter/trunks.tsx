@@ -1,6 +1,6 @@
 /** Trunks (线路): the list with live state and calls in progress, create, edit and delete. */
 import { Hono } from 'hono';
-import { arrayListing } from '../../crm/shared/list-query.ts';
+import { arrayListing } from '../../core/list-query.ts';
 import {
   authModes,
   createTrunk,
@@ -12,7 +12,7 @@ import {
   type Trunk,
   transports,
   updateTrunk,
-} from '../../crm/telephony/lines.ts';
+} from '../../cti/lines/lines.ts';
 import type { TrunkStatus } from '../../pbx/status.ts';
 import { trunkStatuses } from '../../pbx/status.ts';
 import { crudRoutes } from '../crud.ts';

@@ -1,8 +1,8 @@
 /** The IVR reception log (IVR 接待记录): who came through which IVR, the keys they pressed, where they went. */
 import { Hono } from 'hono';
-import { listIvrs } from '../../crm/ivr/ivrs.ts';
-import { ivrOutcomes, type ReceptionRow, receptionListing } from '../../crm/ivr/reception-log.ts';
-import { type IvrStep, keysOf } from '../../cti/ivr/reception.ts';
+import { listIvrs } from '../../cti/ivr/ivrs.ts';
+import { ivrOutcomes, type ReceptionRow, receptionListing } from '../../cti/ivr/reception-log.ts';
+import { type IvrStep, keysOf } from '../../cti/call-log/ivr-session.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { DataTable, exportRoutes, loadTable, type TableSpec } from '../table.tsx';

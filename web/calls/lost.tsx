@@ -5,13 +5,13 @@
  * agent's phone rings first, then the caller).
  */
 import { Hono } from 'hono';
-import { can } from '../../crm/access/actor.ts';
+import { can } from '../../core/access/actor.ts';
 import {
   lostCallGroups,
   lostCallListing,
   lostDispositions,
   type LostRow,
-} from '../../crm/supervisor/floor.ts';
+} from '../../cti/supervision/floor.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { DataTable, exportRoutes, loadTable, type TableSpec } from '../table.tsx';

@@ -4,7 +4,7 @@
  * and the recording retention setting.
  */
 import { Hono } from 'hono';
-import { can } from '../../crm/access/actor.ts';
+import { can } from '../../core/access/actor.ts';
 import {
   type CallDetail,
   type CallRow,
@@ -17,11 +17,11 @@ import {
   invalidCallFilters,
   isRecordingParty,
   recordingFor,
-} from '../../crm/calls/call-records.ts';
-import { retentionDays, setRetentionDays } from '../../crm/calls/recording-retention.ts';
-import { employeeChoices } from '../../crm/org/employees.ts';
-import { NotFoundError } from '../../crm/shared/errors.ts';
-import type { CallEvent, TransferTarget } from '../../cti/calls/events.ts';
+} from '../../cti/call-log/call-records.ts';
+import { retentionDays, setRetentionDays } from '../../cti/call-log/recording-retention.ts';
+import { employeeChoices } from '../../core/org/employees.ts';
+import { NotFoundError } from '../../core/errors.ts';
+import type { CallEvent, TransferTarget } from '../../cti/call-log/events.ts';
 import { recordingStoreIn, storedRecording } from '../../cti/calls/recorder.ts';
 import { businessTypeLabel } from '../desk/fragments.tsx';
 import { type AppEnv, type C, ctxOf } from '../env.ts';

@@ -6,16 +6,16 @@
  * the server sends the changed part again (htmx's SSE extension swaps it in).
  */
 import { Hono } from 'hono';
-import { requirePermission } from '../../crm/access/actor.ts';
-import { confirmClose, listBusinessTypes } from '../../crm/desk/acd-settings.ts';
-import { listBreakReasons, setAutoAnswer, setOwnState, stateOf } from '../../crm/desk/agent-states.ts';
-import { lastCallOf, saveCallNote, screenPop } from '../../crm/desk/screen-pop.ts';
-import type { Ctx } from '../../crm/shared/context.ts';
-import { DomainError } from '../../crm/shared/errors.ts';
-import { normaliseNumber, toBool, toId } from '../../crm/shared/validate.ts';
-import type { TransferTarget } from '../../cti/calls/events.ts';
+import { requirePermission } from '../../core/access/actor.ts';
+import { confirmClose, listBusinessTypes } from '../../cti/acd/acd-settings.ts';
+import { listBreakReasons, setAutoAnswer, setOwnState, stateOf } from '../../cti/agents/agent-states.ts';
+import { lastCallOf, saveCallNote, screenPop } from '../../cti/desk/screen-pop.ts';
+import type { Ctx } from '../../core/context.ts';
+import { DomainError } from '../../core/errors.ts';
+import { normaliseNumber, toBool, toId } from '../../core/validate.ts';
+import type { TransferTarget } from '../../cti/call-log/events.ts';
 import type { CallEngine } from '../../cti/calls/engine.ts';
-import { CallLog } from '../../cti/calls/log.ts';
+import { CallLog } from '../../cti/call-log/log.ts';
 import { deskCall } from '../../cti/desk/view.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { act } from '../forms.ts';

@@ -3,7 +3,7 @@
  * panel with the screen pop (来电弹屏) and the call controls, and the queue bar (排队情况状态条).
  * The desk page shows them, and the live stream sends them again whenever they change.
  */
-import type { ScreenPop } from '../../crm/desk/screen-pop.ts';
+import type { ScreenPop } from '../../cti/desk/screen-pop.ts';
 import type { WaitingCaller } from '../../cti/acd/acd.ts';
 import type { DeskCall } from '../../cti/desk/view.ts';
 import type { AgentState } from '../../db/schema.ts';

@@ -4,8 +4,8 @@
  */
 import { Hono } from 'hono';
 import { ownPhoneAccount } from '../../pbx/sip-accounts.ts';
-import { requirePermission } from '../../crm/access/actor.ts';
-import { autoAnswerOf } from '../../crm/desk/agent-states.ts';
+import { requirePermission } from '../../core/access/actor.ts';
+import { autoAnswerOf } from '../../cti/agents/agent-states.ts';
 import { CallRefused } from '../../cti/calls/engine.ts';
 import { type AppEnv, ctxOf } from '../env.ts';
 import { localPath, readForm, see } from '../http.ts';

@@ -4,7 +4,7 @@
  * break reasons (小休状态细分), business types (业务类型) and region routing (电话分配设置).
  */
 import { Hono } from 'hono';
-import { requirePermission } from '../../crm/access/actor.ts';
+import { requirePermission } from '../../core/access/actor.ts';
 import {
   acdSettings,
   addBusinessType,
@@ -16,16 +16,16 @@ import {
   parseRegionRule,
   saveAcdSettings,
   setBusinessTypeEnabled,
-} from '../../crm/desk/acd-settings.ts';
+} from '../../cti/acd/acd-settings.ts';
 import {
   addBreakReason,
   listBreakReasons,
   setBreakReasonEnabled,
   setWrapUpSeconds,
   wrapUpSeconds,
-} from '../../crm/desk/agent-states.ts';
-import { listGroups } from '../../crm/ivr/agent-groups.ts';
-import { promptChoices } from '../../crm/prompts/prompts.ts';
+} from '../../cti/agents/agent-states.ts';
+import { listGroups } from '../../cti/acd/agent-groups.ts';
+import { promptChoices } from '../../cti/media/prompts.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { act, attempt } from '../forms.ts';
 import { idParam, readForm, see } from '../http.ts';

@@ -1,6 +1,6 @@
 /** Translation: pick the user's locale, look a key up, fill `{placeholders}`. */
 import type { Locale } from '../../db/schema.ts';
-import type { ErrorCode } from '../../crm/shared/errors.ts';
+import type { ErrorCode } from '../../core/errors.ts';
 import { en, type MessageKey } from './en.ts';
 import { zhCN } from './zh-CN.ts';
 

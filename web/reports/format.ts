@@ -1,5 +1,5 @@
 /** Showing report figures: counts, percentages, durations, times of day, time slots and row names. */
-import type { Entity, Granularity, ReportColumn } from '../../crm/reports/reports.ts';
+import type { Entity, Granularity, ReportColumn } from '../../cti/stats/reports.ts';
 import type { Locale } from '../../db/schema.ts';
 import type { MessageKey, T } from '../i18n/index.ts';
 import { formatDuration } from '../views/format.ts';

@@ -6,8 +6,8 @@
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import { timeZoneSetting } from '../../config/settings.ts';
-import { requirePermission } from '../../crm/access/actor.ts';
-import { audit } from '../../crm/audit/audit-log.ts';
+import { requirePermission } from '../../core/access/actor.ts';
+import { audit } from '../../core/audit/audit-log.ts';
 import {
   granularities,
   type ReportKey,
@@ -17,8 +17,8 @@ import {
   reportKeys,
   reports,
   runReport,
-} from '../../crm/reports/reports.ts';
-import { NotFoundError, ValidationError } from '../../crm/shared/errors.ts';
+} from '../../cti/stats/reports.ts';
+import { NotFoundError, ValidationError } from '../../core/errors.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { type ExportFormat, exportTypes, writeRows } from '../exports.ts';
 import { errorKey, type MessageKey } from '../i18n/index.ts';

@@ -1,16 +1,16 @@
 /**
  * The statistics rules (统计规则, 3.4.14) and the wallboard's thresholds: readers with
  * reports:view see them, reports:edit changes them. Saving changed rules has the statistics
- * maintainer recount the history with them (crm/reports/maintainer.ts).
+ * maintainer recount the history with them (cti/stats/maintainer.ts).
  */
 import { Hono } from 'hono';
-import { requirePermission } from '../../crm/access/actor.ts';
-import { parseStatsRules, saveStatsRules, statsRules } from '../../crm/reports/rules.ts';
+import { requirePermission } from '../../core/access/actor.ts';
+import { parseStatsRules, saveStatsRules, statsRules } from '../../cti/stats/rules.ts';
 import {
   parseThresholds,
   saveThresholds,
   wallboardThresholds,
-} from '../../crm/reports/wallboard-thresholds.ts';
+} from '../../cti/stats/wallboard-thresholds.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { attempt } from '../forms.ts';
 import { readForm, see } from '../http.ts';

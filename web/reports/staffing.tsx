@@ -4,11 +4,11 @@
  */
 import { Hono } from 'hono';
 import { timeZoneSetting } from '../../config/settings.ts';
-import { requirePermission } from '../../crm/access/actor.ts';
-import { reportFilters } from '../../crm/reports/reports.ts';
-import { statsRules } from '../../crm/reports/rules.ts';
-import { parseStaffingParams, type StaffingParams, staffingPlan } from '../../crm/reports/staffing.ts';
-import { ValidationError } from '../../crm/shared/errors.ts';
+import { requirePermission } from '../../core/access/actor.ts';
+import { reportFilters } from '../../cti/stats/reports.ts';
+import { statsRules } from '../../cti/stats/rules.ts';
+import { parseStaffingParams, type StaffingParams, staffingPlan } from '../../cti/stats/staffing.ts';
+import { ValidationError } from '../../core/errors.ts';
 import type { AppEnv } from '../env.ts';
 import { ctxOf } from '../env.ts';
 import { errorKey, type MessageKey } from '../i18n/index.ts';

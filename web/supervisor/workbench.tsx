@@ -7,20 +7,20 @@
  */
 import { Hono } from 'hono';
 import { timeZoneSetting } from '../../config/settings.ts';
-import { can, requirePermission } from '../../crm/access/actor.ts';
-import { statsRules } from '../../crm/reports/rules.ts';
-import { todayFigures } from '../../crm/reports/today.ts';
-import { forceState, listBreakReasons } from '../../crm/desk/agent-states.ts';
+import { can, requirePermission } from '../../core/access/actor.ts';
+import { statsRules } from '../../cti/stats/rules.ts';
+import { todayFigures } from '../../cti/stats/today.ts';
+import { forceState, listBreakReasons } from '../../cti/agents/agent-states.ts';
 import {
   monitorActions,
   type MonitoringRow,
   monitoringListing,
   requireWorkbench,
   supervisedAgents,
-} from '../../crm/supervisor/floor.ts';
-import type { Ctx } from '../../crm/shared/context.ts';
-import { DomainError } from '../../crm/shared/errors.ts';
-import { toId } from '../../crm/shared/validate.ts';
+} from '../../cti/supervision/floor.ts';
+import type { Ctx } from '../../core/context.ts';
+import { DomainError } from '../../core/errors.ts';
+import { toId } from '../../core/validate.ts';
 import type { CallEngine } from '../../cti/calls/engine.ts';
 import { agentsOnCalls } from '../../cti/desk/view.ts';
 import type { MonitorMode } from '../../cti/supervision/monitor.ts';

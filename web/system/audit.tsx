@@ -1,6 +1,6 @@
 /** The audit log (操作日志): who did what, when, from where; filterable and exportable. */
 import { Hono } from 'hono';
-import { type AuditRow, auditListing } from '../../crm/audit/audit-log.ts';
+import { type AuditRow, auditListing } from '../../core/audit/audit-log.ts';
 import { type AppEnv, ctxOf } from '../env.ts';
 import { en } from '../i18n/en.ts';
 import { auditActionLabel, type MessageKey, type T } from '../i18n/index.ts';

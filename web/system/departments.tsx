@@ -1,6 +1,6 @@
 /** Organisation (组织信息): the department tree with create, edit and delete. */
 import { Hono } from 'hono';
-import { can } from '../../crm/access/actor.ts';
+import { can } from '../../core/access/actor.ts';
 import {
   createDepartment,
   deleteDepartment,
@@ -11,8 +11,8 @@ import {
   listDepartments,
   parseDepartmentInput,
   updateDepartment,
-} from '../../crm/org/departments.ts';
-import { employeeChoices } from '../../crm/org/employees.ts';
+} from '../../core/org/departments.ts';
+import { employeeChoices } from '../../core/org/employees.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { act, attempt } from '../forms.ts';
 import { idParam, readForm, see } from '../http.ts';

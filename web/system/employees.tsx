@@ -1,9 +1,9 @@
 /** Employees (员工): list with filters and batch actions, create/edit, CSV import and export. */
 import { Hono } from 'hono';
-import { can, grantProblem } from '../../crm/access/actor.ts';
-import { allRoles } from '../../crm/access/roles.ts';
-import { departmentsInScope } from '../../crm/org/departments.ts';
-import { importEmployees } from '../../crm/org/employee-import.ts';
+import { can, grantProblem } from '../../core/access/actor.ts';
+import { allRoles } from '../../core/access/roles.ts';
+import { departmentsInScope } from '../../core/org/departments.ts';
+import { importEmployees } from '../../core/org/employee-import.ts';
 import {
   type CreatedEmployee,
   createEmployee,
@@ -14,9 +14,9 @@ import {
   resetPasswords,
   setEmployeesEnabled,
   updateEmployee,
-} from '../../crm/org/employees.ts';
-import { DomainError, NotFoundError } from '../../crm/shared/errors.ts';
-import { toIds } from '../../crm/shared/validate.ts';
+} from '../../core/org/employees.ts';
+import { DomainError, NotFoundError } from '../../core/errors.ts';
+import { toIds } from '../../core/validate.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { attempt } from '../forms.ts';
 import { idParam, readForm, see } from '../http.ts';

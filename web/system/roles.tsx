@@ -1,13 +1,13 @@
 /** Roles and permissions (角色权限): function permissions per area and action, data scope, members. */
 import { Hono } from 'hono';
-import { can, grantProblem } from '../../crm/access/actor.ts';
+import { can, grantProblem } from '../../core/access/actor.ts';
 import {
   dataScopes,
   defaultRoleKey,
   isBuiltinRoleKey,
   permissionCatalog,
   type Area,
-} from '../../crm/access/permissions.ts';
+} from '../../core/access/permissions.ts';
 import {
   createRole,
   deleteRole,
@@ -17,9 +17,9 @@ import {
   parseRoleInput,
   type Role,
   updateRole,
-} from '../../crm/access/roles.ts';
-import { employeeChoices } from '../../crm/org/employees.ts';
-import { arrayListing } from '../../crm/shared/list-query.ts';
+} from '../../core/access/roles.ts';
+import { employeeChoices } from '../../core/org/employees.ts';
+import { arrayListing } from '../../core/list-query.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { attempt } from '../forms.ts';
 import { idParam, readForm, see } from '../http.ts';

@@ -4,8 +4,8 @@
  * (and through htmx when boosted) with the CSRF token included.
  */
 import type { Child } from 'hono/jsx';
-import type { Permission } from '../../crm/access/permissions.ts';
-import type { ErrorCode, FieldErrors } from '../../crm/shared/errors.ts';
+import type { Permission } from '../../core/access/permissions.ts';
+import type { ErrorCode, FieldErrors } from '../../core/errors.ts';
 import { errorKey, type MessageKey } from '../i18n/index.ts';
 import type { PageView } from './page.tsx';
 

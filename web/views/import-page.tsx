@@ -4,8 +4,8 @@
  * Routes add what is specific to them (for example the passwords of imported employees).
  */
 import type { Child } from 'hono/jsx';
-import { failedLines, type ImportReport } from '../../crm/shared/csv-import.ts';
-import { csvLine } from '../../crm/shared/csv.ts';
+import { failedLines, type ImportReport } from '../../core/csv-import.ts';
+import { csvLine } from '../../core/csv.ts';
 import type { C } from '../env.ts';
 import { attempt } from '../forms.ts';
 import { readForm } from '../http.ts';

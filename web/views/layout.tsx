@@ -2,7 +2,7 @@
 import type { Child } from 'hono/jsx';
 import { localeNames, locales } from '../i18n/index.ts';
 import { navigationFor } from '../nav.ts';
-import type { PageView } from './page.tsx';
+import type { PageView } from './page-view.ts';
 
 const htmxConfig = JSON.stringify({
   includeIndicatorStyles: false,

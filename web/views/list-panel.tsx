@@ -1,6 +1,6 @@
 /** The frame of a list page: its title, the buttons to create or import (for those allowed), an intro, then the list. */
 import type { Child } from 'hono/jsx';
-import type { Permission } from '../../crm/access/permissions.ts';
+import type { Permission } from '../../core/access/permissions.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import type { PageView } from './page.tsx';
 

@@ -3,21 +3,12 @@
  * values every view needs (translator, actor, CSRF token, flash message).
  */
 import type { Child } from 'hono/jsx';
-import type { Actor } from '../../crm/access/actor.ts';
-import type { Locale } from '../../db/schema.ts';
 import type { C } from '../env.ts';
-import { type Flash, takeFlash } from '../http.ts';
-import type { T } from '../i18n/index.ts';
+import { takeFlash } from '../http.ts';
 import { Layout } from './layout.tsx';
+import type { PageView } from './page-view.ts';
 
-export interface PageView {
-  t: T;
-  locale: Locale;
-  actor: Actor | null;
-  csrf: string;
-  path: string;
-  flash: Flash | null;
-}
+export type { PageView };
 
 export function pageView(c: C): PageView {
   return {

@@ -1,22 +1,22 @@
 /**
  * What a wallboard shows, for the floor or one group: callers waiting now and the longest wait
  * (from the ACD's queues, in memory), agents by state (from the ACD's pool), and today's offered,
- * answered, service level and abandon rate (from today's rollup, crm/reports/today.ts), each with
+ * answered, service level and abandon rate (from today's rollup, cti/stats/today.ts), each with
  * its amber/red level.
  */
 import { timeZoneSetting } from '../../config/settings.ts';
-import { reportScope } from '../../crm/reports/reports.ts';
-import { statsRules } from '../../crm/reports/rules.ts';
-import { type TodayFigures, todayFigures } from '../../crm/reports/today.ts';
+import { reportScope } from '../../cti/stats/reports.ts';
+import { statsRules } from '../../cti/stats/rules.ts';
+import { type TodayFigures, todayFigures } from '../../cti/stats/today.ts';
 import {
   type Level,
   levelOf,
   type WallboardThresholds,
   wallboardThresholds,
-} from '../../crm/reports/wallboard-thresholds.ts';
-import type { Ctx } from '../../crm/shared/context.ts';
-import { NotFoundError } from '../../crm/shared/errors.ts';
-import { listGroups } from '../../crm/ivr/agent-groups.ts';
+} from '../../cti/stats/wallboard-thresholds.ts';
+import type { Ctx } from '../../core/context.ts';
+import { NotFoundError } from '../../core/errors.ts';
+import { listGroups } from '../../cti/acd/agent-groups.ts';
 import type { CallEngine } from '../../cti/calls/engine.ts';
 import type { AgentState } from '../../db/schema.ts';
 

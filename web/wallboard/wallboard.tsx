@@ -5,10 +5,10 @@
  * engine live over SSE (within a second of a change) and refreshes every second for the waits.
  */
 import { Hono } from 'hono';
-import { requirePermission } from '../../crm/access/actor.ts';
-import type { Level } from '../../crm/reports/wallboard-thresholds.ts';
-import type { Ctx } from '../../crm/shared/context.ts';
-import { toId } from '../../crm/shared/validate.ts';
+import { requirePermission } from '../../core/access/actor.ts';
+import type { Level } from '../../cti/stats/wallboard-thresholds.ts';
+import type { Ctx } from '../../core/context.ts';
+import { toId } from '../../core/validate.ts';
 import type { CallEngine } from '../../cti/calls/engine.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import type { MessageKey, T } from '../i18n/index.ts';

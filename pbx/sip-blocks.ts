@@ -1,0 +1,100 @@
+/**
+ * Addresses blocked at the SIP edge (SIP 安全): an address that fails authentication too often
+ * is refused by Asterisk for a while (rendered as a PJSIP ACL). Blocks are kept here with what
+ * caused them, audited, listed on the PBX status page, and can be lifted early by an admin.
+ */
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { sipBlocks, trunks } from '../db/schema.ts';
+import { requirePermission } from '../core/access/actor.ts';
+import { audit, auditAnonymous } from '../core/audit/audit-log.ts';
+import type { Ctx } from '../core/context.ts';
+import type { DomainEvents } from '../core/events.ts';
+import { NotFoundError } from '../core/errors.ts';
+
+export type SipBlock = typeof sipBlocks.$inferSelect;
+
+const active = (now: Date) => and(isNull(sipBlocks.liftedAt), gt(sipBlocks.until, now));
+
+/** Addresses Asterisk must refuse now. */
+export async function blockedAddresses(db: Db, now: Date = new Date()): Promise<string[]> {
+  const rows = await db.selectDistinct({ ip: sipBlocks.ip }).from(sipBlocks).where(active(now));
+  return rows.map((r) => r.ip).sort();
+}
+
+/** When the next active block runs out (to apply the configuration again then). */
+export async function nextExpiry(db: Db, now: Date = new Date()): Promise<Date | null> {
+  const [row] = await db
+    .select({ until: sipBlocks.until })
+    .from(sipBlocks)
+    .where(active(now))
+    .orderBy(sipBlocks.until)
+    .limit(1);
+  return row?.until ?? null;
+}
+
+/** Recent blocks, active first, for the PBX status page. */
+export async function recentBlocks(ctx: Ctx, limit = 50): Promise<(SipBlock & { active: boolean })[]> {
+  requirePermission(ctx.actor, 'callcenter:view');
+  const now = ctx.now?.() ?? new Date();
+  const rows = await ctx.db.select().from(sipBlocks).orderBy(desc(sipBlocks.blockedAt)).limit(limit);
+  return rows
+    .map((r) => ({ ...r, active: r.liftedAt === null && r.until > now }))
+    .sort((a, b) => Number(b.active) - Number(a.active));
+}
+
+/** Addresses never blocked automatically: the configured trunks' gateways. */
+export async function trustedAddresses(db: Db): Promise<Set<string>> {
+  return new Set((await db.select({ host: trunks.host }).from(trunks)).map((t) => t.host));
+}
+
+/** Blocks an address (called by the SIP guard); audited as done by the system. */
+export async function blockAddress(
+  db: Db,
+  events: DomainEvents | undefined,
+  block: { ip: string; reason: string; failures: number; accounts: string[]; minutes: number },
+  now: Date = new Date(),
+): Promise<SipBlock> {
+  const [row] = await db
+    .insert(sipBlocks)
+    .values({
+      ip: block.ip,
+      reason: block.reason,
+      failures: block.failures,
+      accounts: block.accounts.slice(0, 20),
+      blockedAt: now,
+      until: new Date(now.getTime() + block.minutes * 60_000),
+    })
+    .returning();
+  await auditAnonymous({ db, ip: block.ip, userAgent: 'SIP' }, null, {
+    action: 'sip.address_blocked',
+    targetType: 'ip',
+    targetId: block.ip,
+    targetLabel: block.ip,
+    detail: {
+      reason: block.reason,
+      failures: block.failures,
+      accounts: block.accounts,
+      minutes: block.minutes,
+    },
+  });
+  events?.publish({ type: 'telephony.changed' });
+  return row!;
+}
+
+export async function liftBlock(ctx: Ctx, id: number): Promise<void> {
+  requirePermission(ctx.actor, 'callcenter:edit');
+  const [row] = await ctx.db
+    .update(sipBlocks)
+    .set({ liftedAt: ctx.now?.() ?? new Date(), liftedBy: ctx.actor.userId })
+    .where(and(eq(sipBlocks.id, id), isNull(sipBlocks.liftedAt)))
+    .returning();
+  if (!row) throw new NotFoundError();
+  await audit(ctx, {
+    action: 'sip.address_unblocked',
+    targetType: 'ip',
+    targetId: row.ip,
+    targetLabel: row.ip,
+  });
+  ctx.events?.publish({ type: 'telephony.changed' });
+}
