@@ -1,6 +1,7 @@
 /**
- * Starts the product: opens the database (external PostgreSQL or the embedded one under the
- * data directory), applies migrations, and serves the web UI.
+ * Starts the product, the only composition root: opens the database (external PostgreSQL or the
+ * embedded one under the data directory) and applies migrations, serves the web UI, brings the
+ * PBX up and connects the CTI to it, and runs the statistics and the hourly sweep.
  */
 import { serve } from '@hono/node-server';
 import { loadSettings } from './config/settings.ts';
@@ -12,6 +13,7 @@ import { CallLog } from './cti/call-log/log.ts';
 import { recordingStoreIn } from './cti/calls/recorder.ts';
 import { openDatabase } from './db/client.ts';
 import { DomainEvents } from './core/events.ts';
+import { CtiService } from './cti/service.ts';
 import { PbxService } from './pbx/service.ts';
 import { createApp } from './web/app.ts';
 import { join } from 'node:path';
@@ -31,12 +33,14 @@ await purgeExpiredSessions(database.db);
 const { security } = settings;
 const events = new DomainEvents();
 const pbx = new PbxService(database.db, settings, events);
+const cti = new CtiService(database.db, settings, events);
 const app = createApp({
   db: database.db,
   settings,
   loginLimiter: new RateLimiter(security.loginRateLimit, security.loginRateWindowSeconds * 1000),
   events,
   pbx,
+  cti,
 });
 
 const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings.port }, (info) => {
@@ -46,8 +50,13 @@ const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings
   console.log(`Call center is up: open ${url}`);
 });
 
-// The web UI is up at once; the PBX follows (provisioning Asterisk the first time takes a minute).
-void pbx.start();
+// The web UI is up at once; the PBX follows (provisioning Asterisk the first time takes a
+// minute), then the CTI connects to it and handles calls.
+void pbx.start().then(async () => {
+  const connection = pbx.connection();
+  if (!connection) return;
+  await cti.start(connection).catch((err: Error) => console.error(`[cti] failed to start: ${err.message}`));
+});
 
 // Statistics follow the event log within a second (cti/stats/maintainer.ts).
 const stats = new StatsMaintainer(database.db, settings.timeZone);
@@ -70,6 +79,7 @@ async function stop(signal: string) {
   console.log(`[main] ${signal}: stopping`);
   server.close();
   await stats.stop();
+  await cti.stop();
   await pbx.stop();
   await database.close();
   process.exit(0);

@@ -2,8 +2,10 @@
  * The PBX as the application sees it: in `managed` mode it provisions Asterisk, keeps the
  * instance's ports and secrets in the data directory, renders the configuration, starts and
  * supervises the process, connects AMI, and re-applies configuration when the directory
- * changes; in `external` mode it only connects. Failures are kept in the status (shown on the
- * PBX status page) instead of stopping the web application.
+ * changes; in `external` mode it only connects. Once up it hands the CTI a connection
+ * (`connection()`: ARI address and credentials, AMI, recordings and prompts as Asterisk sees
+ * them); main.ts starts the CTI with it. Failures are kept in the status (shown on the PBX
+ * status page) instead of stopping the web application.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,8 +13,8 @@ import { join } from 'node:path';
 import type { Settings } from '../config/settings.ts';
 import type { DomainEvents } from '../core/events.ts';
 import { AmiClient } from '../cti/ami/client.ts';
-import { AriClient } from '../cti/ari/client.ts';
-import { CallEngine } from '../cti/calls/engine.ts';
+import { stasisApp } from '../cti/asterisk.ts';
+import type { PbxConnection } from '../cti/service.ts';
 import { RegistrationTracker } from './registrations.ts';
 import { SipGuard } from './sip-guard.ts';
 import { blockAddress, nextExpiry, trustedAddresses } from './sip-blocks.ts';
@@ -23,9 +25,7 @@ import { inside, onHost, type PbxInstance, type PbxPorts, type PbxSecrets } from
 import { AsteriskProcess, type PbxHealth } from './process.ts';
 import { defaultPbxRoot, provisionPbx } from './provision.ts';
 import { freeTcpPort } from './ports.ts';
-import { recordingStoreIn } from '../cti/calls/recorder.ts';
 import { ensureSystemPrompts } from '../cti/media/system-prompts.ts';
-import { loadRegions, type RegionTable, regionOf } from '../cti/lines/regions.ts';
 import { promptStoreIn } from '../cti/media/prompts.ts';
 import { promptsDirInside } from './prompt-sync.ts';
 
@@ -47,8 +47,7 @@ interface StoredInstance {
 export class PbxService {
   private process: AsteriskProcess | null = null;
   private amiClient: AmiClient | null = null;
-  private ariClient: AriClient | null = null;
-  private engine: CallEngine | null = null;
+  private connected: PbxConnection | null = null;
   private tracker: RegistrationTracker | null = null;
   private configurator: PbxConfigurator | null = null;
   private instance: PbxInstance | null = null;
@@ -56,7 +55,6 @@ export class PbxService {
   private error: string | null = null;
   private debounce: NodeJS.Timeout | null = null;
   private guard: SipGuard | null = null;
-  private readonly regions: RegionTable;
   /** Applies the configuration again when the next SIP block runs out. */
   private expiry: NodeJS.Timeout | null = null;
 
@@ -67,7 +65,6 @@ export class PbxService {
     private readonly log: (line: string) => void = (l) => console.log(`[pbx] ${l}`),
   ) {
     this.state = settings.pbx.mode === 'off' ? 'off' : 'starting';
-    this.regions = loadRegions(settings.dataDir);
     events.on('event', () => {
       this.scheduleApply();
     });
@@ -93,9 +90,9 @@ export class PbxService {
     return this.tracker;
   }
 
-  /** The call engine, once the PBX is up (click-to-call, live call counts). */
-  calls(): CallEngine | null {
-    return this.engine;
+  /** What the CTI connects with, once the PBX is up (null before, or without telephony). */
+  connection(): PbxConnection | null {
+    return this.connected;
   }
 
   /** Brings the PBX up; never throws (the error is kept in the status). */
@@ -128,7 +125,7 @@ export class PbxService {
         rtpEnd: settings.pbx.rtpEnd,
       },
       secrets: stored.secrets,
-      app: 'callcenter',
+      app: stasisApp,
     };
     prepareInstanceDirs(this.instance);
     const library = promptStoreIn(settings.dataDir, settings.prompts).dir;
@@ -149,49 +146,21 @@ export class PbxService {
       `${this.process.health().version} running (${runtime.mode}), SIP on ${this.instance.sipBind}:${this.instance.ports.sip}`,
     );
     await this.connectAmi('127.0.0.1', stored.ports.ami, stored.secrets.amiUser, stored.secrets.amiSecret);
-    await this.startEngine(
-      `http://127.0.0.1:${stored.ports.http}/ari`,
-      stored.secrets.ariUser,
-      stored.secrets.ariPassword,
-      {
+    this.connected = {
+      ari: {
+        baseUrl: `http://127.0.0.1:${stored.ports.http}/ari`,
+        username: stored.secrets.ariUser,
+        password: stored.secrets.ariPassword,
+      },
+      ami: () => this.amiClient,
+      recordings: {
         inside: inside(this.instance, 'recordings'),
         onHost: onHost(this.instance, 'recordings'),
       },
-    );
+      promptsInside: promptsDirInside(this.instance),
+      holdPromptClasses: true,
+    };
     this.state = 'up';
-    this.log('ready: the call engine handles calls');
-  }
-
-  private async startEngine(
-    baseUrl: string,
-    username: string,
-    password: string,
-    spool: { inside: string; onHost: string },
-  ) {
-    const ari = new AriClient({
-      baseUrl,
-      username,
-      password,
-      app: 'callcenter',
-      reconnect: { minDelayMs: 500, maxDelayMs: 10_000 },
-    });
-    this.ariClient = ari;
-    this.engine = new CallEngine({
-      db: this.db,
-      ari,
-      ami: () => this.amiClient,
-      app: 'callcenter',
-      recordings: { ...spool, store: recordingStoreIn(this.settings.dataDir) },
-      prompts: {
-        inside: this.instance
-          ? promptsDirInside(this.instance)
-          : promptStoreIn(this.settings.dataDir, this.settings.prompts).dir,
-      },
-      regionOf: (n) => regionOf(this.regions, n),
-      holdPromptClasses: this.instance !== null,
-      events: this.events,
-    });
-    await this.engine.start();
   }
 
   private async connectExternal() {
@@ -203,7 +172,13 @@ export class PbxService {
     await this.connectAmi(ext.amiHost, ext.amiPort, ext.amiUser, ext.amiSecret);
     // With an external Asterisk, its recordings directory must be visible here at the same path.
     const spool = ext.recordingsDir || join(this.settings.dataDir, 'recordings', 'spool');
-    await this.startEngine(ext.ariUrl, ext.ariUser, ext.ariPassword, { inside: spool, onHost: spool });
+    this.connected = {
+      ari: { baseUrl: ext.ariUrl, username: ext.ariUser, password: ext.ariPassword },
+      ami: () => this.amiClient,
+      recordings: { inside: spool, onHost: spool },
+      promptsInside: promptStoreIn(this.settings.dataDir, this.settings.prompts).dir,
+      holdPromptClasses: false,
+    };
     this.state = 'up';
   }
 
@@ -283,8 +258,6 @@ export class PbxService {
     if (this.debounce) clearTimeout(this.debounce);
     if (this.expiry) clearTimeout(this.expiry);
     this.guard?.stop();
-    await this.engine?.stop();
-    await this.ariClient?.close();
     await this.amiClient?.close();
     await this.process?.stop();
   }

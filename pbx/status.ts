@@ -8,6 +8,8 @@
  */
 import { requirePermission } from '../core/access/actor.ts';
 import type { AmiClient } from '../cti/ami/client.ts';
+import { isTrunkEndpoint, trunkEndpoint } from '../cti/asterisk.ts';
+import type { CallEngine } from '../cti/calls/engine.ts';
 import type { InvariantReport, Violation } from '../cti/calls/invariants.ts';
 import type { Ctx } from '../core/context.ts';
 import { trunks } from '../db/schema.ts';
@@ -49,6 +51,7 @@ export interface PbxOverview {
 /** Each trunk's live state (registration or qualify) and calls in progress, by trunk id. */
 export async function trunkStatuses(
   pbx: PbxService | null,
+  engine: CallEngine | null,
   rows: readonly (typeof trunks.$inferSelect)[],
 ): Promise<Map<number, TrunkStatus>> {
   const ami = pbx?.ami();
@@ -62,7 +65,7 @@ export async function trunkStatuses(
     }
   }
   const tracker = pbx?.registrations();
-  const calls = pbx?.calls()?.activeCalls();
+  const calls = engine?.activeCalls();
   return new Map(
     rows.map((t) => [
       t.id,
@@ -73,8 +76,8 @@ export async function trunkStatuses(
         enabled: t.enabled,
         state: !pbx
           ? 'Unknown'
-          : (registered.get(`trunk-${t.id}`) ??
-            tracker?.get(`trunk-${t.id}`)?.status ??
+          : (registered.get(trunkEndpoint(t.id)) ??
+            tracker?.get(trunkEndpoint(t.id))?.status ??
             (t.qualify ? 'Unknown' : 'NotProbed')),
         activeCalls: calls?.byTrunk.get(t.id) ?? 0,
         maxCalls: t.maxCalls,
@@ -122,7 +125,11 @@ export async function asteriskInfo(
   };
 }
 
-export async function pbxOverview(ctx: Ctx, pbx: PbxService | null): Promise<PbxOverview | null> {
+export async function pbxOverview(
+  ctx: Ctx,
+  pbx: PbxService | null,
+  engine: CallEngine | null,
+): Promise<PbxOverview | null> {
   requirePermission(ctx.actor, 'callcenter:view');
   if (!pbx) return null;
   const status = pbx.status();
@@ -138,14 +145,13 @@ export async function pbxOverview(ctx: Ctx, pbx: PbxService | null): Promise<Pbx
     }
   }
   const rows = await ctx.db.select().from(trunks).orderBy(trunks.name);
-  const engine = pbx.calls();
   return {
     status,
     asterisk: await asteriskInfo(ami),
     channels,
-    activeCalls: pbx.calls()?.activeCalls().total ?? 0,
-    registrations: (pbx.registrations()?.all() ?? []).filter((r) => !r.endpoint.startsWith('trunk-')),
-    trunks: [...(await trunkStatuses(pbx, rows)).values()],
+    activeCalls: engine?.activeCalls().total ?? 0,
+    registrations: (pbx.registrations()?.all() ?? []).filter((r) => !isTrunkEndpoint(r.endpoint)),
+    trunks: [...(await trunkStatuses(pbx, engine, rows)).values()],
     check: engine ? { latest: engine.invariants.latest, recent: engine.invariants.recent } : null,
   };
 }

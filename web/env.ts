@@ -10,6 +10,8 @@ import type { RateLimiter } from '../core/auth/rate-limiter.ts';
 import type { Session } from '../core/auth/sessions.ts';
 import type { Ctx } from '../core/context.ts';
 import type { DomainEvents } from '../core/events.ts';
+import type { CallEngine } from '../cti/calls/engine.ts';
+import type { CtiService } from '../cti/service.ts';
 import type { PbxService } from '../pbx/service.ts';
 import type { Db } from '../db/client.ts';
 import type { Locale } from '../db/schema.ts';
@@ -22,6 +24,7 @@ export interface AppDeps {
   events: DomainEvents;
   /** Null when the web application runs without telephony (some tests). */
   pbx: PbxService | null;
+  cti: CtiService | null;
 }
 
 export interface AppEnv {
@@ -46,6 +49,11 @@ export function ctxOf(c: C): Ctx {
   if (!actor) throw new Error('ctxOf called on a request without a logged-in actor');
   const deps = c.get('deps');
   return { db: deps.db, actor, ip: c.get('ip'), userAgent: c.get('userAgent'), events: deps.events };
+}
+
+/** The call engine, when the PBX is up and the CTI connected (null otherwise). */
+export function engineOf(c: C): CallEngine | null {
+  return c.get('deps').cti?.calls() ?? null;
 }
 
 export function anonCtxOf(c: C) {

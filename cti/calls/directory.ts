@@ -30,16 +30,6 @@ export interface Agent {
   departmentId: number;
 }
 
-/** The trunk endpoint name in Asterisk for a trunk id, and back. */
-export const trunkEndpoint = (id: number) => `trunk-${id}`;
-export function trunkIdOfChannel(channelName: string): number | null {
-  const m = /^PJSIP\/trunk-(\d+)-/.exec(channelName);
-  return m ? Number(m[1]) : null;
-}
-export function endpointOfChannel(channelName: string): string | null {
-  return /^PJSIP\/(.+)-[0-9a-f]+$/.exec(channelName)?.[1] ?? null;
-}
-
 export async function numberByDid(db: Db, did: string): Promise<PhoneNumber | null> {
   const [row] = await db
     .select()

@@ -55,7 +55,6 @@ import {
   agentByEndpoint,
   agentById,
   checkNumberRules,
-  endpointOfChannel,
   numberByDid,
   numberById,
   openCallIds,
@@ -63,9 +62,17 @@ import {
   type PhoneNumber,
   type Trunk,
   trunkById,
+} from './directory.ts';
+import {
+  channelVar,
+  channelVars,
+  defaultMohClass,
+  endpointOfChannel,
+  promptMohClass,
+  type StasisKind,
   trunkEndpoint,
   trunkIdOfChannel,
-} from './directory.ts';
+} from '../asterisk.ts';
 import { DeskControls } from '../desk/controls.ts';
 import { Monitor } from '../supervision/monitor.ts';
 import type { CallEvent, CallEventBody, LegFailure, LegTarget } from '../call-log/events.ts';
@@ -209,7 +216,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
         systemMedia: (lang, pieces) => this.systemMedia(lang, pieces),
         promptMedia: (id) => this.promptMedia(id),
         mohClass: (promptId) =>
-          promptId !== null && options.holdPromptClasses ? `prompt-${promptId}` : 'default',
+          promptId !== null && options.holdPromptClasses ? promptMohClass(promptId) : defaultMohClass,
         routeOut: (call, number) => this.routeOut(call, number),
         endCall: (call) => this.endCall(call, 'system', 16, null),
         placeCallback: (request, agent, group) => this.placeCallback(request, agent, group),
@@ -493,7 +500,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   private async handle(e: AriEvent): Promise<void> {
     switch (e.type) {
       case 'StasisStart': {
-        const [kind, exten = ''] = e.args;
+        const [kind, exten = ''] = e.args as [StasisKind | string, string?];
         if (kind === 'inbound') await this.onInbound(e.channel, exten);
         else if (kind === 'agent') await this.onAgentDial(e.channel, exten);
         else if (kind === 'leg' || kind === 'snoop') this.legEntered(e.channel.id);
@@ -571,10 +578,14 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   private async tag(channelId: string, callId: string, role: Role) {
     await this.options.ari.call('channels.setChannelVar', {
       channelId,
-      variable: 'CC_CALL_ID',
+      variable: channelVars.callId,
       value: callId,
     });
-    await this.options.ari.call('channels.setChannelVar', { channelId, variable: 'CC_ROLE', value: role });
+    await this.options.ari.call('channels.setChannelVar', {
+      channelId,
+      variable: channelVars.role,
+      value: role,
+    });
   }
 
   /** Refuses a call: logs why and ends the caller's channel with the matching SIP response. */
@@ -945,8 +956,8 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     // An outgoing channel presents its connected line (the party calling) in From/PAI; customers
     // see our number only, never an agent's name.
     const variables: Record<string, string> = {
-      CC_CALL_ID: call.id,
-      CC_ROLE: role,
+      [channelVars.callId]: call.id,
+      [channelVars.role]: role,
       'CONNECTEDLINE(num)': call.callerId,
       'CONNECTEDLINE(name)': target.kind === 'external' ? call.callerId : '',
     };
@@ -971,7 +982,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       channel = await this.options.ari.call('channels.create', {
         endpoint,
         app: this.options.app,
-        appArgs: 'leg',
+        appArgs: 'leg' satisfies StasisKind,
         variables,
       });
     } catch (err) {
@@ -1049,7 +1060,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       leg.role = 'caller';
       await ari.call('channels.setChannelVar', {
         channelId: leg.channel,
-        variable: 'CC_ROLE',
+        variable: channelVars.role,
         value: 'caller',
       });
       if (call.callbackId !== null && userId !== null) {
@@ -1375,7 +1386,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     const live = new Set(channels.map((c) => c.id));
     const byCall = new Map<string, Channel[]>();
     for (const ch of channels) {
-      const id = String(ch.channelvars?.CC_CALL_ID ?? '');
+      const id = channelVar(ch, 'callId');
       if (!id) continue;
       byCall.set(id, [...(byCall.get(id) ?? []), ch]);
     }
@@ -1396,10 +1407,10 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
         // A call that never got logged as started (the application died while setting it up)
         // or that already ended: nothing can resume it, so its channels go. An inbound caller
         // who was never logged still gets a record: the call happened.
-        const caller = chans.find((c) => c.channelvars?.CC_ROLE === 'caller');
+        const caller = chans.find((c) => channelVar(c, 'role') === 'caller');
         if (!started && caller) await this.recordUnstarted(callId, caller);
         for (const ch of chans)
-          if (ch.channelvars?.CC_ROLE !== 'monitor')
+          if (channelVar(ch, 'role') !== 'monitor')
             await this.hangup(ch.id, 'normal').catch((err: Error) =>
               this.say(`hanging up ${ch.name}: ${err.message}`),
             );
@@ -1411,7 +1422,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       this.calls.set(call.id, call);
       const targets = legTargets(events);
       for (const ch of chans) {
-        const role = (String(ch.channelvars?.CC_ROLE ?? 'callee') as Role) || 'callee';
+        const role = (channelVar(ch, 'role') as Role) || 'callee';
         if (role === 'caller') call.caller = ch.id;
         const known = targets.get(ch.id);
         const leg = newLeg(ch.id, ch.name, role, known?.target ?? null);
@@ -1435,7 +1446,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       resumed++;
       if (process.env.CTI_TRACE)
         this.say(
-          `resync ${call.id}: ${chans.map((c) => `${c.id}/${c.state}/${c.channelvars?.CC_ROLE}`).join(' ')} bridge ${call.bridgeId} of ${bridges.length}`,
+          `resync ${call.id}: ${chans.map((c) => `${c.id}/${c.state}/${channelVar(c, 'role')}`).join(' ')} bridge ${call.bridgeId} of ${bridges.length}`,
         );
       // A caller still in a queue: back in line after the others who joined before them.
       const waiting = queueState(events);

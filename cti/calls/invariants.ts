@@ -20,6 +20,7 @@ import type { Db } from '../../db/client.ts';
 import { callRecords } from '../../db/schema.ts';
 import type { AgentPool } from '../acd/pool.ts';
 import type { AriClient } from '../ari/client.ts';
+import { channelVar } from '../asterisk.ts';
 import { type ActiveCall, legUser } from './model.ts';
 
 export type ViolationKind =
@@ -167,7 +168,7 @@ export class InvariantChecker {
           detail: `${call.legs.size} leg(s) in memory, none in Asterisk`,
         });
     for (const ch of channels) {
-      const callId = String(ch.channelvars?.CC_CALL_ID ?? '');
+      const callId = channelVar(ch, 'callId');
       if (!callId || byId.has(callId) || this.host.ownsChannel(ch.id)) continue;
       out.push({
         kind: 'channel_without_call',

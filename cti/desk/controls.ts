@@ -17,6 +17,7 @@ import { normaliseNumber } from '../../core/validate.ts';
 import { agentById, numberById, outboundNumberFor } from '../calls/directory.ts';
 import type { Db } from '../../db/client.ts';
 import type { Acd } from '../acd/acd.ts';
+import { channelVars, defaultMohClass } from '../asterisk.ts';
 import type { AriClient } from '../ari/client.ts';
 import type { CallEventBody, LegFailure, LegTarget, TransferTarget } from '../call-log/events.ts';
 import { type ActiveCall, type Leg, legUser, type Role } from '../calls/model.ts';
@@ -69,7 +70,7 @@ export class DeskControls {
     if (!call.bridgeId) throw new DomainError('not_on_call');
     const { ari } = this.engine;
     await ari.call('bridges.removeChannel', { bridgeId: call.bridgeId, channel: leg.channel });
-    await ari.call('bridges.startMoh', { bridgeId: call.bridgeId, mohClass: 'default' });
+    await ari.call('bridges.startMoh', { bridgeId: call.bridgeId, mohClass: defaultMohClass });
     call.held = { by: userId };
     await this.engine.append(call, { type: 'call.held', data: { userId } });
   }
@@ -164,7 +165,7 @@ export class DeskControls {
       [agentLeg, 'callee'],
     ] as const)
       await this.engine.ari
-        .call('channels.setChannelVar', { channelId: leg.channel, variable: 'CC_ROLE', value: role })
+        .call('channels.setChannelVar', { channelId: leg.channel, variable: channelVars.role, value: role })
         .catch(() => {});
   }
 
@@ -185,7 +186,7 @@ export class DeskControls {
           .call('bridges.removeChannel', { bridgeId: call.bridgeId, channel: leg.channel })
           .catch(() => {});
         await this.engine.ari
-          .call('bridges.startMoh', { bridgeId: call.bridgeId, mohClass: 'default' })
+          .call('bridges.startMoh', { bridgeId: call.bridgeId, mohClass: defaultMohClass })
           .catch(() => {});
       }
       const prompter = this.engine.prompter(call);

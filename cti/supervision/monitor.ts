@@ -12,6 +12,7 @@ import type { Ctx } from '../../core/context.ts';
 import { DomainError, NotFoundError } from '../../core/errors.ts';
 import { type MonitorAction, monitoringLog, users } from '../../db/schema.ts';
 import type { AriEvent } from '../ari/generated.ts';
+import { channelVar, channelVars, type StasisKind } from '../asterisk.ts';
 import type { Db } from '../../db/client.ts';
 import type { AriClient } from '../ari/client.ts';
 import { agentById } from '../calls/directory.ts';
@@ -61,7 +62,7 @@ export class Monitor {
     this.engine.ari.on('event', this.onEvent);
     // Sessions cut off by a restart: their channels are hung up and their rows closed.
     for (const ch of await this.engine.ari.call('channels.list', {}))
-      if (ch.channelvars?.CC_ROLE === 'monitor' || ch.name.startsWith('Snoop/'))
+      if (channelVar(ch, 'role') === 'monitor' || ch.name.startsWith('Snoop/'))
         await this.engine.hangup(ch.id, 'normal').catch(() => {});
     await this.engine.db
       .update(monitoringLog)
@@ -104,7 +105,7 @@ export class Monitor {
     const snoop = await ari.call('channels.snoopChannel', {
       channelId: found.leg.channel,
       app,
-      appArgs: 'snoop',
+      appArgs: 'snoop' satisfies StasisKind,
       spy: 'both',
       whisper: whisperOf[mode],
     });
@@ -115,10 +116,10 @@ export class Monitor {
     const phone = await ari.call('channels.create', {
       endpoint: `PJSIP/${supervisorPhone.endpoint}`,
       app,
-      appArgs: 'leg',
+      appArgs: 'leg' satisfies StasisKind,
       variables: {
-        CC_CALL_ID: `monitor-${id}`,
-        CC_ROLE: 'monitor',
+        [channelVars.callId]: `monitor-${id}`,
+        [channelVars.role]: 'monitor',
         'CONNECTEDLINE(num)': found.call.callerId,
         'CONNECTEDLINE(name)': mode,
       },

@@ -2,6 +2,7 @@
  * pjsip.conf from the database: the transport, and one endpoint/auth/aor per agent. There is
  * no anonymous endpoint, so calls from unknown peers are refused (no guest calls).
  */
+import { trunkEndpoint } from '../../cti/asterisk.ts';
 import type { PbxInstance } from '../layout.ts';
 import type { trunks } from '../../db/schema.ts';
 import type { AgentAccount } from '../sip-accounts.ts';
@@ -96,7 +97,7 @@ qualify_frequency = 30
  * (and recognises its calls by the registration's line parameter).
  */
 function renderTrunk(t: TrunkConfig): string {
-  const id = `trunk-${t.id}`;
+  const id = trunkEndpoint(t.id);
   const host = clean(t.host);
   const hostPort = `${host}:${t.port}`;
   const credentials = t.username !== '' && t.password !== '';

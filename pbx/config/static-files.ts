@@ -5,6 +5,10 @@
  * Users' configuration (pjsip.conf) is rendered from the database by pjsip.ts.
  */
 import { inside, type PbxInstance } from '../layout.ts';
+import { channelVars, type StasisKind } from '../../cti/asterisk.ts';
+
+/** A Stasis kind (the CTI's contract), checked by the compiler. */
+const kind = (k: StasisKind) => k;
 
 export type ConfigFiles = Record<string, string>;
 
@@ -93,7 +97,7 @@ enabled = yes
 pretty = no
 allowed_origins =
 ; Carried in every channel the CTI sees, so it can rebuild its call model after a restart.
-channelvars = CC_CALL_ID,CC_ROLE,CC_USER_ID
+channelvars = ${Object.values(channelVars).join(',')}
 
 [${secrets.ariUser}]
 type = user
@@ -140,19 +144,19 @@ writeprotect = yes
 
 [from-trunk]
 exten => _X.,1,NoOp(inbound \${EXTEN})
- same => n,Stasis(${instance.app},inbound,\${EXTEN})
+ same => n,Stasis(${instance.app},${kind('inbound')},\${EXTEN})
  same => n,Hangup()
 exten => _+X.,1,Goto(from-trunk,\${EXTEN:1},1)
-exten => s,1,Stasis(${instance.app},inbound,s)
+exten => s,1,Stasis(${instance.app},${kind('inbound')},s)
  same => n,Hangup()
 
 [from-agents]
 exten => _[0-9*#+].,1,NoOp(agent \${CALLERID(num)} dials \${EXTEN})
- same => n,Stasis(${instance.app},agent,\${EXTEN})
+ same => n,Stasis(${instance.app},${kind('agent')},\${EXTEN})
  same => n,Hangup()
 
 [dialer]
-exten => _X.,1,Stasis(${instance.app},dialer,\${EXTEN})
+exten => _X.,1,Stasis(${instance.app},${kind('dialer')},\${EXTEN})
  same => n,Hangup()
 `,
     'pjsip.conf': `${header}[transport-udp]

@@ -71,6 +71,6 @@ export async function startProductWithPbx(
     RTP_END: String(rtpStart + 199),
     ...env,
   });
-  await waitForLog(product, /\[pbx\] ready/, 120_000);
+  await waitForLog(product, /\[cti\] ready/, 120_000);
   return { ...product, sipPort };
 }

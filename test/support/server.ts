@@ -32,6 +32,7 @@ export async function startApp(db: Db, options: AppOptions = {}): Promise<Runnin
     ),
     events: new DomainEvents(),
     pbx: options.pbx ?? null,
+    cti: null,
   };
   const app = createApp(deps);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {

@@ -95,7 +95,7 @@ async function until<T>(
 
 test('SIGKILL of the app mid-call: the call goes on, and its record is completed after the restart', async () => {
   product = await startProduct(env);
-  await waitForLog(product, /\[pbx\] ready/, 120_000);
+  await waitForLog(product, /\[cti\] ready/, 120_000);
   const account = (await accountOf(db.db, company.people.repA))!;
   phone = await Phone.start({
     username: account.username,

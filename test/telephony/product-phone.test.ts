@@ -49,7 +49,7 @@ const field = (html: string, name: string) =>
   new RegExp(`data-field="${name}">([^<]+)<`).exec(html)?.[1] ?? '';
 
 test('the run command brings up Asterisk; a softphone set up from "My phone" registers', async () => {
-  await waitForLog(product, /\[pbx\] ready/, 120_000);
+  await waitForLog(product, /\[cti\] ready/, 120_000);
   const web = new WebClient(product.url);
   await web.get('/setup');
   const setup = await web.post('/setup', {

@@ -9,7 +9,7 @@ import { liftBlock, recentBlocks } from '../../pbx/sip-blocks.ts';
 import { type PbxOverview, pbxOverview } from '../../pbx/status.ts';
 import { idParam } from '../http.ts';
 import { PostButton } from '../views/form.tsx';
-import { type AppEnv, ctxOf } from '../env.ts';
+import { type AppEnv, ctxOf, engineOf } from '../env.ts';
 import { act } from '../forms.ts';
 import { formatDuration, formatTime } from '../views/format.ts';
 import type { MessageKey, T } from '../i18n/index.ts';
@@ -71,7 +71,7 @@ function EngineCheck(props: { pv: PageView; check: NonNullable<PbxOverview['chec
 pbxRoutes.get('/', async (c) => {
   const ctx = ctxOf(c);
   const t = c.get('t');
-  const view = await pbxOverview(ctx, c.get('deps').pbx);
+  const view = await pbxOverview(ctx, c.get('deps').pbx, engineOf(c));
   const blocks = await recentBlocks(ctx);
   return renderPage(c, { title: t('pbx.title') }, (pv) => (
     <section class="panel">

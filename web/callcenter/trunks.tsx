@@ -16,7 +16,7 @@ import {
 import type { TrunkStatus } from '../../pbx/status.ts';
 import { trunkStatuses } from '../../pbx/status.ts';
 import { crudRoutes } from '../crud.ts';
-import { type AppEnv, type C, ctxOf } from '../env.ts';
+import { type AppEnv, type C, ctxOf, engineOf } from '../env.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { DataTable, deleteRowAction, loadTable, type TableSpec } from '../table.tsx';
 import {
@@ -95,7 +95,7 @@ trunkRoutes.get('/', async (c) => {
   const t = c.get('t');
   const data = await loadTable(c, table, '/callcenter/trunks', async (q) => {
     const all = await listTrunks(ctx);
-    const live = await trunkStatuses(c.get('deps').pbx, all);
+    const live = await trunkStatuses(c.get('deps').pbx, engineOf(c), all);
     const needle = (q.filters.q ?? '').toLowerCase();
     const rows = all
       .filter((r) => !needle || r.name.toLowerCase().includes(needle) || r.host.includes(needle))

@@ -17,7 +17,7 @@ import type { TransferTarget } from '../../cti/call-log/events.ts';
 import type { CallEngine } from '../../cti/calls/engine.ts';
 import { CallLog } from '../../cti/call-log/log.ts';
 import { deskCall } from '../../cti/desk/view.ts';
-import { type AppEnv, type C, ctxOf } from '../env.ts';
+import { type AppEnv, type C, ctxOf, engineOf } from '../env.ts';
 import { act } from '../forms.ts';
 import { readForm } from '../http.ts';
 import { liveParts } from '../live.ts';
@@ -26,8 +26,6 @@ import { pageView, type PageView, renderPage } from '../views/page.tsx';
 import { CallPanel, type CallPanelData, QueueBar, type QueueLine, StatePanel } from './fragments.tsx';
 
 export const deskRoutes = new Hono<AppEnv>();
-
-const engineOf = (c: C): CallEngine | null => c.get('deps').pbx?.calls() ?? null;
 
 function requireEngine(c: C): CallEngine {
   const engine = engineOf(c);

@@ -7,7 +7,7 @@ import { ownPhoneAccount } from '../../pbx/sip-accounts.ts';
 import { requirePermission } from '../../core/access/actor.ts';
 import { autoAnswerOf } from '../../cti/agents/agent-states.ts';
 import { CallRefused } from '../../cti/calls/engine.ts';
-import { type AppEnv, ctxOf } from '../env.ts';
+import { type AppEnv, ctxOf, engineOf } from '../env.ts';
 import { localPath, readForm, see } from '../http.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { renderPage } from '../views/page.tsx';
@@ -96,7 +96,7 @@ phoneRoutes.post('/call', async (c) => {
   const number = typeof raw.number === 'string' ? raw.number.trim() : '';
   // Where the agent clicked (My phone, or the lost-calls list's "call back").
   const back = localPath(typeof raw.back === 'string' ? raw.back : undefined, '/desk/phone');
-  const engine = c.get('deps').pbx?.calls();
+  const engine = engineOf(c);
   if (!engine) return see(c, back, { key: 'phone.pbx_down', kind: 'error' });
   try {
     await engine.clickToCall(ctx.actor.userId, number);

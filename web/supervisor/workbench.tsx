@@ -26,7 +26,7 @@ import { agentsOnCalls } from '../../cti/desk/view.ts';
 import type { MonitorMode } from '../../cti/supervision/monitor.ts';
 import type { AgentState } from '../../db/schema.ts';
 import { Since } from '../desk/fragments.tsx';
-import { type AppEnv, type C, ctxOf } from '../env.ts';
+import { type AppEnv, type C, ctxOf, engineOf } from '../env.ts';
 import { act } from '../forms.ts';
 import { idParam, readForm } from '../http.ts';
 import { liveParts } from '../live.ts';
@@ -37,8 +37,6 @@ import { PostButton } from '../views/form.tsx';
 import { pageView, type PageView, renderPage } from '../views/page.tsx';
 
 export const supervisorRoutes = new Hono<AppEnv>();
-
-const engineOf = (c: C): CallEngine | null => c.get('deps').pbx?.calls() ?? null;
 
 interface Floor {
   queues: {

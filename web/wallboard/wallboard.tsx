@@ -10,7 +10,7 @@ import type { Level } from '../../cti/stats/wallboard-thresholds.ts';
 import type { Ctx } from '../../core/context.ts';
 import { toId } from '../../core/validate.ts';
 import type { CallEngine } from '../../cti/calls/engine.ts';
-import { type AppEnv, type C, ctxOf } from '../env.ts';
+import { type AppEnv, type C, ctxOf, engineOf } from '../env.ts';
 import type { MessageKey, T } from '../i18n/index.ts';
 import { liveParts } from '../live.ts';
 import { formatValue } from '../reports/format.ts';
@@ -19,8 +19,6 @@ import { renderPage } from '../views/page.tsx';
 import { type Board, type BoardFigures, boardOf, boardStates } from './board.ts';
 
 export const wallboardRoutes = new Hono<AppEnv>();
-
-const engineOf = (c: C): CallEngine | null => c.get('deps').pbx?.calls() ?? null;
 
 function Tile(props: { name: string; label: string; value: string; level?: Level; big?: boolean }) {
   return (
