@@ -22,15 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import {
-  agentsInCallStates,
-  agentsInWrapUp,
-  callStateChanged,
-  endWrapUp,
-  offerable,
-  recoverAgent,
-  wrapUpSeconds,
-} from '../agents/agent-states.ts';
+import { offerable } from '../agents/agent-states.ts';
 import { isBlacklisted, isVip } from '../lines/caller-lists.ts';
 import { hotlineOfNumber } from '../lines/hotlines.ts';
 import { type Ivr, loadIvr } from '../ivr/ivrs.ts';
@@ -57,14 +49,12 @@ import {
   checkNumberRules,
   numberByDid,
   numberById,
-  openCallIds,
   outboundNumberFor,
   type PhoneNumber,
   type Trunk,
   trunkById,
 } from './directory.ts';
 import {
-  channelVar,
   channelVars,
   defaultMohClass,
   endpointOfChannel,
@@ -75,20 +65,12 @@ import {
 } from '../asterisk.ts';
 import { DeskControls } from '../desk/controls.ts';
 import { Monitor } from '../supervision/monitor.ts';
-import type { CallEvent, CallEventBody, LegFailure, LegTarget } from '../call-log/events.ts';
+import type { CallEventBody, LegFailure, LegTarget } from '../call-log/events.ts';
+import { AgentDesk, type DeskChange, type RepairReason } from './agent-desk.ts';
 import { InvariantChecker, type InvariantReport } from './invariants.ts';
-import { CallLog, eventsOf } from '../call-log/log.ts';
-import {
-  type ActiveCall,
-  blankCall,
-  failureOf,
-  type Leg,
-  legTargets,
-  legUser,
-  newLeg,
-  type Role,
-  restoredCall,
-} from './model.ts';
+import { type ResyncHost, resync } from './resync.ts';
+import { CallLog } from '../call-log/log.ts';
+import { type ActiveCall, blankCall, failureOf, type Leg, legUser, newLeg, type Role } from './model.ts';
 import { Recorder, type RecordingPaths } from './recorder.ts';
 
 export interface CallEngineOptions {
@@ -148,8 +130,9 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   private readonly byChannel = new Map<string, ActiveCall>();
   /** Prompters talking to callers (IVR, queue menus, survey), by channel. */
   private readonly prompters = new Map<string, Prompter>();
-  /** Agents in wrap-up, until they become ready again. */
-  private readonly autoReady = new Map<number, NodeJS.Timeout>();
+  /** Agents' desk states as calls move them, and their repair. */
+  private readonly agents: AgentDesk;
+  private readonly resyncHost: ResyncHost;
   /** The cause of a hangup request, kept until the channel is gone. */
   private readonly hangupCauses = new Map<string, { cause: number; tech: number | null }>();
   readonly now: () => Date;
@@ -224,6 +207,32 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       options.events,
       options.random,
     );
+    this.agents = new AgentDesk({
+      db: options.db,
+      acd: this.acd,
+      now: this.now,
+      say: this.say,
+      hasLeg: (userId) => this.callOfAgent(userId) !== null,
+      isRinging: (userId) => this.ringingLegOf(userId) !== null,
+    });
+    this.resyncHost = {
+      db: options.db,
+      ari: options.ari,
+      app: options.app,
+      acd: this.acd,
+      log: this.log,
+      now: this.now,
+      say: this.say,
+      calls: () => [...this.calls.values()],
+      hasCall: (id) => this.calls.has(id),
+      adopt: (call) => void this.calls.set(call.id, call),
+      track: (call, leg) => this.track(call, leg),
+      channelGone: (id, cause, sipCode, text) => this.onGone(id, cause, sipCode, text),
+      append: (call, event) => this.append(call, event),
+      hangup: (id, reason) => this.hangup(id, reason),
+      cancelOffers: (call) => this.cancelOffers(call),
+      endCall: (call, by, cause, sipCode) => this.endCall(call, by, cause, sipCode),
+    };
     this.desk = new DeskControls(this);
     this.monitor = new Monitor(this);
     this.invariants = new InvariantChecker(
@@ -261,7 +270,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     else await ari.connect();
     await this.resyncing;
     await this.monitor.start().catch((err: Error) => this.say(`monitor: ${err.message}`));
-    await this.resumeWrapUps().catch((err: Error) => this.say(`wrap-ups: ${err.message}`));
+    await this.agents.resumeWrapUps().catch((err: Error) => this.say(`wrap-ups: ${err.message}`));
     this.acd.dispatch();
     this.invariants.start();
   }
@@ -278,107 +287,22 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     this.invariants.stop();
     for (const call of this.calls.values())
       for (const leg of call.legs.values()) if (leg.timer) clearTimeout(leg.timer);
-    for (const timer of this.autoReady.values()) clearTimeout(timer);
-    this.autoReady.clear();
+    this.agents.stop();
     await this.log.flush();
   }
 
   // ── agents' desk states ──────────────────────────────────────────────────
-  /** Each agent's desk-state changes, applied one after another in the order the engine made them. */
-  private readonly agentChanges = new Map<number, Promise<void>>();
-
-  /**
-   * Moves a logged-in agent's desk state with the call; after a call, wrap-up then auto-ready.
-   * Changes for one agent are applied in the order they were asked for (an offer's "ringing"
-   * is never written after the "not taken" of the same offer).
-   */
-  deskState(
-    userId: number,
-    change: 'offered' | 'connected' | 'ended' | 'not_taken',
-    call: ActiveCall,
-  ): Promise<void> {
-    const next = (this.agentChanges.get(userId) ?? Promise.resolve()).then(() =>
-      this.applyDeskState(userId, change, call),
-    );
-    this.agentChanges.set(userId, next);
-    void next.then(() => {
-      if (this.agentChanges.get(userId) === next) this.agentChanges.delete(userId);
-    });
-    return next;
+  /** Moves a logged-in agent's desk state with the call (in order per agent; agent-desk.ts). */
+  deskState(userId: number, change: DeskChange, call: ActiveCall): Promise<void> {
+    return this.agents.change(userId, change, call.id);
   }
 
-  private async applyDeskState(
-    userId: number,
-    change: 'offered' | 'connected' | 'ended' | 'not_taken',
-    call: ActiveCall,
-  ): Promise<void> {
-    if (this.stopped) return;
-    try {
-      const seconds = await wrapUpSeconds(this.options.db);
-      const next = await callStateChanged(this.options.db, userId, change, call.id, seconds);
-      if (next) this.agentChanged(userId, next);
-      if (next === 'wrap_up') this.scheduleAutoReady(userId, call.id, seconds * 1000);
-    } catch (err) {
-      this.say(`agent ${userId} state: ${err instanceof Error ? err.message : err}`);
-    }
+  /** Repair of agents stuck ringing or on a call with no leg (agent-desk.ts). */
+  repairAgents(why: RepairReason): Promise<number[]> {
+    return this.agents.repair(why);
   }
 
-  private agentChanged(userId: number, state: AgentState) {
-    this.acd.agentState(userId, state);
-  }
-
-  private scheduleAutoReady(userId: number, callId: string, delayMs: number) {
-    clearTimeout(this.autoReady.get(userId));
-    const timer = setTimeout(
-      () => {
-        this.autoReady.delete(userId);
-        void endWrapUp(this.options.db, userId, callId)
-          .then((changed) => changed && this.agentChanged(userId, 'ready'))
-          .catch((err: Error) => this.say(`auto-ready ${userId}: ${err.message}`));
-      },
-      Math.max(0, delayMs),
-    );
-    this.autoReady.set(userId, timer);
-  }
-
-  /**
-   * Repair (on start, after every resync, and when the invariant checker finds one): agents
-   * whose state says ringing or on a call while the engine holds no leg of theirs go back to
-   * ready, logged as `recovered:<why>`; ACD reservations that no ringing leg holds are released.
-   * Returns the agents repaired.
-   */
-  async repairAgents(why: 'resync' | 'invariant'): Promise<number[]> {
-    const repaired: number[] = [];
-    for (const stuck of await agentsInCallStates(this.options.db)) {
-      // In the agent's own line of changes, so that it sees the state the engine last wrote.
-      const done = (this.agentChanges.get(stuck.userId) ?? Promise.resolve()).then(async () => {
-        if (this.callOfAgent(stuck.userId)) return;
-        if (!(await recoverAgent(this.options.db, stuck.userId, stuck.callId, why))) return;
-        repaired.push(stuck.userId);
-        this.say(
-          `agent ${stuck.userId} was ${stuck.state} for call ${stuck.callId || '?'} with no live channel: ready again (${why})`,
-        );
-        this.agentChanged(stuck.userId, 'ready');
-      });
-      this.agentChanges.set(
-        stuck.userId,
-        done.catch(() => {}),
-      );
-      await done.catch((err: Error) => this.say(`repairing agent ${stuck.userId}: ${err.message}`));
-    }
-    const now = this.now().getTime();
-    for (const agent of this.acd.pool.agents.values()) {
-      if (agent.reservedFor === null || now - (agent.reservedAt ?? 0) < staleReservationMs) continue;
-      if (this.ringingLegOf(agent.userId)) continue;
-      this.say(
-        `agent ${agent.userId}: reservation for ${agent.reservedFor} without a ringing phone released (${why})`,
-      );
-      this.acd.releaseReservation(agent.userId, agent.reservedFor);
-      if (!repaired.includes(agent.userId)) repaired.push(agent.userId);
-    }
-    return repaired;
-  }
-
+  // ── for cti modules (ACD, desk controls, survey, supervision) ─────────────
   /** The unanswered leg ringing an agent's phone, if any. */
   private ringingLegOf(userId: number): Leg | null {
     for (const call of this.calls.values())
@@ -386,14 +310,6 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     return null;
   }
 
-  /** Wrap-ups that were running when the engine stopped end when they would have. */
-  private async resumeWrapUps() {
-    const seconds = await wrapUpSeconds(this.options.db);
-    for (const w of await agentsInWrapUp(this.options.db))
-      this.scheduleAutoReady(w.userId, w.callId, w.since.getTime() + seconds * 1000 - this.now().getTime());
-  }
-
-  // ── for cti modules (ACD, desk controls, survey, supervision) ─────────────
   /** Calls in progress per trunk and per number (for limits and the status page). */
   activeCalls(): { total: number; byTrunk: Map<number, number>; byNumber: Map<number, number> } {
     const byTrunk = new Map<number, number>();
@@ -1372,166 +1288,9 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   }
 
   // ── resync after a restart or reconnect ──────────────────────────────────
-  /**
-   * Rebuilds the calls from the channels Asterisk has (their CC_CALL_ID and CC_ROLE) and the
-   * event log; calls that ended while nobody was listening are closed. Callers waiting in a
-   * queue's holding bridge go back in line at their place; agents' phones that were ringing for
-   * them are hung up (the offer is made again).
-   */
-  async resync(): Promise<void> {
-    const { ari, app } = this.options;
-    const channels = await ari.call('channels.list', {});
-    const bridges = await ari.call('bridges.list', {});
-    await this.acd.adoptHoldingBridges(bridges);
-    const live = new Set(channels.map((c) => c.id));
-    const byCall = new Map<string, Channel[]>();
-    for (const ch of channels) {
-      const id = channelVar(ch, 'callId');
-      if (!id) continue;
-      byCall.set(id, [...(byCall.get(id) ?? []), ch]);
-    }
-    // Calls we knew whose channels went away while we were not listening.
-    for (const call of [...this.calls.values()]) {
-      for (const leg of [...call.legs.values()]) {
-        if (live.has(leg.channel)) continue;
-        await this.onGone(leg.channel, 16, null, 'gone while disconnected');
-      }
-    }
-    let resumed = 0;
-    const queued: { call: ActiveCall; groupId: number; since: Date; joined: Date; order: number }[] = [];
-    for (const [callId, chans] of byCall) {
-      if (this.calls.has(callId)) continue;
-      const events = await eventsOf(this.options.db, callId);
-      const started = events.find((e) => e.type === 'call.started');
-      if (started?.type !== 'call.started' || events.some((e) => e.type === 'call.ended')) {
-        // A call that never got logged as started (the application died while setting it up)
-        // or that already ended: nothing can resume it, so its channels go. An inbound caller
-        // who was never logged still gets a record: the call happened.
-        const caller = chans.find((c) => channelVar(c, 'role') === 'caller');
-        if (!started && caller) await this.recordUnstarted(callId, caller);
-        for (const ch of chans)
-          if (channelVar(ch, 'role') !== 'monitor')
-            await this.hangup(ch.id, 'normal').catch((err: Error) =>
-              this.say(`hanging up ${ch.name}: ${err.message}`),
-            );
-        continue;
-      }
-      const call = restoredCall(callId, events, this.now());
-      const mixing = bridges.filter((b) => b.bridge_type !== 'holding');
-      call.bridgeId = mixing.find((b) => b.channels.some((c) => chans.some((ch) => ch.id === c)))?.id ?? null;
-      this.calls.set(call.id, call);
-      const targets = legTargets(events);
-      for (const ch of chans) {
-        const role = (channelVar(ch, 'role') as Role) || 'callee';
-        if (role === 'caller') call.caller = ch.id;
-        const known = targets.get(ch.id);
-        const leg = newLeg(ch.id, ch.name, role, known?.target ?? null);
-        leg.answered = ch.state === 'Up';
-        if (known?.groupId != null) leg.offer = { groupId: known.groupId };
-        this.track(call, leg);
-        // An agent whose phone is up in the call is on it, whether or not the log got to say so
-        // (the application died between the answer and its entry): their part ends with the call.
-        const userId = legUser(leg);
-        if (userId !== null && leg.answered && !call.agentsOnCall.includes(userId)) {
-          call.agentsOnCall.push(userId);
-          call.agentSince.set(userId, this.now().getTime());
-        }
-      }
-      const sources = [
-        ...chans.map((c) => `channel:${c.id}`),
-        ...(call.bridgeId ? [`bridge:${call.bridgeId}`] : []),
-      ];
-      await ari.call('applications.subscribe', { applicationName: app, eventSource: sources });
-      await this.append(call, { type: 'cti.resumed', data: { channels: chans.map((c) => c.id) } });
-      resumed++;
-      if (process.env.CTI_TRACE)
-        this.say(
-          `resync ${call.id}: ${chans.map((c) => `${c.id}/${c.state}/${channelVar(c, 'role')}`).join(' ')} bridge ${call.bridgeId} of ${bridges.length}`,
-        );
-      // A caller still in a queue: back in line after the others who joined before them.
-      const waiting = queueState(events);
-      const callerUp = chans.some((c) => c.id === call.caller && c.state === 'Up');
-      if (waiting && callerUp && !call.bridgeId) {
-        await this.cancelOffers(call);
-        queued.push({ call, ...waiting });
-        continue;
-      }
-      // A bridged call whose bridge Asterisk did not list (seen right after an app restart) is
-      // joined again in a new bridge; a call that was never bridged cannot be resumed half-way.
-      const wasBridged = events.some((e) => e.type === 'call.bridged');
-      const up = chans.filter((c) => c.state === 'Up');
-      if (!call.bridgeId && wasBridged && up.length >= 2)
-        call.bridgeId = await this.rebridge(call.id, up).catch((err: Error) => {
-          this.say(`re-bridging ${call.id} failed: ${err.message}`);
-          return null;
-        });
-      if (!call.bridgeId || chans.length < 2) {
-        await this.endCall(call, 'system', null, null);
-        continue;
-      }
-      // Whoever was out of the bridge (an agent holding) comes back: the hold is over.
-      const bridge = bridges.find((b) => b.id === call.bridgeId);
-      const outside = up.filter((c) => bridge && !bridge.channels.includes(c.id)).map((c) => c.id);
-      if (outside.length > 0) {
-        await ari.call('bridges.stopMoh', { bridgeId: call.bridgeId }).catch(() => {});
-        await ari
-          .call('bridges.addChannel', { bridgeId: call.bridgeId, channel: outside.join(',') })
-          .catch(() => {});
-      }
-    }
-    for (const q of queued.sort(
-      (a, b) => a.since.getTime() - b.since.getTime() || a.joined.getTime() - b.joined.getTime(),
-    ))
-      await this.acd.restore(q.call, q.groupId, q.since, q.joined);
-    // Calls the log still has open but Asterisk no longer has.
-    for (const callId of await openCallIds(this.options.db)) {
-      if (this.calls.has(callId) || byCall.has(callId)) continue;
-      const call = restoredCall(callId, await eventsOf(this.options.db, callId), this.now());
-      this.calls.set(call.id, call);
-      await this.endCall(call, 'system', null, null);
-    }
-    if (resumed > 0) this.say(`resumed ${resumed} call(s) in progress`);
-  }
-
-  /** Logs the start and end of a call found after a restart that its log never started. */
-  private async recordUnstarted(callId: string, caller: Channel): Promise<void> {
-    const trunkId = trunkIdOfChannel(caller.name);
-    const exten = caller.dialplan?.exten ?? '';
-    const number = trunkId !== null ? await numberByDid(this.options.db, exten) : null;
-    const call = blankCall(callId, trunkId !== null ? 'inbound' : 'outbound', new Date(caller.creationtime));
-    Object.assign(call, {
-      trunkId,
-      numberId: number?.id ?? null,
-      callerId: normaliseNumber(caller.caller.number),
-    });
-    // Logged when the channel was made, so the record starts when the call did.
-    await this.log.append(
-      call.id,
-      {
-        type: 'call.started',
-        data: {
-          direction: call.direction,
-          from: call.callerId,
-          to: normaliseNumber(exten),
-          trunkId,
-          numberId: call.numberId,
-          agentId: null,
-          channel: caller.name,
-        },
-      },
-      call.startedAt,
-    );
-    await this.append(call, { type: 'call.ended', data: { by: 'system', q850Cause: null, sipCode: null } });
-  }
-
-  /** Puts the channels of a call in a new mixing bridge; returns its id. */
-  private async rebridge(callId: string, chans: Channel[]): Promise<string> {
-    const { ari, app } = this.options;
-    const bridge = await ari.call('bridges.create', { type: 'mixing', name: `call-${callId}` });
-    await ari.call('bridges.addChannel', { bridgeId: bridge.id, channel: chans.map((c) => c.id).join(',') });
-    await ari.call('applications.subscribe', { applicationName: app, eventSource: [`bridge:${bridge.id}`] });
-    this.say(`call ${callId}: joined again in a new bridge`);
-    return bridge.id;
+  /** Rebuilds the calls from the channels Asterisk has and the event log (resync.ts). */
+  resync(): Promise<void> {
+    return resync(this.resyncHost);
   }
 
   /** For tests and the status page: the ids of calls in progress. */
@@ -1550,25 +1309,9 @@ function ringsAgent(call: ActiveCall, role: Role): boolean {
   );
 }
 
-/** A reservation older than this with no phone ringing for it is released by the repair. */
-const staleReservationMs = 15_000;
-
 /** The ACD reservation a ringing leg holds its agent by: the queue offer's caller, or the callback. */
 function reservationKey(call: ActiveCall, leg: Leg): string | null {
   if (leg.offer) return call.id;
   if (leg.role === 'originator' && call.callbackId !== null) return `callback-${call.callbackId}`;
   return null;
-}
-
-/** Whether the log leaves the caller waiting in a queue: which, since when, in what order. */
-function queueState(
-  events: readonly CallEvent[],
-): { groupId: number; since: Date; joined: Date; order: number } | null {
-  let state: { groupId: number; since: Date; joined: Date; order: number } | null = null;
-  events.forEach((e, i) => {
-    if (e.type === 'queue.joined')
-      state = { groupId: e.data.groupId, since: new Date(e.data.since), joined: e.at, order: i };
-    else if (e.type === 'queue.left') state = null;
-  });
-  return state;
 }
