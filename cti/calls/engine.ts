@@ -32,9 +32,8 @@ import { repeatCallerHours } from '../acd/acd-settings.ts';
 import { normaliseNumber } from '../../core/validate.ts';
 import type { Db } from '../../db/client.ts';
 import type { AgentState, CallDirection } from '../../db/schema.ts';
-import { Acd, type CallbackRequest } from '../acd/acd.ts';
+import { Acd } from '../acd/acd.ts';
 import { recentCalls } from '../acd/loader.ts';
-import type { PoolAgent, PoolGroup } from '../acd/pool.ts';
 import { runSurvey } from '../acd/survey.ts';
 import type { AmiClient } from '../ami/client.ts';
 import { type AriClient, AriError } from '../ari/client.ts';
@@ -42,22 +41,10 @@ import type { AriEvent, AriOperations, Channel } from '../ari/generated.ts';
 import { type IvrResult, IvrRun } from '../ivr/runner.ts';
 import { Prompter } from '../media/prompter.ts';
 import { pieceMedia, type SystemPrompt } from '../media/system-prompts.ts';
-import {
-  type Agent,
-  agentByEndpoint,
-  agentById,
-  checkNumberRules,
-  numberByDid,
-  numberById,
-  outboundNumberFor,
-  type PhoneNumber,
-  type Trunk,
-  trunkById,
-} from './directory.ts';
+import { agentById, numberByDid, numberById, type PhoneNumber, type Trunk, trunkById } from './directory.ts';
 import {
   channelVars,
   defaultMohClass,
-  endpointOfChannel,
   promptMohClass,
   type StasisKind,
   trunkEndpoint,
@@ -68,6 +55,7 @@ import { Monitor } from '../supervision/monitor.ts';
 import type { CallEventBody, LegFailure, LegTarget } from '../call-log/events.ts';
 import { AgentDesk, type DeskChange, type RepairReason } from './agent-desk.ts';
 import { InvariantChecker, type InvariantReport } from './invariants.ts';
+import { CallRefused, Outbound } from './outbound.ts';
 import { type ResyncHost, resync } from './resync.ts';
 import { CallLog } from '../call-log/log.ts';
 import { type ActiveCall, blankCall, failureOf, type Leg, legUser, newLeg, type Role } from './model.ts';
@@ -95,16 +83,7 @@ export interface CallEngineOptions {
   random?: () => number;
 }
 
-/** Refusals reported to the web (click-to-call) and written to the log. */
-export class CallRefused extends Error {
-  constructor(
-    readonly reason: string,
-    readonly sipCode: number,
-  ) {
-    super(reason);
-    this.name = 'CallRefused';
-  }
-}
+export { CallRefused };
 
 type HangupReason = NonNullable<AriOperations['channels.hangup']['params']['reason']>;
 const hangupReasonFor: Record<number, HangupReason> = {
@@ -132,6 +111,8 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   private readonly prompters = new Map<string, Prompter>();
   /** Agents' desk states as calls move them, and their repair. */
   private readonly agents: AgentDesk;
+  /** Agents' calls out, click-to-call and callbacks. */
+  private readonly outbound: Outbound;
   private readonly resyncHost: ResyncHost;
   /** The cause of a hangup request, kept until the channel is gone. */
   private readonly hangupCauses = new Map<string, { cause: number; tech: number | null }>();
@@ -202,7 +183,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
           promptId !== null && options.holdPromptClasses ? promptMohClass(promptId) : defaultMohClass,
         routeOut: (call, number) => this.routeOut(call, number),
         endCall: (call) => this.endCall(call, 'system', 16, null),
-        placeCallback: (request, agent, group) => this.placeCallback(request, agent, group),
+        placeCallback: (request, agent, group) => this.outbound.placeCallback(request, agent, group),
       },
       options.events,
       options.random,
@@ -214,6 +195,23 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       say: this.say,
       hasLeg: (userId) => this.callOfAgent(userId) !== null,
       isRinging: (userId) => this.ringingLegOf(userId) !== null,
+    });
+    this.outbound = new Outbound({
+      db: options.db,
+      ari: options.ari,
+      acd: this.acd,
+      ringSeconds: this.ringSeconds,
+      now: this.now,
+      newCall: (direction, caller, trunkId, numberId) => this.newCall(direction, caller, trunkId, numberId),
+      tag: (channelId, callId, role) => this.tag(channelId, callId, role),
+      refuse: (call, reason, sipCode) => this.refuse(call, reason, sipCode),
+      append: (call, event) => this.append(call, event),
+      dialNext: (call, role) => this.dialNext(call, role),
+      dialLeg: (call, target, ringSeconds, role) => this.dialLeg(call, target, ringSeconds, role),
+      endCall: (call, by, cause, sipCode) => this.endCall(call, by, cause, sipCode),
+      forget: (call) => this.forget(call),
+      hangup: (channelId, reason) => this.hangup(channelId, reason),
+      limitReached: (trunk, number, exclude) => this.limitReached(trunk, number, exclude),
     });
     this.resyncHost = {
       db: options.db,
@@ -412,13 +410,21 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     });
   }
 
+  /**
+   * Click-to-call: rings the agent's phone; when the agent answers, dials the customer with the
+   * agent's outbound number. Refusals throw CallRefused and are logged (outbound.ts).
+   */
+  clickToCall(userId: number, destination: string): Promise<string> {
+    return this.outbound.clickToCall(userId, destination);
+  }
+
   // ── events from Asterisk ──────────────────────────────────────────────────
   private async handle(e: AriEvent): Promise<void> {
     switch (e.type) {
       case 'StasisStart': {
         const [kind, exten = ''] = e.args as [StasisKind | string, string?];
         if (kind === 'inbound') await this.onInbound(e.channel, exten);
-        else if (kind === 'agent') await this.onAgentDial(e.channel, exten);
+        else if (kind === 'agent') await this.outbound.onAgentDial(e.channel, exten);
         else if (kind === 'leg' || kind === 'snoop') this.legEntered(e.channel.id);
         else await this.hangup(e.channel.id, 'normal');
         return;
@@ -647,201 +653,6 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       ringSeconds: this.ringSeconds,
     });
     await this.dialNext(call);
-  }
-
-  private async onAgentDial(channel: Channel, exten: string) {
-    const endpoint = endpointOfChannel(channel.name) ?? '';
-    const agent = await agentByEndpoint(this.options.db, endpoint);
-    if (!agent) {
-      await this.hangup(channel.id, 'rejected');
-      return;
-    }
-    const dialled = normaliseNumber(exten);
-    const colleague = await agentByEndpoint(this.options.db, dialled);
-    if (colleague) {
-      const call = this.newCall('internal', channel, null, null);
-      call.legs.get(channel.id)!.target = { kind: 'agent', userId: agent.userId, endpoint: agent.endpoint };
-      call.placedBy = agent.userId;
-      await this.tag(channel.id, call.id, 'caller');
-      await this.append(call, {
-        type: 'call.started',
-        data: {
-          direction: 'internal',
-          from: agent.endpoint,
-          to: colleague.endpoint,
-          trunkId: null,
-          numberId: null,
-          agentId: agent.userId,
-          channel: channel.name,
-        },
-      });
-      call.next.push({
-        target: { kind: 'agent', userId: colleague.userId, endpoint: colleague.endpoint },
-        ringSeconds: this.ringSeconds,
-      });
-      await this.options.ari.call('channels.ring', { channelId: channel.id });
-      await this.dialNext(call);
-      return;
-    }
-    const call = this.newCall('outbound', channel, null, null);
-    call.legs.get(channel.id)!.target = { kind: 'agent', userId: agent.userId, endpoint: agent.endpoint };
-    await this.tag(channel.id, call.id, 'caller');
-    const plan = await this.planOutbound(agent, dialled);
-    await this.startOutbound(call, agent, plan.number, dialled, channel.name);
-    if (plan.refusal) return this.refuse(call, plan.refusal.reason, plan.refusal.sipCode);
-    if (!plan.number) return;
-    call.next.push({
-      target: { kind: 'external', number: dialled, trunkId: plan.number.trunkId },
-      ringSeconds: this.ringSeconds,
-    });
-    call.callerId = plan.number.number;
-    await this.options.ari.call('channels.ring', { channelId: channel.id });
-    await this.dialNext(call);
-  }
-
-  /** Whether an agent may call `destination` now, and with which number. */
-  async planOutbound(
-    agent: Agent,
-    destination: string,
-  ): Promise<{ number: PhoneNumber | null; refusal: CallRefused | null }> {
-    const refusal = (reason: string, sipCode: number) => ({
-      number: null,
-      refusal: new CallRefused(reason, sipCode),
-    });
-    if (!agent.canDialOut) return refusal('no_permission', 403);
-    if (!/^\d{3,20}$/.test(destination)) return refusal('invalid_number', 404);
-    const number = await outboundNumberFor(this.options.db, agent);
-    if (!number) return refusal('no_outbound_number', 403);
-    const trunk = await trunkById(this.options.db, number.trunkId);
-    if (!trunk?.enabled) return refusal('no_outbound_number', 403);
-    const rule = await checkNumberRules(this.options.db, number, destination, this.now());
-    if (rule) return { number, refusal: new CallRefused(rule, 403) };
-    const busy = this.limitReached(trunk, number);
-    return { number, refusal: busy ? new CallRefused(busy, 486) : null };
-  }
-
-  /** Logs the start of an agent's call out (from the phone, or click-to-call when there is no channel yet). */
-  private startOutbound(
-    call: ActiveCall,
-    agent: Agent,
-    number: PhoneNumber | null,
-    dialled: string,
-    channel: string,
-  ) {
-    call.trunkId = number?.trunkId ?? null;
-    call.numberId = number?.id ?? null;
-    call.placedBy = agent.userId;
-    return this.append(call, {
-      type: 'call.started',
-      data: {
-        direction: 'outbound',
-        from: number?.number ?? agent.endpoint,
-        to: dialled,
-        trunkId: call.trunkId,
-        numberId: call.numberId,
-        agentId: agent.userId,
-        channel,
-        ...(channel === '' ? { clickToCall: true } : {}),
-      },
-    });
-  }
-
-  /**
-   * Click-to-call: rings the agent's phone; when the agent answers, dials the customer with the
-   * agent's outbound number. Refusals (permission, rules, limits) throw CallRefused and are logged.
-   */
-  async clickToCall(userId: number, destination: string): Promise<string> {
-    const agent = await agentById(this.options.db, userId);
-    if (!agent) throw new CallRefused('no_phone', 404);
-    const dialled = normaliseNumber(destination);
-    const plan = await this.planOutbound(agent, dialled);
-    const call = this.newCall('outbound', null, null, null);
-    await this.startOutbound(call, agent, plan.number, dialled, '');
-    if (plan.refusal || !plan.number) {
-      const refusal = plan.refusal ?? new CallRefused('no_outbound_number', 403);
-      await this.append(call, {
-        type: 'call.refused',
-        data: { reason: refusal.reason, sipCode: refusal.sipCode },
-      });
-      await this.append(call, {
-        type: 'call.ended',
-        data: { by: 'system', q850Cause: null, sipCode: refusal.sipCode },
-      });
-      this.forget(call);
-      throw refusal;
-    }
-    call.afterAgentAnswers = {
-      target: { kind: 'external', number: dialled, trunkId: plan.number.trunkId },
-      callerId: plan.number.number,
-    };
-    call.next.push({
-      target: { kind: 'agent', userId: agent.userId, endpoint: agent.endpoint },
-      ringSeconds: this.ringSeconds,
-    });
-    call.callerId = dialled;
-    await this.dialNext(call, 'originator');
-    return call.id;
-  }
-
-  /**
-   * A callback the ACD reserved an agent for: the agent's phone rings first; when they answer,
-   * the caller is dialled through the trunk of the number they had called, showing it.
-   */
-  private async placeCallback(request: CallbackRequest, agent: PoolAgent, group: PoolGroup) {
-    const call = this.newCall('outbound', null, null, null);
-    this.acd.callbackPlaced(call.id, request.id);
-    call.callbackId = request.id;
-    call.groupId = group.id;
-    let number = request.numberId !== null ? await numberById(this.options.db, request.numberId) : null;
-    if (!number?.enabled) {
-      const dir = await agentById(this.options.db, agent.userId);
-      number = dir ? await outboundNumberFor(this.options.db, dir) : null;
-    }
-    const trunk = number ? await trunkById(this.options.db, number.trunkId) : null;
-    call.trunkId = number?.trunkId ?? null;
-    call.numberId = number?.id ?? null;
-    call.placedBy = agent.userId;
-    await this.append(call, {
-      type: 'call.started',
-      data: {
-        direction: 'outbound',
-        from: number?.number ?? agent.endpoint,
-        to: request.number,
-        trunkId: call.trunkId,
-        numberId: call.numberId,
-        agentId: agent.userId,
-        channel: '',
-      },
-    });
-    await this.append(call, {
-      type: 'callback.placed',
-      data: { callbackId: request.id, callId: request.callId, groupId: group.id },
-    });
-    const busy = number && trunk?.enabled ? this.limitReached(trunk, number, call) : 'no_outbound_number';
-    if (!number || busy) {
-      await this.append(call, {
-        type: 'call.refused',
-        data: { reason: busy ?? 'no_outbound_number', sipCode: 503 },
-      });
-      await this.endCall(call, 'system', null, 503);
-      await this.acd.callbackOutcome(call.id, 'unreachable', agent.userId);
-      return;
-    }
-    call.afterAgentAnswers = {
-      target: { kind: 'external', number: request.number, trunkId: number.trunkId },
-      callerId: number.number,
-    };
-    call.callerId = request.number;
-    const ok = await this.dialLeg(
-      call,
-      { kind: 'agent', userId: agent.userId, endpoint: agent.endpoint },
-      group.ringSeconds,
-      'originator',
-    );
-    if (!ok) {
-      await this.endCall(call, 'system', null, null);
-      await this.acd.callbackOutcome(call.id, 'agent_no_answer', agent.userId);
-    }
   }
 
   /** Dials the next step of the call (one phone, or several at once); when none is left, ends the call. */
