@@ -913,6 +913,11 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
   }
 
   /** Call ids of the callers standing in the queues' lines (callbacks are not callers on the line). */
+  /** The language a group's callers hear prompts in (English when there is no group). */
+  language(groupId: number | null): string {
+    return this.pool.groups.get(groupId ?? -1)?.settings.language ?? 'en';
+  }
+
   queuedCallIds(): string[] {
     return [...this.book.entries()].filter((e) => e.kind === 'caller').map((e) => e.callId);
   }
