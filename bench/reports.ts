@@ -51,7 +51,7 @@ import {
   users,
 } from '../db/schema.ts';
 import { buildCompany } from '../test/support/fixtures.ts';
-import { boardOf } from '../web/wallboard/board.ts';
+import { boardOf } from '../cti/stats/wallboard.ts';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const opts = {

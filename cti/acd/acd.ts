@@ -18,16 +18,18 @@
  * restart the callers still in holding bridges are put back in their original order.
  */
 import { EventEmitter } from 'node:events';
-import { and, eq, inArray } from 'drizzle-orm';
 import type { DomainEvent, DomainEvents } from '../../core/events.ts';
 import type { Db } from '../../db/client.ts';
-import { type AgentState, queueCallbacks } from '../../db/schema.ts';
+import type { AgentState } from '../../db/schema.ts';
 import type { AriClient } from '../ari/client.ts';
 import type { CallEventBody, QueueVia } from '../call-log/events.ts';
 import { type ActiveCall, type Leg, legUser } from '../calls/model.ts';
-import { CallerGone, type Prompter } from '../media/prompter.ts';
-import { digitPieces, numberPieces } from '../media/system-prompts.ts';
+import type { Prompter } from '../media/prompter.ts';
+import { digitPieces } from '../media/system-prompts.ts';
+import { type CallbackOutcome, type CallbackRequest, Callbacks } from './callbacks.ts';
 import { type Assignment, nextAssignment, reserve } from './dispatcher.ts';
+import { HoldingBridges } from './holding.ts';
+import { type Waiting, WaitTimers } from './wait-timers.ts';
 import {
   lastAgentOf,
   loadAgents,
@@ -40,6 +42,8 @@ import {
 import { AgentPool, type PoolAgent, type PoolGroup } from './pool.ts';
 import { type QueueEntry, QueueBook } from './queue-book.ts';
 import type { OverflowTarget } from './queue-settings.ts';
+
+export type { CallbackRequest };
 
 /** What the ACD needs from the call engine. */
 export interface AcdHost {
@@ -76,53 +80,19 @@ export interface AcdHost {
   placeCallback(request: CallbackRequest, agent: PoolAgent, group: PoolGroup): Promise<void>;
 }
 
-export interface CallbackRequest {
-  id: number;
-  callId: string;
-  groupId: number;
-  number: string;
-  numberId: number | null;
-  attempts: number;
-}
-
-/** A snapshot of one waiting caller for the desk's queue bar and the supervisor. */
-export interface WaitingCaller {
-  key: string;
-  kind: 'caller' | 'callback';
-  callId: string;
-  groupId: number;
-  number: string;
-  position: number;
-  waitedSeconds: number;
-  vip: boolean;
-  offering: boolean;
-}
-
-const callbackRetrySeconds = 120;
-const callbackAttempts = 3;
-
-interface Waiting {
-  entry: QueueEntry;
-  /** When the caller joined this group's queue (the timers count from here). */
-  since: number;
-  timers: NodeJS.Timeout[];
-  /** The maximum-wait menu is being played. */
-  inMenu: boolean;
-}
-
 export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [userId: number] }> {
   readonly pool = new AgentPool();
   readonly book = new QueueBook();
   private readonly waiting = new Map<string, Waiting>();
-  private readonly holding = new Map<number, string>();
+  private readonly holding: HoldingBridges;
+  private readonly callbacks: Callbacks;
+  private readonly timers: WaitTimers;
   private regionRules: RegionRule[] = [];
   /** Exponential average of talk seconds per group (estimated wait). */
   private readonly handleSeconds = new Map<number, number>();
-  private readonly callbackCalls = new Map<string, string>();
   private day = '';
   private dayTimer: NodeJS.Timeout | null = null;
   private refreshTimer: NodeJS.Timeout | null = null;
-  private callbackTimer: NodeJS.Timeout | null = null;
   private readonly random: () => number;
   private readonly onDomainEvent = (e: DomainEvent) => void this.domainEvent(e);
 
@@ -133,13 +103,33 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
   ) {
     super();
     this.random = random;
+    this.holding = new HoldingBridges(host.ari, host.app, host.mohClass, this.pool);
+    this.callbacks = new Callbacks(host, this.book, this.pool);
+    this.timers = new WaitTimers({
+      now: () => host.now(),
+      say: (line) => host.say(line),
+      append: (call, event) => host.append(call, event),
+      prompter: (call) => host.prompter(call),
+      systemMedia: (language, pieces) => host.systemMedia(language, pieces),
+      promptMedia: (promptId) => host.promptMedia(promptId),
+      position: (key) => this.book.position(key),
+      estimatedWait: (entry) => this.estimatedWait(entry),
+      waiting: (w) => this.waiting.get(w.entry.key) === w,
+      overflowAfterWait: (call, w, group) =>
+        this.leaveQueue(call, 'overflow').then(() =>
+          this.overflow(call, group, 'wait', new Date(w.entry.joinedAt)),
+        ),
+      requestCallback: (call, w, group) => this.requestCallback(call, w, group),
+      leaveQueue: (call, reason) => this.leaveQueue(call, reason),
+      endCall: (call) => host.endCall(call),
+    });
   }
 
   // ── loading ─────────────────────────────────────────────────────────────────
   async start(): Promise<void> {
     await this.reloadGroups();
     await this.reloadAgents();
-    await this.loadCallbacks();
+    await this.callbacks.load();
     this.events?.on('event', this.onDomainEvent);
     this.day = startOfToday(this.host.now()).toDateString();
     this.dayTimer = setInterval(() => this.checkDay(), 60_000);
@@ -160,7 +150,7 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     this.events?.off('event', this.onDomainEvent);
     if (this.dayTimer) clearInterval(this.dayTimer);
     if (this.refreshTimer) clearInterval(this.refreshTimer);
-    if (this.callbackTimer) clearTimeout(this.callbackTimer);
+    this.callbacks.stop();
     for (const w of this.waiting.values()) for (const t of w.timers) clearTimeout(t);
   }
 
@@ -271,7 +261,7 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     };
     call.queued = { groupId: group.id, joinedAt };
     call.groupId ??= group.id;
-    await this.enterHolding(call, group);
+    await this.holding.enter(call, group);
     if (call.ended) return;
     this.book.add(entry);
     const w: Waiting = { entry, since: now.getTime(), timers: [], inMenu: false };
@@ -286,7 +276,7 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
         since: joinedAt.toISOString(),
       },
     });
-    this.startTimers(call, w, group);
+    this.timers.start(call, w, group);
     this.emit('changed', group.id);
     // Nobody free as far as we know: read the members' states again before the caller waits.
     if (!group.members.some((m) => this.pool.isFree(this.pool.agents.get(m.userId))))
@@ -316,93 +306,13 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     this.book.add(entry);
     const w: Waiting = { entry, since: joinedThisGroup.getTime(), timers: [], inMenu: false };
     this.waiting.set(entry.key, w);
-    this.startTimers(call, w, group);
+    this.timers.start(call, w, group);
     this.emit('changed', groupId);
   }
 
-  /** The group's holding bridge (one per group, playing its music), created when first needed. */
-  private async holdingBridge(group: PoolGroup): Promise<string> {
-    const known = this.holding.get(group.id);
-    if (known) return known;
-    const bridge = await this.host.ari.call('bridges.create', { type: 'holding', name: `queue-${group.id}` });
-    this.holding.set(group.id, bridge.id);
-    await this.host.ari.call('bridges.startMoh', {
-      bridgeId: bridge.id,
-      mohClass: this.host.mohClass(group.settings.holdPromptId),
-    });
-    return bridge.id;
-  }
-
-  private async enterHolding(call: ActiveCall, group: PoolGroup): Promise<void> {
-    const { ari } = this.host;
-    const channel = call.caller!;
-    await ari.call('channels.answer', { channelId: channel }).catch(() => {});
-    if (call.bridgeId) {
-      await ari.call('bridges.removeChannel', { bridgeId: call.bridgeId, channel }).catch(() => {});
-    }
-    let bridgeId = await this.holdingBridge(group);
-    try {
-      await ari.call('bridges.addChannel', { bridgeId, channel });
-    } catch {
-      // The bridge went away (Asterisk restarted): make a new one.
-      this.holding.delete(group.id);
-      bridgeId = await this.holdingBridge(group);
-      await ari.call('bridges.addChannel', { bridgeId, channel }).catch(() => {});
-    }
-    call.holdingBridgeId = bridgeId;
-  }
-
-  /** Holding bridges left from before a restart are used again (the engine passes Asterisk's bridges). */
-  async adoptHoldingBridges(
-    bridges: readonly { id: string; name: string; channels: string[] }[],
-  ): Promise<void> {
-    for (const b of bridges) {
-      const m = /^queue-(\d+)$/.exec(b.name);
-      if (!m) continue;
-      const groupId = Number(m[1]);
-      if (this.holding.has(groupId) || !this.pool.groups.has(groupId)) {
-        if (b.channels.length === 0)
-          await this.host.ari.call('bridges.destroy', { bridgeId: b.id }).catch(() => {});
-        continue;
-      }
-      this.holding.set(groupId, b.id);
-      await this.host.ari.call('applications.subscribe', {
-        applicationName: this.host.app,
-        eventSource: [`bridge:${b.id}`],
-      });
-    }
-  }
-
-  // ── timers while waiting ───────────────────────────────────────────────────
-  private startTimers(call: ActiveCall, w: Waiting, group: PoolGroup) {
-    const s = group.settings;
-    const now = this.host.now().getTime();
-    const at = (ms: number, fn: () => void) => {
-      const t = setTimeout(fn, Math.max(0, ms - now));
-      w.timers.push(t);
-    };
-    if (s.announce.everySeconds > 0) {
-      const every = s.announce.everySeconds * 1000;
-      const tick = () => {
-        void this.announce(call, w, group).catch(() => {});
-        w.timers.push(setTimeout(tick, every));
-      };
-      at(w.since + Math.min(every, 5000), tick);
-    }
-    if (s.maxWait.seconds > 0)
-      at(w.since + s.maxWait.seconds * 1000, () => void this.maxWaitMenu(call, w, group));
-    if (s.overflow.waitSeconds > 0)
-      at(w.since + s.overflow.waitSeconds * 1000, () => {
-        if (this.waiting.get(w.entry.key) === w && !w.entry.offering)
-          void this.leaveQueue(call, 'overflow').then(() =>
-            this.overflow(call, group, 'wait', new Date(w.entry.joinedAt)),
-          );
-      });
-  }
-
-  private clearTimers(w: Waiting) {
-    for (const t of w.timers) clearTimeout(t);
-    w.timers.length = 0;
+  /** Holding bridges left from before a restart are used again (holding.ts). */
+  adoptHoldingBridges(bridges: readonly { id: string; name: string; channels: string[] }[]): Promise<void> {
+    return this.holding.adopt(bridges);
   }
 
   /** Estimated seconds until this entry is served. */
@@ -410,70 +320,6 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     const handle = this.handleSeconds.get(entry.groupId) ?? 120;
     const staffed = Math.max(1, this.pool.staffed(entry.groupId));
     return Math.ceil(this.book.position(entry.key) / staffed) * handle;
-  }
-
-  private async announce(call: ActiveCall, w: Waiting, group: PoolGroup) {
-    if (this.waiting.get(w.entry.key) !== w || w.inMenu || w.entry.offering) return;
-    const prompter = this.host.prompter(call);
-    if (!prompter || prompter.isPlaying) return;
-    const s = group.settings;
-    const lang = s.language;
-    const position = this.book.position(w.entry.key);
-    const wait = s.announce.waitTime ? this.estimatedWait(w.entry) : null;
-    const pieces: string[] = [];
-    if (s.announce.position)
-      pieces.push('queue_position', ...numberPieces(lang, position), 'queue_position_end');
-    if (wait !== null) {
-      pieces.push('queue_wait');
-      if (wait < 60) pieces.push('queue_less_minute');
-      else pieces.push(...numberPieces(lang, Math.ceil(wait / 60)), 'queue_minutes');
-    }
-    await this.host.append(call, { type: 'queue.announced', data: { position, waitSeconds: wait } });
-    await prompter.play(this.host.systemMedia(lang, pieces), false).catch(() => {});
-  }
-
-  /** The maximum wait: keys to keep waiting (1), ask for a callback (2) or hang up (0). */
-  private async maxWaitMenu(call: ActiveCall, w: Waiting, group: PoolGroup) {
-    if (this.waiting.get(w.entry.key) !== w || w.entry.offering) return;
-    const s = group.settings.maxWait;
-    const prompter = this.host.prompter(call);
-    if (!prompter) return;
-    w.inMenu = true;
-    let choice: 'keep' | 'callback' | 'hangup' | 'none' = 'none';
-    try {
-      prompter.interrupt();
-      prompter.clearDigits();
-      const custom = s.promptId !== null ? await this.host.promptMedia(s.promptId) : null;
-      const media =
-        custom !== null
-          ? [custom]
-          : this.host.systemMedia(group.settings.language, [
-              s.callback ? 'max_wait' : 'max_wait_no_callback',
-            ]);
-      await prompter.play(media, true);
-      const key = this.waiting.get(w.entry.key) === w ? await prompter.nextDigit(s.keySeconds * 1000) : null;
-      if (key === '1') choice = 'keep';
-      else if (key === '2' && s.callback) choice = 'callback';
-      else if (key === '0') choice = 'hangup';
-      else if (key !== null) choice = 'keep';
-    } catch (err) {
-      if (err instanceof CallerGone) return;
-      this.host.say(`max wait menu ${call.id}: ${err instanceof Error ? err.message : err}`);
-    } finally {
-      w.inMenu = false;
-    }
-    // An agent took the call meanwhile.
-    if (this.waiting.get(w.entry.key) !== w || w.entry.offering || call.ended) return;
-    await this.host.append(call, { type: 'queue.max_wait', data: { groupId: group.id, choice } });
-    if (choice === 'callback') return this.requestCallback(call, w, group);
-    if (choice === 'hangup' || (choice === 'none' && s.noKey === 'hangup')) {
-      await this.leaveQueue(call, 'max_wait');
-      await prompter.play(this.host.systemMedia(group.settings.language, ['goodbye']), false).catch(() => {});
-      return this.host.endCall(call);
-    }
-    // Keep waiting: the menu comes again after the same time.
-    const t = setTimeout(() => void this.maxWaitMenu(call, w, group), s.seconds * 1000);
-    w.timers.push(t);
   }
 
   // ── leaving ─────────────────────────────────────────────────────────────────
@@ -485,7 +331,7 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     const w = this.waiting.get(call.id);
     if (!w) return;
     this.waiting.delete(call.id);
-    this.clearTimers(w);
+    this.timers.clear(w);
     this.book.remove(w.entry.key);
     call.queued = null;
     await this.host.append(call, {
@@ -567,20 +413,16 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
       for (const id of a.agentIds) this.pool.setState(id, 'ringing', this.host.now().getTime());
       void this.offer(a).catch((err: Error) => this.host.say(`offer ${a.entry.key}: ${err.message}`));
     }
-    this.scheduleCallbackRetry();
+    this.callbacks.scheduleRetry(() => this.dispatch());
   }
 
   private async offer(a: Assignment): Promise<void> {
     const agents = a.agentIds.map((id) => this.pool.agents.get(id)!).filter(Boolean);
     if (a.entry.kind === 'callback') {
       const [agent] = agents;
-      const request = await this.callbackRequest(a.entry);
+      const request = agent ? await this.callbacks.dialing(a.entry) : null;
       if (!agent || !request) return this.releaseOffer(a.entry, a.agentIds, false);
-      await this.host.db
-        .update(queueCallbacks)
-        .set({ status: 'dialing', attempts: request.attempts + 1, updatedAt: new Date() })
-        .where(eq(queueCallbacks.id, request.id));
-      return this.host.placeCallback({ ...request, attempts: request.attempts + 1 }, agent, a.group);
+      return this.host.placeCallback(request, agent, a.group);
     }
     const call = this.host.call(a.entry.callId);
     if (!call || call.ended) return this.releaseOffer(a.entry, a.agentIds, false);
@@ -693,33 +535,12 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
   }
 
   // ── callbacks ───────────────────────────────────────────────────────────────
+  /** The caller asked to be called back: the request keeps their place in line; they hang up. */
   private async requestCallback(call: ActiveCall, w: Waiting, group: PoolGroup) {
-    const [row] = await this.host.db
-      .insert(queueCallbacks)
-      .values({
-        callId: call.id,
-        groupId: group.id,
-        number: call.callerId,
-        numberId: call.numberId,
-        joinedAt: new Date(w.entry.joinedAt),
-        vip: w.entry.vip,
-      })
-      .returning({ id: queueCallbacks.id });
-    const id = row!.id;
-    await this.host.append(call, {
-      type: 'queue.callback_requested',
-      data: { callbackId: id, groupId: group.id },
-    });
+    const id = await this.callbacks.request(call, w.entry, group.id);
     const entry = w.entry;
     await this.leaveQueue(call, 'callback');
-    this.book.add({
-      ...entry,
-      key: `callback-${id}`,
-      kind: 'callback',
-      tried: new Set(),
-      offering: false,
-      notBefore: 0,
-    });
+    this.callbacks.enqueue(entry, id);
     this.emit('changed', group.id);
     const prompter = this.host.prompter(call);
     if (prompter)
@@ -730,148 +551,26 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     this.dispatch([group.id]);
   }
 
-  private async loadCallbacks() {
-    const rows = await this.host.db
-      .select()
-      .from(queueCallbacks)
-      .where(inArray(queueCallbacks.status, ['waiting', 'dialing']));
-    for (const r of rows) {
-      const group = this.pool.groups.get(r.groupId);
-      if (!group) continue;
-      if (r.status === 'dialing')
-        await this.host.db
-          .update(queueCallbacks)
-          .set({ status: 'waiting' })
-          .where(eq(queueCallbacks.id, r.id));
-      this.book.add({
-        key: `callback-${r.id}`,
-        kind: 'callback',
-        callId: r.callId,
-        groupId: r.groupId,
-        joinedAt: r.joinedAt.getTime(),
-        seq: this.book.nextSeq(),
-        vip: r.vip,
-        priority: r.vip && group.settings.vipFirst,
-        lastAgentId: null,
-        tried: new Set(),
-        offering: false,
-        notBefore: r.nextAttemptAt?.getTime() ?? 0,
-      });
-    }
-  }
-
-  private async callbackRequest(entry: QueueEntry): Promise<CallbackRequest | null> {
-    const id = Number(entry.key.slice('callback-'.length));
-    const [row] = await this.host.db
-      .select()
-      .from(queueCallbacks)
-      .where(and(eq(queueCallbacks.id, id), inArray(queueCallbacks.status, ['waiting', 'dialing'])));
-    if (!row) {
-      this.book.remove(entry.key);
-      return null;
-    }
-    return {
-      id,
-      callId: row.callId,
-      groupId: row.groupId,
-      number: row.number,
-      numberId: row.numberId,
-      attempts: row.attempts,
-    };
-  }
-
   /** The engine placed the callback call for a request (to match its outcome). */
   callbackPlaced(callId: string, callbackId: number): void {
-    this.callbackCalls.set(callId, `callback-${callbackId}`);
+    this.callbacks.placed(callId, callbackId);
   }
 
-  /**
-   * How a callback call went: the agent did not answer (the next agent gets it), the caller
-   * answered (done), or the caller could not be reached (tried again later, three times in all).
-   */
-  async callbackOutcome(
-    callId: string,
-    outcome: 'agent_no_answer' | 'answered' | 'unreachable',
-    agentId: number | null,
-  ): Promise<void> {
-    const key = this.callbackCalls.get(callId);
+  /** How a callback call went (callbacks.ts); the agent it rang is free again. */
+  async callbackOutcome(callId: string, outcome: CallbackOutcome, agentId: number | null): Promise<void> {
+    const key = this.callbacks.take(callId);
     if (!key) return;
-    this.callbackCalls.delete(callId);
-    const entry = this.book.get(key);
-    const id = Number(key.slice('callback-'.length));
     if (agentId !== null) this.release(agentId);
-    if (!entry) return;
-    if (outcome === 'agent_no_answer') {
-      await this.host.db.update(queueCallbacks).set({ status: 'waiting' }).where(eq(queueCallbacks.id, id));
-      if (agentId !== null) entry.tried.add(agentId);
-      entry.offering = false;
-      const group = this.pool.groups.get(entry.groupId);
-      if (group?.members.every((m) => entry.tried.has(m.userId))) entry.tried.clear();
-    } else if (outcome === 'answered') {
-      this.book.remove(key);
-      await this.host.db
-        .update(queueCallbacks)
-        .set({ status: 'done', lastCallId: callId, updatedAt: new Date() })
-        .where(eq(queueCallbacks.id, id));
-    } else {
-      const [row] = await this.host.db.select().from(queueCallbacks).where(eq(queueCallbacks.id, id));
-      const failed = (row?.attempts ?? callbackAttempts) >= callbackAttempts;
-      const next = new Date(this.host.now().getTime() + callbackRetrySeconds * 1000);
-      await this.host.db
-        .update(queueCallbacks)
-        .set({
-          status: failed ? 'failed' : 'waiting',
-          lastCallId: callId,
-          nextAttemptAt: failed ? null : next,
-          updatedAt: new Date(),
-        })
-        .where(eq(queueCallbacks.id, id));
-      if (failed) this.book.remove(key);
-      else {
-        entry.offering = false;
-        entry.notBefore = next.getTime();
-      }
-    }
-    this.emit('changed', entry.groupId);
+    const groupId = await this.callbacks.outcome(key, callId, outcome, agentId);
+    if (groupId === null) return;
+    this.emit('changed', groupId);
     this.dispatch();
   }
 
-  /** Wakes the dispatcher when the earliest callback waiting for its retry time is due. */
-  private scheduleCallbackRetry() {
-    if (this.callbackTimer) clearTimeout(this.callbackTimer);
-    this.callbackTimer = null;
-    const now = this.host.now().getTime();
-    let due = Number.POSITIVE_INFINITY;
-    for (const e of this.book.entries())
-      if (!e.offering && e.notBefore > now) due = Math.min(due, e.notBefore);
-    if (due === Number.POSITIVE_INFINITY) return;
-    this.callbackTimer = setTimeout(() => this.dispatch(), due - now + 50);
-    this.callbackTimer.unref();
-  }
-
-  // ── the desk's view ─────────────────────────────────────────────────────────
-  /** Callers waiting in these groups, in serving order per group. */
-  waitingIn(groupIds: Iterable<number>): WaitingCaller[] {
-    const now = this.host.now().getTime();
-    const out: WaitingCaller[] = [];
-    for (const groupId of groupIds) {
-      this.book.line(groupId).forEach((e, i) => {
-        const call = e.kind === 'caller' ? this.host.call(e.callId) : undefined;
-        const w = this.waiting.get(e.key);
-        out.push({
-          key: e.key,
-          kind: e.kind,
-          callId: e.callId,
-          groupId,
-          number: call?.callerId ?? '',
-          position: i + 1,
-          waitedSeconds: Math.round((now - (w?.since ?? e.joinedAt)) / 1000),
-          vip: e.vip,
-          offering: e.offering,
-        });
-      });
-    }
-    return out;
+  // ── the desk's view (floor-view.ts) ─────────────────────────────────────────
+  /** When the caller behind a queue entry joined its current queue (ms), if they are waiting. */
+  waitingSince(key: string): number | undefined {
+    return this.waiting.get(key)?.since;
   }
 
   /**
@@ -894,37 +593,13 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     return 'ok';
   }
 
-  /** Waiting, longest wait and staffing of a group now. */
-  queueNow(groupId: number): { waiting: number; longestSeconds: number; staffed: number; free: number } {
-    const now = this.host.now().getTime();
-    let longest = 0;
-    for (const e of this.book.line(groupId)) {
-      const w = this.waiting.get(e.key);
-      longest = Math.max(longest, Math.round((now - (w?.since ?? e.joinedAt)) / 1000));
-    }
-    const group = this.pool.groups.get(groupId);
-    const free = group?.members.filter((m) => this.pool.isFree(this.pool.agents.get(m.userId))).length ?? 0;
-    return {
-      waiting: this.book.line(groupId).length,
-      longestSeconds: longest,
-      staffed: this.pool.staffed(groupId),
-      free,
-    };
-  }
-
-  /** Call ids of the callers standing in the queues' lines (callbacks are not callers on the line). */
   /** The language a group's callers hear prompts in (English when there is no group). */
   language(groupId: number | null): string {
     return this.pool.groups.get(groupId ?? -1)?.settings.language ?? 'en';
   }
 
+  /** Call ids of the callers standing in the queues' lines (callbacks are not callers on the line). */
   queuedCallIds(): string[] {
     return [...this.book.entries()].filter((e) => e.kind === 'caller').map((e) => e.callId);
-  }
-
-  /** Seconds the caller has waited in the current queue (screen pop). */
-  waitedSeconds(callId: string): number | null {
-    const w = this.waiting.get(callId);
-    return w ? Math.round((this.host.now().getTime() - w.since) / 1000) : null;
   }
 }

@@ -22,6 +22,7 @@ import type { DomainEvents } from '../../core/events.ts';
 import type { Db } from '../../db/client.ts';
 import type { AgentState } from '../../db/schema.ts';
 import { Acd } from '../acd/acd.ts';
+import { FloorView } from '../acd/floor-view.ts';
 import type { AmiClient } from '../ami/client.ts';
 import { type AriClient, AriError } from '../ari/client.ts';
 import type { AriEvent, Channel } from '../ari/generated.ts';
@@ -73,6 +74,8 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   readonly log: CallLog;
   readonly recorder: Recorder;
   readonly acd: Acd;
+  /** The floor now (groups, agents, queues) as read views for the desk, workbench and wallboard. */
+  readonly floor: FloorView;
   readonly desk: DeskControls;
   readonly monitor: Monitor;
   /** The invariant checker (every minute; the PBX status page shows its latest report). */
@@ -168,6 +171,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       options.events,
       options.random,
     );
+    this.floor = new FloorView(this.acd, this.now, (id) => this.calls.get(id)?.callerId);
     this.agents = new AgentDesk({
       db: options.db,
       acd: this.acd,

@@ -123,7 +123,7 @@ async function serveOneByOne(userId: number, calls: number) {
 /** Waits until `n` callers wait in the group's queue. */
 const queued = (n: number, groupId = group) =>
   cc.until(`${n} caller(s) queued`, () => {
-    const w = cc.engine.acd.waitingIn([groupId]);
+    const w = cc.engine.floor.waitingIn([groupId]);
     return w.length === n ? w : null;
   });
 
@@ -384,7 +384,7 @@ test('the maximum wait offers its keys: 1 keeps waiting, 2 asks for a callback t
   const record = (await cc.callsSince(since)).find((c) => c.callId === firstCall.callId)!;
   assert.is(record.disposition, 'callback');
   // In line: the callback (joined first) before the second caller.
-  const line = cc.engine.acd.waitingIn([group]);
+  const line = cc.engine.floor.waitingIn([group]);
   assert.equal(
     line.map((w) => w.kind),
     ['callback', 'caller'],
@@ -447,7 +447,7 @@ test('restarting the application while callers wait: they stay in the queue and 
     ['13300000001', '13300000002'],
     'both are back in line in their order',
   );
-  assert.is(cc.engine.acd.waitingIn([group]).length, 2);
+  assert.is(cc.engine.floor.waitingIn([group]).length, 2);
   await new Promise((r) => setTimeout(r, 2000));
   await serveOneByOne(people.b, 2);
   for (const r of runs) assert.is((await r.done).code, 0);

@@ -50,9 +50,7 @@ async function callData(ctx: Ctx, engine: CallEngine | null): Promise<CallPanelD
     if (pops.size > 500) pops.delete(pops.keys().next().value!);
   }
   const last = await lastCallOf(ctx.db, me);
-  const pool = engine?.acd.pool;
-  const names = new Map<number, string>([...(pool?.agents.values() ?? [])].map((a) => [a.userId, a.name]));
-  const groups = new Map<number, string>([...(pool?.groups.values() ?? [])].map((g) => [g.id, g.name]));
+  const { agents: names, groups } = engine?.floor.names() ?? { agents: new Map(), groups: new Map() };
   const noteCall =
     call && call.phase === 'talking'
       ? {
@@ -89,18 +87,17 @@ async function callData(ctx: Ctx, engine: CallEngine | null): Promise<CallPanelD
 function queueData(ctx: Ctx, engine: CallEngine | null): QueueLine[] {
   if (!engine) return [];
   const me = ctx.actor.userId;
-  const acd = engine.acd;
-  const mine = [...acd.pool.groups.values()].filter((g) => g.members.some((m) => m.userId === me));
-  return mine.map((g) => {
-    const now = acd.queueNow(g.id);
+  const { floor } = engine;
+  return floor.groupsOf(me).map((g) => {
+    const now = floor.queueNow(g.id);
     return {
       groupId: g.id,
       name: g.name,
       waiting: now.waiting,
       longestSeconds: now.longestSeconds,
-      visible: g.settings.queueVisible,
-      serveEarly: g.settings.serveEarly,
-      callers: g.settings.queueVisible ? acd.waitingIn([g.id]) : [],
+      visible: g.queueVisible,
+      serveEarly: g.serveEarly,
+      callers: g.queueVisible ? floor.waitingIn([g.id]) : [],
     };
   });
 }

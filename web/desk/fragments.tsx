@@ -4,7 +4,7 @@
  * The desk page shows them, and the live stream sends them again whenever they change.
  */
 import type { ScreenPop } from '../../cti/desk/screen-pop.ts';
-import type { WaitingCaller } from '../../cti/acd/acd.ts';
+import type { WaitingCaller } from '../../cti/acd/floor-view.ts';
 import type { DeskCall } from '../../cti/desk/view.ts';
 import type { AgentState } from '../../db/schema.ts';
 import type { MessageKey } from '../i18n/index.ts';

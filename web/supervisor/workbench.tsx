@@ -6,25 +6,20 @@
  * log (监控记录, 3.9.2) lists every such action.
  */
 import { Hono } from 'hono';
-import { timeZoneSetting } from '../../config/settings.ts';
 import { can, requirePermission } from '../../core/access/actor.ts';
-import { statsRules } from '../../cti/stats/rules.ts';
-import { todayFigures } from '../../cti/stats/today.ts';
 import { forceState, listBreakReasons } from '../../cti/agents/agent-states.ts';
 import {
   monitorActions,
   type MonitoringRow,
   monitoringListing,
   requireWorkbench,
-  supervisedAgents,
 } from '../../cti/supervision/floor.ts';
 import type { Ctx } from '../../core/context.ts';
 import { DomainError } from '../../core/errors.ts';
 import { toId } from '../../core/validate.ts';
 import type { CallEngine } from '../../cti/calls/engine.ts';
-import { agentsOnCalls } from '../../cti/desk/view.ts';
 import type { MonitorMode } from '../../cti/supervision/monitor.ts';
-import type { AgentState } from '../../db/schema.ts';
+import { type Floor, workbenchFloor } from '../../cti/supervision/workbench.ts';
 import { Since } from '../desk/fragments.tsx';
 import { type AppEnv, type C, ctxOf, engineOf } from '../env.ts';
 import { act } from '../forms.ts';
@@ -37,74 +32,6 @@ import { PostButton } from '../views/form.tsx';
 import { pageView, type PageView, renderPage } from '../views/page.tsx';
 
 export const supervisorRoutes = new Hono<AppEnv>();
-
-interface Floor {
-  queues: {
-    id: number;
-    name: string;
-    waiting: number;
-    longestSeconds: number;
-    staffed: number;
-    free: number;
-    offered: number;
-    answered: number;
-    abandoned: number;
-    serviceLevel: number | null;
-  }[];
-  agents: {
-    id: number;
-    name: string;
-    jobNumber: string;
-    state: AgentState;
-    since: number;
-    call: { number: string; since: number | null } | null;
-    groups: string[];
-  }[];
-  sessions: { id: number; agentId: number; mode: MonitorMode }[];
-  slSeconds: number;
-}
-
-async function floor(ctx: Ctx, engine: CallEngine | null): Promise<Floor> {
-  requireWorkbench(ctx);
-  const rules = await statsRules(ctx.db);
-  const slSeconds = rules.serviceLevelSeconds;
-  const today = (await todayFigures(ctx.db, new Date(), timeZoneSetting(), rules)).groups;
-  const pool = engine?.acd.pool;
-  const queues = [...(pool?.groups.values() ?? [])].map((g) => {
-    const now = engine!.acd.queueNow(g.id);
-    const d = today.get(g.id);
-    return {
-      id: g.id,
-      name: g.name,
-      ...now,
-      offered: d?.offered ?? 0,
-      answered: d?.answered ?? 0,
-      abandoned: d?.abandoned ?? 0,
-      serviceLevel: d?.serviceLevel ?? null,
-    };
-  });
-  const people = await supervisedAgents(ctx);
-  const calls = engine
-    ? agentsOnCalls(
-        engine,
-        people.map((p) => p.id),
-      )
-    : new Map();
-  const agents = people.map((p) => {
-    const a = pool?.agents.get(p.id);
-    const groups = [...(a?.groups ?? [])].map((id) => pool?.groups.get(id)?.name ?? '');
-    return {
-      id: p.id,
-      name: p.name,
-      jobNumber: p.jobNumber,
-      state: a?.state ?? ('logged_out' as AgentState),
-      since: a?.stateSince ?? 0,
-      call: calls.get(p.id) ?? null,
-      groups,
-    };
-  });
-  return { queues, agents, sessions: engine?.monitor.sessionsOf(ctx.actor.userId) ?? [], slSeconds };
-}
 
 const percent = (v: number | null) => (v === null ? '—' : `${Math.round(v * 100)}%`);
 
@@ -269,7 +196,7 @@ function Sessions(props: { pv: PageView; f: Floor }) {
 }
 
 async function parts(ctx: Ctx, engine: CallEngine | null, pv: PageView) {
-  const f = await floor(ctx, engine);
+  const f = await workbenchFloor(ctx, engine);
   const reasons = await listBreakReasons(ctx.db);
   return {
     queues: (<QueuesTable pv={pv} f={f} />).toString(),

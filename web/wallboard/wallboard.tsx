@@ -16,7 +16,7 @@ import { liveParts } from '../live.ts';
 import { formatValue } from '../reports/format.ts';
 import { formatDuration } from '../views/format.ts';
 import { renderPage } from '../views/page.tsx';
-import { type Board, type BoardFigures, boardOf, boardStates } from './board.ts';
+import { type Board, type BoardFigures, boardOf, boardStates } from '../../cti/stats/wallboard.ts';
 
 export const wallboardRoutes = new Hono<AppEnv>();
 
@@ -120,7 +120,9 @@ function BoardView(props: { t: T; b: Board }) {
 }
 
 async function boardHtml(ctx: Ctx, engine: CallEngine | null, groupId: number | null, t: T): Promise<string> {
-  return (await (<BoardView t={t} b={await boardOf(ctx, engine, groupId)} />).toString()) as string;
+  return (await (
+    <BoardView t={t} b={await boardOf(ctx, engine?.floor ?? null, groupId)} />
+  ).toString()) as string;
 }
 
 async function page(c: C, groupId: number | null) {
@@ -128,7 +130,7 @@ async function page(c: C, groupId: number | null) {
   requirePermission(ctx.actor, 'supervisor:view');
   const t = c.get('t');
   const engine = engineOf(c);
-  const board = await boardOf(ctx, engine, groupId);
+  const board = await boardOf(ctx, engine?.floor ?? null, groupId);
   const title = board.group ? t('wallboard.group_title', { name: board.group.name }) : t('wallboard.title');
   const live = `/wallboard/live${groupId ? `?group=${groupId}` : ''}`;
   return renderPage(c, { title, bare: true }, () => (

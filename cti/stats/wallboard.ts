@@ -5,19 +5,19 @@
  * its amber/red level.
  */
 import { timeZoneSetting } from '../../config/settings.ts';
-import { reportScope } from '../../cti/stats/reports.ts';
-import { statsRules } from '../../cti/stats/rules.ts';
-import { type TodayFigures, todayFigures } from '../../cti/stats/today.ts';
+import { reportScope } from './reports.ts';
+import { statsRules } from './rules.ts';
+import { type TodayFigures, todayFigures } from './today.ts';
 import {
   type Level,
   levelOf,
   type WallboardThresholds,
   wallboardThresholds,
-} from '../../cti/stats/wallboard-thresholds.ts';
+} from './wallboard-thresholds.ts';
 import type { Ctx } from '../../core/context.ts';
 import { NotFoundError } from '../../core/errors.ts';
-import { listGroups } from '../../cti/acd/agent-groups.ts';
-import type { CallEngine } from '../../cti/calls/engine.ts';
+import { listGroups } from '../acd/agent-groups.ts';
+import type { FloorView } from '../acd/floor-view.ts';
 import type { AgentState } from '../../db/schema.ts';
 
 export const boardStates = ['ready', 'ringing', 'on_call', 'wrap_up', 'break'] as const;
@@ -51,7 +51,7 @@ const noToday: TodayFigures = {
 };
 
 function figures(
-  engine: CallEngine | null,
+  floor: FloorView | null,
   groupIds: number[],
   agentIds: Set<number> | null,
   today: TodayFigures,
@@ -60,18 +60,18 @@ function figures(
   let waiting = 0;
   let longestSeconds = 0;
   const members = new Set<number>();
-  const pool = engine?.acd.pool;
+  const groups = new Map((floor?.groups() ?? []).map((g) => [g.id, g]));
   for (const id of groupIds) {
-    const q = engine?.acd.queueNow(id);
+    const q = floor?.queueNow(id);
     waiting += q?.waiting ?? 0;
     longestSeconds = Math.max(longestSeconds, q?.longestSeconds ?? 0);
-    for (const m of pool?.groups.get(id)?.members ?? []) members.add(m.userId);
+    for (const userId of groups.get(id)?.memberIds ?? []) members.add(userId);
   }
   const agents = Object.fromEntries(boardStates.map((s) => [s, 0])) as BoardFigures['agents'];
   let loggedIn = 0;
   for (const userId of members) {
     if (agentIds && !agentIds.has(userId)) continue;
-    const state: AgentState = pool?.agents.get(userId)?.state ?? 'logged_out';
+    const state: AgentState = floor?.agent(userId)?.state ?? 'logged_out';
     if (state === 'logged_out') continue;
     loggedIn++;
     agents[state]++;
@@ -103,7 +103,7 @@ function figures(
 /** The board of the floor (groupId null) or of one group, within the reader's data scope. */
 export async function boardOf(
   ctx: Ctx,
-  engine: CallEngine | null,
+  floor: FloorView | null,
   groupId: number | null,
   now = new Date(),
   tz = timeZoneSetting(),
@@ -121,7 +121,7 @@ export async function boardOf(
     const group = shown.find((g) => g.id === groupId);
     if (!group) throw new NotFoundError();
     return {
-      ...figures(engine, [group.id], visible.agents, today.groups.get(group.id) ?? noToday, th),
+      ...figures(floor, [group.id], visible.agents, today.groups.get(group.id) ?? noToday, th),
       group: { id: group.id, name: group.name },
       groups: [],
       thresholds: th,
@@ -130,7 +130,7 @@ export async function boardOf(
   }
   return {
     ...figures(
-      engine,
+      floor,
       shown.map((g) => g.id),
       visible.agents,
       today.floor,
@@ -140,7 +140,7 @@ export async function boardOf(
     groups: shown.map((g) => ({
       id: g.id,
       name: g.name,
-      ...figures(engine, [g.id], visible.agents, today.groups.get(g.id) ?? noToday, th),
+      ...figures(floor, [g.id], visible.agents, today.groups.get(g.id) ?? noToday, th),
     })),
     thresholds: th,
     slSeconds,
