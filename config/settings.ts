@@ -88,6 +88,25 @@ export function timeZoneSetting(env: NodeJS.ProcessEnv = process.env): string {
   }
 }
 
+/** The media tools prompts are converted and spoken with (`FFMPEG_PATH`, `FFPROBE_PATH`, `ESPEAK_PATH`). */
+export function mediaTools(env: NodeJS.ProcessEnv = process.env): {
+  ffmpeg: string;
+  ffprobe: string;
+  espeak: string;
+} {
+  return {
+    ffmpeg: env.FFMPEG_PATH || 'ffmpeg',
+    ffprobe: env.FFPROBE_PATH || 'ffprobe',
+    espeak: env.ESPEAK_PATH || 'espeak-ng',
+  };
+}
+
+/** `PBX_ROOT`: where the Asterisk tree is built when the host has none (empty: the default place). */
+export const pbxRootSetting = (env: NodeJS.ProcessEnv = process.env): string => env.PBX_ROOT ?? '';
+
+/** `CTI_TRACE`: log every ARI event the call engine takes (for diagnosing call flows). */
+export const ctiTrace = (env: NodeJS.ProcessEnv = process.env): boolean => bool(env.CTI_TRACE, false);
+
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const host = env.HOST ?? '0.0.0.0';
   const port = int(env.PORT, 8080);
@@ -102,7 +121,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     timeZone: timeZoneSetting(env),
     pbx: {
       mode: env.PBX_MODE === 'external' || env.PBX_MODE === 'off' ? env.PBX_MODE : 'managed',
-      root: env.PBX_ROOT ?? '',
+      root: pbxRootSetting(env),
       sipBind: env.SIP_BIND ?? '0.0.0.0',
       sipPort: int(env.SIP_PORT, 5060),
       rtpStart: int(env.RTP_START, 10000),

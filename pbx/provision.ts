@@ -7,13 +7,15 @@
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pbxRootSetting } from '../config/settings.ts';
 import type { PbxRuntime } from './layout.ts';
 
 const script = join(dirname(fileURLToPath(import.meta.url)), 'provision.sh');
 
 /** Where the sid tree is cached when nothing else is configured: shared by the product and the tests on this machine. */
 export function defaultPbxRoot(dataDir: string): string {
-  if (process.env.PBX_ROOT) return process.env.PBX_ROOT;
+  const configured = pbxRootSetting();
+  if (configured) return configured;
   return process.getuid?.() === 0 ? '/var/cache/callcenter/asterisk-root' : join(dataDir, 'pbx', 'root');
 }
 

@@ -46,8 +46,22 @@ export type CallEventBody =
       };
     }
   | { type: 'call.refused'; data: { reason: string; sipCode: number } }
-  /** The caller's region and flags as the screen pop shows them (repeat: called within the window). */
-  | { type: 'call.flags'; data: { region: string; vip: boolean; repeat: boolean } }
+  /**
+   * The caller's region and facts, worked out once when an inbound call starts (cti/calls/caller-facts.ts):
+   * repeat: called within the window; repeatCalls, repeatHours and blacklisted were added later
+   * (older events lack them).
+   */
+  | {
+      type: 'call.flags';
+      data: {
+        region: string;
+        vip: boolean;
+        repeat: boolean;
+        repeatCalls?: number;
+        repeatHours?: number;
+        blacklisted?: boolean;
+      };
+    }
   /**
    * `originator`: the agent's own phone ringing first (click-to-call, callback); `groupId`: an
    * agent offered a queue's caller; `role`: a consult (attended transfer) or conference party.

@@ -19,6 +19,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { DomainEvents } from '../../core/events.ts';
+import { ctiTrace } from '../../config/settings.ts';
 import type { Db } from '../../db/client.ts';
 import type { AgentState } from '../../db/schema.ts';
 import { Acd } from '../acd/acd.ts';
@@ -45,6 +46,8 @@ import { type CallParts, type HangupReason, hangupReasonFor } from './parts.ts';
 import { Recorder, type RecordingPaths } from './recorder.ts';
 import { CallRegistry } from './registry.ts';
 import { type ResyncHost, resync } from './resync.ts';
+
+const trace = ctiTrace();
 
 export interface CallEngineOptions {
   db: Db;
@@ -101,7 +104,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   readonly now: () => Date;
   readonly say: (line: string) => void;
   private readonly onEvent = (e: AriEvent) => {
-    if (process.env.CTI_TRACE)
+    if (trace)
       this.say(
         `event ${e.type} ${'channel' in e ? (e.channel as Channel).id : ''}${this.held ? ' (held)' : ''}`,
       );

@@ -7,14 +7,12 @@
  */
 import { normaliseNumber } from '../../core/validate.ts';
 import { offerable } from '../agents/agent-states.ts';
-import { repeatCallerHours } from '../acd/acd-settings.ts';
-import { recentCalls } from '../acd/loader.ts';
 import type { Channel } from '../ari/generated.ts';
 import { trunkIdOfChannel } from '../asterisk.ts';
 import { type Ivr, loadIvr } from '../ivr/ivrs.ts';
 import { type IvrResult, IvrRun } from '../ivr/runner.ts';
-import { isBlacklisted, isVip } from '../lines/caller-lists.ts';
 import { hotlineOfNumber } from '../lines/hotlines.ts';
+import { callerFacts } from './caller-facts.ts';
 import { agentById, numberByDid, numberById, type PhoneNumber, trunkById } from './directory.ts';
 import type { ActiveCall, Role } from './model.ts';
 import type { CallParts } from './parts.ts';
@@ -59,14 +57,13 @@ export class Inbound {
     if (!number?.enabled || number.trunkId !== trunk.id) return this.host.refuse(call, 'unknown_number', 404);
     const limit = this.parts.calls.limitReached(trunk, number, call);
     if (limit) return this.host.refuse(call, limit, 486);
-    const blacklisted = await isBlacklisted(this.parts.db, from);
+    const facts = await callerFacts(this.parts.db, from, call.startedAt);
+    const { blacklisted } = facts;
     call.region = this.host.regionOf?.(from) ?? '';
-    call.vip = await isVip(this.parts.db, from);
-    const hours = await repeatCallerHours(this.parts.db);
-    const repeat = (await recentCalls(this.parts.db, from, hours, call.startedAt)) > 0;
+    call.vip = facts.vip;
     await this.parts.append(call, {
       type: 'call.flags',
-      data: { region: call.region, vip: call.vip, repeat },
+      data: { region: call.region, repeat: facts.repeatCalls > 0, ...facts },
     });
     const hotline = await hotlineOfNumber(this.parts.db, number.id);
     if (hotline?.target === 'ivr' && hotline.ivrId !== null) {

@@ -7,6 +7,7 @@
  * nothing can resume are hung up, and a caller whose call was never logged still gets a record.
  */
 import { normaliseNumber } from '../../core/validate.ts';
+import { ctiTrace } from '../../config/settings.ts';
 import type { Db } from '../../db/client.ts';
 import type { Acd } from '../acd/acd.ts';
 import type { AriClient } from '../ari/client.ts';
@@ -25,6 +26,8 @@ import {
   type Role,
   restoredCall,
 } from './model.ts';
+
+const trace = ctiTrace();
 
 /** What the resync needs from the call engine (a port: the engine fills it). */
 export interface ResyncHost {
@@ -121,7 +124,7 @@ export async function resync(host: ResyncHost): Promise<void> {
     await ari.call('applications.subscribe', { applicationName: app, eventSource: sources });
     await host.append(call, { type: 'cti.resumed', data: { channels: chans.map((c) => c.id) } });
     resumed++;
-    if (process.env.CTI_TRACE)
+    if (trace)
       host.say(
         `resync ${call.id}: ${chans.map((c) => `${c.id}/${c.state}/${channelVar(c, 'role')}`).join(' ')} bridge ${call.bridgeId} of ${bridges.length}`,
       );

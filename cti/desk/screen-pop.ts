@@ -1,11 +1,10 @@
 /**
- * The screen pop (来电弹屏): who is calling, from the database — their earlier calls, whether
- * they call again within the repeat window (3.4.16), VIP and blacklist flags, what they keyed
- * into the IVR (an order number) — and the agent's wrap-up note with its business type on a
- * call they took. (The CRM card joins here when the CRM arrives.)
+ * The screen pop (来电弹屏): who is calling — their earlier calls, the facts the call recorded
+ * when it started (cti/calls/caller-facts.ts: repeat calls within the window (3.4.16), VIP and
+ * blacklist flags), what they keyed into the IVR (an order number) — and the agent's wrap-up
+ * note with its business type on a call they took. (The CRM card joins here when the CRM arrives.)
  */
 import { and, desc, eq, ne, or } from 'drizzle-orm';
-import { recentCalls } from '../acd/loader.ts';
 import { type CallLog, eventsOf } from '../call-log/log.ts';
 import type { Db } from '../../db/client.ts';
 import { businessTypes, callRecords } from '../../db/schema.ts';
@@ -13,8 +12,7 @@ import { requirePermission } from '../../core/access/actor.ts';
 import type { Ctx } from '../../core/context.ts';
 import { NotFoundError, ValidationError } from '../../core/errors.ts';
 import * as check from '../../core/validate.ts';
-import { repeatCallerHours } from '../acd/acd-settings.ts';
-import { isBlacklisted, isVip } from '../lines/caller-lists.ts';
+import { callerFacts, recordedFacts } from '../calls/caller-facts.ts';
 
 export interface ScreenPop {
   number: string;
@@ -38,7 +36,6 @@ export interface ScreenPop {
 export async function screenPop(ctx: Ctx, callId: string, number: string): Promise<ScreenPop> {
   requirePermission(ctx.actor, 'desk:use');
   const { db } = ctx;
-  const hours = await repeatCallerHours(db);
   const now = ctx.now?.() ?? new Date();
   const events = await eventsOf(db, callId);
   const collected: Record<string, string> = {};
@@ -64,16 +61,9 @@ export async function screenPop(ctx: Ctx, callId: string, number: string): Promi
         .orderBy(desc(callRecords.startedAt))
         .limit(5)
     : [];
-  const repeatCalls = await recentCalls(db, number, hours, started);
-  return {
-    number,
-    vip: number ? await isVip(db, number) : false,
-    blacklisted: number ? await isBlacklisted(db, number) : false,
-    repeatCalls,
-    repeatHours: hours,
-    collected,
-    previous,
-  };
+  // An inbound call recorded its caller's facts when it started; others are looked up now.
+  const facts = recordedFacts(events) ?? (await callerFacts(db, number, started));
+  return { number, ...facts, collected, previous };
 }
 
 /** Whether the agent took part in the call (answered it, placed it, or was its record's agent). */

@@ -8,11 +8,12 @@
 import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { mediaTools } from '../../config/settings.ts';
 
 const run = promisify(execFile);
 
-export const ffmpegPath = () => process.env.FFMPEG_PATH || 'ffmpeg';
-export const ffprobePath = () => process.env.FFPROBE_PATH || 'ffprobe';
+export const ffmpegPath = () => mediaTools().ffmpeg;
+export const ffprobePath = () => mediaTools().ffprobe;
 
 export type AudioProblem = 'audio_unreadable' | 'audio_silent' | 'audio_too_long' | 'audio_empty';
 
@@ -128,11 +129,7 @@ const voices: Record<TtsLanguage, string> = { en: 'en-us', zh: 'cmn' };
 
 /** Speaks `text` with espeak-ng into a WAV file (then converted like an upload). */
 export async function speak(text: string, language: TtsLanguage, wavOut: string): Promise<void> {
-  await run(
-    process.env.ESPEAK_PATH || 'espeak-ng',
-    ['-v', voices[language], '-s', '150', '-w', wavOut, '--', text],
-    {
-      timeout: 60_000,
-    },
-  );
+  await run(mediaTools().espeak, ['-v', voices[language], '-s', '150', '-w', wavOut, '--', text], {
+    timeout: 60_000,
+  });
 }

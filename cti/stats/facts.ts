@@ -9,6 +9,7 @@
 import { and, asc, eq, gt, isNotNull, sql } from 'drizzle-orm';
 import type { CallEvent } from '../call-log/events.ts';
 import { eventsOf } from '../call-log/log.ts';
+import { outcomeOf } from '../call-log/outcomes.ts';
 import type { CallRecord } from '../call-log/projection.ts';
 import type { Db } from '../../db/client.ts';
 import {
@@ -27,17 +28,6 @@ export interface Facts {
   call: CallFact;
   agents: AgentFact[];
   ivr: IvrFact[];
-}
-
-/** How the call ended up, for counting. */
-export function outcomeOf(r: Pick<CallRecord, 'answeredAt' | 'disposition' | 'reason'>): string {
-  if (r.answeredAt) return 'answered';
-  if (r.disposition === 'abandoned') {
-    if (r.reason === 'in_ivr') return 'abandoned_ivr';
-    if (r.reason === 'ringing') return 'abandoned_ringing';
-    return 'abandoned_queue';
-  }
-  return r.disposition ?? '';
 }
 
 const seconds = (from: number, to: number) => Math.max(0, Math.round((to - from) / 1000));

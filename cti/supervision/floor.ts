@@ -4,22 +4,9 @@
  * service level), the monitoring log (监控记录), and the lost-calls list (呼损列表, 3.8.4:
  * inbound calls nobody answered, with whether someone has called back since).
  */
-import {
-  aliasedTable,
-  and,
-  count,
-  desc,
-  eq,
-  gt,
-  gte,
-  ilike,
-  inArray,
-  lt,
-  or,
-  type SQL,
-  sql,
-} from 'drizzle-orm';
+import { aliasedTable, and, count, desc, eq, gte, ilike, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { type LostDisposition, lostCalls, lostDispositions } from '../call-log/outcomes.ts';
 import {
   agentGroupMembers,
   agentGroups,
@@ -148,7 +135,6 @@ export async function monitoringListing(ctx: Ctx, query: ListQuery): Promise<Lis
 }
 
 // ── lost calls (呼损列表) ───────────────────────────────────────────────────────
-export const lostDispositions = ['abandoned', 'unserved', 'no_answer', 'busy', 'callback'] as const;
 
 /**
  * Which lost calls a reader sees: with scope "all", every one; otherwise the calls that rang
@@ -211,13 +197,11 @@ export async function lostCallListing(ctx: Ctx, query: ListQuery): Promise<Listi
   const f = query.filters;
   const calledBack = sql`exists (select 1 ${callsBack})`;
   const where = and(
-    eq(callRecords.direction, 'inbound'),
-    inArray(callRecords.disposition, [...lostDispositions]),
-    gt(callRecords.fromNumber, ''),
+    lostCalls(),
     await lostScope(ctx.db, scope),
     f.q ? ilike(callRecords.fromNumber, likePattern(f.q.replace(/\D/g, ''))) : undefined,
     f.reason && (lostDispositions as readonly string[]).includes(f.reason)
-      ? eq(callRecords.disposition, f.reason as (typeof lostDispositions)[number])
+      ? lostCalls(f.reason as LostDisposition)
       : undefined,
     check.toId(f.group) ? eq(callRecords.groupId, check.toId(f.group)!) : undefined,
     f.status === 'open' ? sql`not ${calledBack}` : f.status === 'called_back' ? calledBack : undefined,

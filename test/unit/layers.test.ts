@@ -124,6 +124,29 @@ test('no file takes part in an import cycle', () => {
   assert.equal(importCycles(importGraph()), []);
 });
 
+/** Files outside config/ that read a setting from the environment (handing it on whole to a child process is not reading). */
+export function environmentReaders(graph: Map<string, string[]>): string[] {
+  return [...graph.keys()].filter((file) => {
+    if (layerOf(file) === 'config') return false;
+    const text = readFileSync(join(root, file), 'utf8').replaceAll('...process.env', '');
+    return /process\.env\b/.test(text);
+  });
+}
+
+test('config/ is the only reader of process.env (settings are injected)', () => {
+  assert.equal(environmentReaders(importGraph()), []);
+});
+
+test('no file of the layers is over 550 lines (generated code and dictionaries aside)', () => {
+  const exempt = new Set(['cti/ari/generated.ts', 'web/i18n/en.ts', 'web/i18n/zh-CN.ts']);
+  const long = [...importGraph().keys()]
+    .filter((f) => !exempt.has(f))
+    .map((f) => [f, readFileSync(join(root, f), 'utf8').split('\n').length] as const)
+    .filter(([, n]) => n > 550)
+    .map(([f, n]) => `${f}: ${n}`);
+  assert.equal(long, []);
+});
+
 test('the checks catch what they are for', () => {
   const graph = new Map([
     ['core/a.ts', ['cti/b.ts']],

@@ -6,12 +6,8 @@
  */
 import { Hono } from 'hono';
 import { can } from '../../core/access/actor.ts';
-import {
-  lostCallGroups,
-  lostCallListing,
-  lostDispositions,
-  type LostRow,
-} from '../../cti/supervision/floor.ts';
+import { lostDispositions } from '../../cti/call-log/outcomes.ts';
+import { lostCallGroups, lostCallListing, type LostRow } from '../../cti/supervision/floor.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { DataTable, exportRoutes, loadTable, type TableSpec } from '../table.tsx';
