@@ -18,7 +18,7 @@
  * restart the callers still in holding bridges are put back in their original order.
  */
 import { EventEmitter } from 'node:events';
-import type { DomainEvent, DomainEvents } from '../../core/events.ts';
+import type { DomainEvents } from '../../core/events.ts';
 import type { Db } from '../../db/client.ts';
 import type { AgentState } from '../../db/schema.ts';
 import type { AriClient } from '../ari/client.ts';
@@ -29,16 +29,9 @@ import { digitPieces } from '../media/system-prompts.ts';
 import { type CallbackOutcome, type CallbackRequest, Callbacks } from './callbacks.ts';
 import { type Assignment, nextAssignment, reserve } from './dispatcher.ts';
 import { HoldingBridges } from './holding.ts';
+import { PoolSync } from './pool-sync.ts';
 import { type Waiting, WaitTimers } from './wait-timers.ts';
-import {
-  lastAgentOf,
-  loadAgents,
-  loadGroups,
-  loadRegionRules,
-  type RegionRule,
-  regionRuleFor,
-  startOfToday,
-} from './loader.ts';
+import { lastAgentOf, regionRuleFor } from './loader.ts';
 import { AgentPool, type PoolAgent, type PoolGroup } from './pool.ts';
 import { type QueueEntry, QueueBook } from './queue-book.ts';
 import type { OverflowTarget } from './queue-settings.ts';
@@ -87,22 +80,23 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
   private readonly holding: HoldingBridges;
   private readonly callbacks: Callbacks;
   private readonly timers: WaitTimers;
-  private regionRules: RegionRule[] = [];
+  /** The pool kept in step with the database. */
+  private readonly sync: PoolSync;
   /** Exponential average of talk seconds per group (estimated wait). */
   private readonly handleSeconds = new Map<number, number>();
-  private day = '';
-  private dayTimer: NodeJS.Timeout | null = null;
-  private refreshTimer: NodeJS.Timeout | null = null;
   private readonly random: () => number;
-  private readonly onDomainEvent = (e: DomainEvent) => void this.domainEvent(e);
 
   constructor(
     private readonly host: AcdHost,
-    private readonly events?: DomainEvents,
+    events?: DomainEvents,
     random: () => number = Math.random,
   ) {
     super();
     this.random = random;
+    this.sync = new PoolSync(host, this.pool, events, {
+      agent: (userId) => this.emit('agent', userId),
+      changed: () => this.afterAgentsChanged(),
+    });
     this.holding = new HoldingBridges(host.ari, host.app, host.mohClass, this.pool);
     this.callbacks = new Callbacks(host, this.book, this.pool);
     this.timers = new WaitTimers({
@@ -125,74 +119,21 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     });
   }
 
-  // ── loading ─────────────────────────────────────────────────────────────────
+  // ── loading (pool-sync.ts) ──────────────────────────────────────────────────
   async start(): Promise<void> {
-    await this.reloadGroups();
-    await this.reloadAgents();
+    await this.sync.start();
     await this.callbacks.load();
-    this.events?.on('event', this.onDomainEvent);
-    this.day = startOfToday(this.host.now()).toDateString();
-    this.dayTimer = setInterval(() => this.checkDay(), 60_000);
-    this.dayTimer.unref();
-    // The database is the truth: states changed where no event reached us (another process,
-    // a missed event) are picked up within half a minute.
-    this.refreshTimer = setInterval(
-      () =>
-        void this.reloadAgents()
-          .then(() => this.afterAgentsChanged())
-          .catch((err: Error) => this.host.say(`acd refresh: ${err.message}`)),
-      30_000,
-    );
-    this.refreshTimer.unref();
   }
 
   stop(): void {
-    this.events?.off('event', this.onDomainEvent);
-    if (this.dayTimer) clearInterval(this.dayTimer);
-    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.sync.stop();
     this.callbacks.stop();
     for (const w of this.waiting.values()) for (const t of w.timers) clearTimeout(t);
   }
 
-  private checkDay() {
-    const day = startOfToday(this.host.now()).toDateString();
-    if (day === this.day) return;
-    this.day = day;
-    this.pool.newDay();
-  }
-
-  private async domainEvent(e: DomainEvent) {
-    try {
-      if (e.type === 'groups.changed') await this.reloadGroups();
-      else if (e.type === 'employees.changed' || e.type === 'agents.changed')
-        await this.reloadAgents(e.userIds);
-      else return;
-      this.afterAgentsChanged();
-    } catch (err) {
-      this.host.say(`acd reload (${e.type}): ${err instanceof Error ? err.message : err}`);
-    }
-  }
-
-  async reloadGroups(): Promise<void> {
-    const groups = await loadGroups(this.host.db);
-    const ids = new Set(groups.map((g) => g.id));
-    for (const id of [...this.pool.groups.keys()]) if (!ids.has(id)) this.pool.removeGroup(id);
-    for (const g of groups) this.pool.setGroup(g);
-    this.regionRules = await loadRegionRules(this.host.db);
-  }
-
-  /** Reloads agents (all, or some) from the database: accounts, states, workload. */
-  async reloadAgents(userIds?: readonly number[]): Promise<void> {
-    const loaded = await loadAgents(this.host.db, this.host.now(), userIds);
-    const seen = new Set(loaded.map((a) => a.userId));
-    for (const id of userIds ?? [...this.pool.agents.keys()]) if (!seen.has(id)) this.pool.removeAgent(id);
-    for (const a of loaded) {
-      const known = this.pool.agents.get(a.userId);
-      const agent = this.pool.setAgent(a);
-      // A reservation survives a reload; a state the engine set ahead of the database too.
-      if (known?.reservedFor && (a.state === 'ready' || a.state === 'ringing')) agent.state = known.state;
-      this.emit('agent', a.userId);
-    }
+  /** Reloads the groups (members, queue settings) and the region rules. */
+  reloadGroups(): Promise<void> {
+    return this.sync.reloadGroups();
   }
 
   private afterAgentsChanged() {
@@ -227,7 +168,7 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     let group = this.pool.groups.get(groupId);
     if (!group || !call.caller) return this.noAgents(call, group?.settings.language ?? 'en');
     if (group.settings.strategies[0] === 'region' && via !== 'overflow' && via !== 'no_answer') {
-      const rule = regionRuleFor(this.regionRules, call.region);
+      const rule = regionRuleFor(this.sync.regionRules, call.region);
       const to = rule ? this.pool.groups.get(rule.groupId) : undefined;
       if (to && to.id !== group.id) {
         await this.host.append(call, {
@@ -280,7 +221,7 @@ export class Acd extends EventEmitter<{ changed: [groupId: number]; agent: [user
     this.emit('changed', group.id);
     // Nobody free as far as we know: read the members' states again before the caller waits.
     if (!group.members.some((m) => this.pool.isFree(this.pool.agents.get(m.userId))))
-      await this.reloadAgents(group.members.map((m) => m.userId)).catch(() => {});
+      await this.sync.reloadAgents(group.members.map((m) => m.userId)).catch(() => {});
     this.dispatch([group.id]);
   }
 
