@@ -14,17 +14,8 @@ import {
 } from '../../core/org/departments.ts';
 import { employeeChoices } from '../../core/org/employees.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
-import { act, attempt } from '../forms.ts';
-import { idParam, readForm, see } from '../http.ts';
-import {
-  CheckboxGroup,
-  emptyForm,
-  Form,
-  type FormState,
-  SelectField,
-  TextField,
-  PostButton,
-} from '../views/form.tsx';
+import { crudRoutes } from '../crud.ts';
+import { CheckboxGroup, Form, type FormState, SelectField, TextField, PostButton } from '../views/form.tsx';
 import { renderPage } from '../views/page.tsx';
 
 export const departmentRoutes = new Hono<AppEnv>();
@@ -141,48 +132,20 @@ async function formPage(c: C, state: FormState, editing: Department | null, stat
   ));
 }
 
-departmentRoutes.get('/new', (c) => {
-  ctxOf(c);
-  return formPage(c, emptyForm({ parentId: c.req.query('parent') ?? '' }), null);
-});
-
-departmentRoutes.post('/new', async (c) => {
-  const raw = await readForm(c);
-  const result = await attempt(raw, () => createDepartment(ctxOf(c), parseDepartmentInput(raw)));
-  if (!result.ok) return formPage(c, result.state, null, 422);
-  return see(c, '/system/departments', { key: 'dept.created', kind: 'ok' });
-});
-
-async function loadOr404(c: C): Promise<Department> {
-  return getDepartment(ctxOf(c), idParam(c));
-}
-
-departmentRoutes.get('/:id/edit', async (c) => {
-  const d = await loadOr404(c);
-  return formPage(
-    c,
-    emptyForm({
-      name: d.name,
-      parentId: d.parentId ?? '',
-      leaderId: d.leaderId ?? '',
-      collaboratorIds: d.collaboratorIds.map(String),
-    }),
-    d,
-  );
-});
-
-departmentRoutes.post('/:id/edit', async (c) => {
-  const d = await loadOr404(c);
-  const raw = await readForm(c);
-  const result = await attempt(raw, () => updateDepartment(ctxOf(c), d.id, parseDepartmentInput(raw)));
-  if (!result.ok) return formPage(c, result.state, d, 422);
-  return see(c, '/system/departments', { key: 'common.saved', kind: 'ok' });
-});
-
-departmentRoutes.post('/:id/delete', async (c) => {
-  const d = await loadOr404(c);
-  return act(c, '/system/departments', () => deleteDepartment(ctxOf(c), d.id), {
-    key: 'common.deleted',
-    kind: 'ok',
-  });
+crudRoutes(departmentRoutes, {
+  base: '/system/departments',
+  form: formPage,
+  blank: (c) => ({ parentId: c.req.query('parent') ?? '' }),
+  values: (d) => ({
+    name: d.name,
+    parentId: d.parentId ?? '',
+    leaderId: d.leaderId ?? '',
+    collaboratorIds: d.collaboratorIds.map(String),
+  }),
+  parse: parseDepartmentInput,
+  get: getDepartment,
+  create: createDepartment,
+  update: updateDepartment,
+  remove: deleteDepartment,
+  created: 'dept.created',
 });

@@ -7,6 +7,8 @@ import { importEmployees } from '../../core/org/employee-import.ts';
 import {
   type CreatedEmployee,
   createEmployee,
+  type Employee,
+  type EmployeeInput,
   type EmployeeRow,
   employeeListing,
   getEmployee,
@@ -17,9 +19,9 @@ import {
 } from '../../core/org/employees.ts';
 import { DomainError, NotFoundError } from '../../core/errors.ts';
 import { toIds } from '../../core/validate.ts';
+import { crudRoutes } from '../crud.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
-import { attempt } from '../forms.ts';
-import { idParam, readForm, see } from '../http.ts';
+import { readForm, see } from '../http.ts';
 import { errorKey, locales, type MessageKey, translator } from '../i18n/index.ts';
 import { DataTable, exportRoutes, loadTable, type TableSpec } from '../table.tsx';
 import {
@@ -309,50 +311,33 @@ function passwordsPage(
   ));
 }
 
-employeeRoutes.get('/new', (c) =>
-  formPage(c, emptyForm({ departmentId: c.get('actor')?.departmentId ?? '' }), null),
-);
-
-employeeRoutes.post('/new', async (c) => {
-  const raw = await readForm(c);
-  const result = await attempt(raw, () => createEmployee(ctxOf(c), parseEmployeeInput(raw)));
-  if (!result.ok) return formPage(c, result.state, null, 422);
-  const created = result.value;
-  if (created.temporaryPassword)
-    return passwordsPage(
-      c,
-      [{ username: created.username, name: created.name, temporaryPassword: created.temporaryPassword }],
-      { key: 'emp.created', params: { name: created.name } },
-    );
-  return see(c, '/system/employees', { key: 'emp.created', params: { name: created.name }, kind: 'ok' });
-});
-
-employeeRoutes.get('/:id/edit', async (c) => {
-  const id = idParam(c);
-  const ctx = ctxOf(c);
-  const e = await getEmployee(ctx, id, 'employees:edit');
-  return formPage(
-    c,
-    emptyForm({
-      name: e.name,
-      username: e.username,
-      jobNumber: e.jobNumber ?? '',
-      email: e.email ?? '',
-      phone: e.phone ?? '',
-      departmentId: e.departmentId,
-      roleIds: e.roleIds.map(String),
-      canDialOut: e.canDialOut ? '1' : '',
-    }),
-    id,
-  );
-});
-
-employeeRoutes.post('/:id/edit', async (c) => {
-  const id = idParam(c);
-  const raw = await readForm(c);
-  const result = await attempt(raw, () => updateEmployee(ctxOf(c), id, parseEmployeeInput(raw)));
-  if (!result.ok) return formPage(c, result.state, id, 422);
-  return see(c, '/system/employees', { key: 'common.saved', kind: 'ok' });
+crudRoutes<Employee, EmployeeInput, CreatedEmployee>(employeeRoutes, {
+  base: '/system/employees',
+  form: (c, state, editing, status) => formPage(c, state, editing?.id ?? null, status),
+  blank: (c) => ({ departmentId: c.get('actor')?.departmentId ?? '' }),
+  values: (e) => ({
+    name: e.name,
+    username: e.username,
+    jobNumber: e.jobNumber ?? '',
+    email: e.email ?? '',
+    phone: e.phone ?? '',
+    departmentId: e.departmentId,
+    roleIds: e.roleIds.map(String),
+    canDialOut: e.canDialOut ? '1' : '',
+  }),
+  parse: parseEmployeeInput,
+  get: (ctx, id) => getEmployee(ctx, id, 'employees:edit'),
+  create: createEmployee,
+  update: updateEmployee,
+  created: (e) => ({ key: 'emp.created', params: { name: e.name } }),
+  // A generated password is shown once, on its own page.
+  createdPage: (c, e) =>
+    e.temporaryPassword
+      ? passwordsPage(c, [{ username: e.username, name: e.name, temporaryPassword: e.temporaryPassword }], {
+          key: 'emp.created',
+          params: { name: e.name },
+        })
+      : null,
 });
 
 async function batch(c: C, run: (ids: number[]) => Promise<Response>): Promise<Response> {

@@ -20,6 +20,7 @@ import {
 } from '../../core/access/roles.ts';
 import { employeeChoices } from '../../core/org/employees.ts';
 import { arrayListing } from '../../core/list-query.ts';
+import { crudRoutes } from '../crud.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
 import { attempt } from '../forms.ts';
 import { idParam, readForm, see } from '../http.ts';
@@ -187,44 +188,32 @@ async function formPage(c: C, state: FormState, editing: RoleWithMembers | null,
   ));
 }
 
-roleRoutes.get('/new', (c) => formPage(c, emptyForm({ dataScope: 'self' }), null));
-
-roleRoutes.post('/new', async (c) => {
-  const raw = await readForm(c);
-  const result = await attempt(raw, () => createRole(ctxOf(c), parseRoleInput(raw)));
-  if (!result.ok) return formPage(c, result.state, null, 422);
-  return see(c, '/system/roles', { key: 'role.created', kind: 'ok' });
+crudRoutes(roleRoutes, {
+  base: '/system/roles',
+  form: formPage,
+  blank: () => ({ dataScope: 'self' }),
+  values: (r, c) => ({
+    name: roleLabel(c.get('t'), r),
+    description: r.description,
+    dataScope: r.dataScope,
+    permissions: r.permissions,
+    memberIds: r.members.map((m) => String(m.id)),
+  }),
+  parse: (raw, editing, c) => {
+    const input = parseRoleInput(raw);
+    // The form shows a built-in role's default name translated; left as shown, the stored name stays.
+    if (editing && input.name === roleLabel(c.get('t'), editing)) input.name = editing.name;
+    return input;
+  },
+  get: getRole,
+  create: createRole,
+  update: updateRole,
+  created: 'role.created',
 });
 
 async function loadOr404(c: C) {
   return getRole(ctxOf(c), idParam(c));
 }
-
-roleRoutes.get('/:id/edit', async (c) => {
-  const r = await loadOr404(c);
-  return formPage(
-    c,
-    emptyForm({
-      name: roleLabel(c.get('t'), r),
-      description: r.description,
-      dataScope: r.dataScope,
-      permissions: r.permissions,
-      memberIds: r.members.map((m) => String(m.id)),
-    }),
-    r,
-  );
-});
-
-roleRoutes.post('/:id/edit', async (c) => {
-  const r = await loadOr404(c);
-  const raw = await readForm(c);
-  const input = parseRoleInput(raw);
-  // The form shows a built-in role's default name translated; left as shown, the stored name stays.
-  if (input.name === roleLabel(c.get('t'), r)) input.name = r.name;
-  const result = await attempt(raw, () => updateRole(ctxOf(c), r.id, input));
-  if (!result.ok) return formPage(c, result.state, r, 422);
-  return see(c, '/system/roles', { key: 'common.saved', kind: 'ok' });
-});
 
 async function deletePage(c: C, state: FormState, status: 200 | 422 = 200) {
   const ctx = ctxOf(c);
