@@ -474,6 +474,7 @@ if (reused) {
 const owner: Ctx = {
   db,
   actor: (await loadActor(db, ownerId)) as Actor,
+  timeZone: tz,
   ip: '127.0.0.1',
   userAgent: 'bench',
 };

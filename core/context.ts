@@ -15,6 +15,8 @@ export interface Ctx extends Origin {
   db: Db;
   actor: Actor;
   now?: () => Date;
+  /** The call centre's time zone (IANA name, from the settings): where its days begin. */
+  timeZone: string;
   /** Where the domain announces changes; absent in tests that do not listen. */
   events?: DomainEvents;
 }

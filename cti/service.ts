@@ -34,7 +34,7 @@ export class CtiService {
 
   constructor(
     private readonly db: Db,
-    private readonly settings: Pick<Settings, 'dataDir'>,
+    private readonly settings: Pick<Settings, 'dataDir' | 'timeZone'>,
     private readonly events: DomainEvents,
     private readonly log: (line: string) => void = (l) => console.log(`[cti] ${l}`),
   ) {
@@ -65,6 +65,7 @@ export class CtiService {
       holdPromptClasses: pbx.holdPromptClasses,
       events: this.events,
       log: this.log,
+      timeZone: this.settings.timeZone,
     });
     await engine.start();
     this.engine = engine;

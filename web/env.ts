@@ -48,7 +48,14 @@ export function ctxOf(c: C): Ctx {
   const actor = c.get('actor');
   if (!actor) throw new Error('ctxOf called on a request without a logged-in actor');
   const deps = c.get('deps');
-  return { db: deps.db, actor, ip: c.get('ip'), userAgent: c.get('userAgent'), events: deps.events };
+  return {
+    db: deps.db,
+    actor,
+    ip: c.get('ip'),
+    userAgent: c.get('userAgent'),
+    timeZone: deps.settings.timeZone,
+    events: deps.events,
+  };
 }
 
 /** The call engine, when the PBX is up and the CTI connected (null otherwise). */

@@ -6,6 +6,7 @@
  * listening to the same domain events the domain functions publish. Every agent is made
  * ready through setOwnState, as an agent at the desk does.
  */
+import { timeZoneSetting } from '../../config/settings.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -209,6 +210,7 @@ async function setUp(
   const regions = loadRegions('/nonexistent');
   const engine = new CallEngine({
     db: db.db,
+    timeZone: timeZoneSetting(),
     ari,
     ami: () => started.ami,
     app: instance.app,
@@ -234,6 +236,7 @@ async function setUp(
   const ctx = async (userId: number): Promise<Ctx> => ({
     db: db.db,
     actor: (await loadActor(db.db, userId)) as Actor,
+    timeZone: timeZoneSetting(),
     ...origin,
     events,
   });

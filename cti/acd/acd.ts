@@ -41,6 +41,8 @@ export type { CallbackRequest };
 /** What the ACD needs from the call engine. */
 export interface AcdHost {
   readonly db: Db;
+  /** The call centre's time zone (where its days begin). */
+  readonly timeZone: string;
   readonly ari: AriClient;
   /** The Stasis application (to subscribe to holding bridges found after a restart). */
   readonly app: string;

@@ -4,7 +4,6 @@
  * served them and whether they called recently (repeat caller, 3.4.16).
  */
 import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, max, ne, sql, sum } from 'drizzle-orm';
-import { timeZoneSetting } from '../../config/settings.ts';
 import { currentStates } from '../agents/agent-states.ts';
 import { startOfDay } from '../calls/directory.ts';
 import { listGroups } from './agent-groups.ts';
@@ -12,15 +11,11 @@ import type { Db } from '../../db/client.ts';
 import { callRecords, regionRules, sipAccounts, users } from '../../db/schema.ts';
 import type { PoolAgent, PoolGroup } from './pool.ts';
 
-/** Midnight of the day `now` is in, in the call centre's time zone (TIME_ZONE). */
-export function startOfToday(now: Date): Date {
-  return startOfDay(now, timeZoneSetting());
-}
-
 /** Every enabled user with a SIP account, as the pool keeps them (groups are filled in by the pool). */
 export async function loadAgents(
   db: Db,
   now: Date,
+  timeZone: string,
   userIds?: readonly number[],
 ): Promise<Omit<PoolAgent, 'groups'>[]> {
   const rows = await db
@@ -37,7 +32,7 @@ export async function loadAgents(
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.userId);
   const states = await currentStates(db, ids);
-  const today = startOfToday(now);
+  const today = startOfDay(now, timeZone);
   const work = await db
     .select({
       agentId: callRecords.agentId,

@@ -6,11 +6,14 @@
  */
 import type { DomainEvent, DomainEvents } from '../../core/events.ts';
 import type { Db } from '../../db/client.ts';
-import { loadAgents, loadGroups, loadRegionRules, type RegionRule, startOfToday } from './loader.ts';
+import { startOfDay } from '../calls/directory.ts';
+import { loadAgents, loadGroups, loadRegionRules, type RegionRule } from './loader.ts';
 import type { AgentPool } from './pool.ts';
 
 export interface PoolSyncHost {
   readonly db: Db;
+  /** The call centre's time zone: where today's workload starts again. */
+  readonly timeZone: string;
   now(): Date;
   say(line: string): void;
 }
@@ -42,7 +45,7 @@ export class PoolSync {
     await this.reloadGroups();
     await this.reloadAgents();
     this.events?.on('event', this.onDomainEvent);
-    this.day = startOfToday(this.host.now()).toDateString();
+    this.day = startOfDay(this.host.now(), this.host.timeZone).toDateString();
     this.dayTimer = setInterval(() => this.checkDay(), 60_000);
     this.dayTimer.unref();
     this.refreshTimer = setInterval(
@@ -62,7 +65,7 @@ export class PoolSync {
   }
 
   private checkDay() {
-    const day = startOfToday(this.host.now()).toDateString();
+    const day = startOfDay(this.host.now(), this.host.timeZone).toDateString();
     if (day === this.day) return;
     this.day = day;
     this.pool.newDay();
@@ -91,7 +94,7 @@ export class PoolSync {
 
   /** Reloads agents (all, or some) from the database: accounts, states, workload. */
   async reloadAgents(userIds?: readonly number[]): Promise<void> {
-    const loaded = await loadAgents(this.host.db, this.host.now(), userIds);
+    const loaded = await loadAgents(this.host.db, this.host.now(), this.host.timeZone, userIds);
     const seen = new Set(loaded.map((a) => a.userId));
     for (const id of userIds ?? [...this.pool.agents.keys()]) if (!seen.has(id)) this.pool.removeAgent(id);
     for (const a of loaded) {

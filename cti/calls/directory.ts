@@ -5,7 +5,6 @@
  * checkNumberRules).
  */
 import { and, countDistinct, eq, gte, isNull, type SQL, sql } from 'drizzle-orm';
-import { timeZoneSetting } from '../../config/settings.ts';
 import { normaliseNumber } from '../../core/validate.ts';
 import type { Db } from '../../db/client.ts';
 import {
@@ -132,7 +131,7 @@ export async function checkNumberRules(
   number: PhoneNumber,
   destination: string,
   now: Date,
-  timeZone: string = timeZoneSetting(),
+  timeZone: string,
 ): Promise<RuleRefusal | null> {
   if (number.minIntervalSeconds <= 0 && number.dailyCap <= 0 && number.sameDestinationDailyCap <= 0)
     return null;

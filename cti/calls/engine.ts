@@ -69,6 +69,8 @@ export interface CallEngineOptions {
   events?: DomainEvents;
   /** Random numbers for the ACD's random strategies (tests make them predictable). */
   random?: () => number;
+  /** The call centre's time zone (IANA name): where its days begin (number rules, today's workload). */
+  timeZone: string;
 }
 
 export { CallRefused };
@@ -146,6 +148,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     this.acd = new Acd(
       {
         db: options.db,
+        timeZone: options.timeZone,
         ari: options.ari,
         app: options.app,
         now: this.now,
@@ -219,6 +222,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     });
     this.outbound = new Outbound({
       db: options.db,
+      timeZone: options.timeZone,
       ari: options.ari,
       acd: this.acd,
       ringSeconds: parts.ringSeconds,

@@ -41,6 +41,8 @@ export class CallRefused extends Error {
 /** What calls out need from the call engine (a port: the engine fills it). */
 export interface OutboundHost {
   readonly db: Db;
+  /** The call centre's time zone (the number rules' day). */
+  readonly timeZone: string;
   readonly ari: AriClient;
   readonly acd: Pick<Acd, 'callbackPlaced' | 'callbackOutcome'>;
   /** Ring time for internal and outbound calls. */
@@ -132,7 +134,13 @@ export class Outbound {
     if (!number) return refusal('no_outbound_number', 403);
     const trunk = await trunkById(this.host.db, number.trunkId);
     if (!trunk?.enabled) return refusal('no_outbound_number', 403);
-    const rule = await checkNumberRules(this.host.db, number, destination, this.host.now());
+    const rule = await checkNumberRules(
+      this.host.db,
+      number,
+      destination,
+      this.host.now(),
+      this.host.timeZone,
+    );
     if (rule) return { number, refusal: new CallRefused(rule, 403) };
     const busy = this.host.limitReached(trunk, number);
     return { number, refusal: busy ? new CallRefused(busy, 486) : null };

@@ -7,7 +7,6 @@
  * agents of their departments and the groups those agents are in.
  */
 import { and, asc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
-import { timeZoneSetting } from '../../config/settings.ts';
 import { startOfDay } from '../calls/directory.ts';
 import type { Db } from '../../db/client.ts';
 import { agentGroups, businessTypes, ivrs, statsAttendance, users } from '../../db/schema.ts';
@@ -111,11 +110,7 @@ function addSums(into: Record<string, number>, s: Sums) {
 const sumColumns = (list: readonly string[]) => sql.raw(list.map((m) => `sum("${m}") as "${m}"`).join(', '));
 
 /** Runs a report. */
-export async function runReport(
-  ctx: Ctx,
-  params: ReportParams,
-  tz = timeZoneSetting(),
-): Promise<ReportResult> {
+export async function runReport(ctx: Ctx, params: ReportParams, tz = ctx.timeZone): Promise<ReportResult> {
   const def = reports[params.report];
   const visible = await reportScope(ctx);
   if (visible.self && def.rows !== 'agent') throw new ValidationError({ report: 'scope_outside' });

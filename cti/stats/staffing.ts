@@ -6,7 +6,6 @@
  * level that was reached.
  */
 import { sql } from 'drizzle-orm';
-import { timeZoneSetting } from '../../config/settings.ts';
 import type { Ctx } from '../../core/context.ts';
 import { ValidationError } from '../../core/errors.ts';
 import { agentsNeeded, type ErlangResult } from './erlang.ts';
@@ -63,7 +62,7 @@ export function parseStaffingParams(
 export async function staffingPlan(
   ctx: Ctx,
   params: StaffingParams,
-  tz = timeZoneSetting(),
+  tz = ctx.timeZone,
 ): Promise<{ intervals: StaffingInterval[]; dayAht: number | null }> {
   const service = await runReport(
     ctx,

@@ -1,10 +1,3 @@
-/**
- * What a wallboard shows, for the floor or one group: callers waiting now and the longest wait
- * (from the ACD's queues, in memory), agents by state (from the ACD's pool), and today's offered,
- * answered, service level and abandon rate (from today's rollup, cti/stats/today.ts), each with
- * its amber/red level.
- */
-import { timeZoneSetting } from '../../config/settings.ts';
 import { reportScope } from './reports.ts';
 import { statsRules } from './rules.ts';
 import { type TodayFigures, todayFigures } from './today.ts';
@@ -106,7 +99,7 @@ export async function boardOf(
   floor: FloorView | null,
   groupId: number | null,
   now = new Date(),
-  tz = timeZoneSetting(),
+  tz = ctx.timeZone,
 ): Promise<Board> {
   const visible = await reportScope(ctx);
   const rules = await statsRules(ctx.db);

@@ -1,10 +1,3 @@
-/**
- * What the supervisor workbench (班长工作台, 3.9.1) shows now: the queues (waiting now, longest
- * wait, agents staffed and free, today's offered/answered/abandoned and service level) and the
- * agents in the supervisor's scope (state and time in it, the caller they talk to, their
- * groups), with the supervisor's monitoring sessions.
- */
-import { timeZoneSetting } from '../../config/settings.ts';
 import type { Ctx } from '../../core/context.ts';
 import type { AgentState } from '../../db/schema.ts';
 import type { CallEngine } from '../calls/engine.ts';
@@ -44,7 +37,7 @@ export async function workbenchFloor(ctx: Ctx, engine: CallEngine | null): Promi
   requireWorkbench(ctx);
   const rules = await statsRules(ctx.db);
   const slSeconds = rules.serviceLevelSeconds;
-  const today = (await todayFigures(ctx.db, new Date(), timeZoneSetting(), rules)).groups;
+  const today = (await todayFigures(ctx.db, new Date(), ctx.timeZone, rules)).groups;
   const view = engine?.floor;
   const queues = (view?.groups() ?? []).map((g) => {
     const now = view!.queueNow(g.id);

@@ -4,6 +4,7 @@
  * ACD) listening to the same domain events as the domain functions the test calls, and
  * baresip phones for agents. close() stops it all.
  */
+import { timeZoneSetting } from '../../config/settings.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +117,7 @@ export async function callCenter(options: { random?: () => number } = {}): Promi
   const ctx = async (userId: number): Promise<Ctx> => ({
     db: db.db,
     actor: (await loadActor(db.db, userId)) as Actor,
+    timeZone: timeZoneSetting(),
     ...origin,
     events,
   });
@@ -126,6 +128,7 @@ export async function callCenter(options: { random?: () => number } = {}): Promi
     const ari = ariFor(setup.pbx.instance);
     const engine = new CallEngine({
       db: db.db,
+      timeZone: timeZoneSetting(),
       ari,
       ami: () => setup.ami,
       app: setup.pbx.instance.app,

@@ -7,6 +7,7 @@ import { type Actor, loadActor } from '../../core/access/actor.ts';
 import { setupOwner } from '../../core/auth/setup.ts';
 import { createDepartment, departmentTree } from '../../core/org/departments.ts';
 import { createEmployee, parseEmployeeInput } from '../../core/org/employees.ts';
+import { timeZoneSetting } from '../../config/settings.ts';
 import type { Ctx } from '../../core/context.ts';
 import type { Db } from '../../db/client.ts';
 import { roles, users } from '../../db/schema.ts';
@@ -16,7 +17,7 @@ export const origin = { ip: '127.0.0.1', userAgent: 'test' };
 
 export async function actorCtx(db: Db, userId: number): Promise<Ctx> {
   const actor = (await loadActor(db, userId)) as Actor;
-  return { db, actor, ...origin };
+  return { db, actor, ...origin, timeZone: timeZoneSetting() };
 }
 
 export async function roleId(db: Db, key: string): Promise<number> {

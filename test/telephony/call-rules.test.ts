@@ -85,6 +85,7 @@ test.before(
     ari = ariFor(pbx.instance);
     engine = new CallEngine({
       db: db.db,
+      timeZone: 'Asia/Shanghai',
       ari,
       ami: () => ami,
       app: pbx.instance.app,

@@ -44,6 +44,7 @@ import {
   refusedCall,
   runSipp,
 } from '../support/sipp.ts';
+import { timeZoneSetting } from '../../config/settings.ts';
 
 const test = suite('calls');
 let db: TestDatabase;
@@ -62,6 +63,7 @@ const did = '4008001000';
 function newEngine(client: AriClient) {
   return new CallEngine({
     db: db.db,
+    timeZone: timeZoneSetting(),
     ari: client,
     ami: () => ami,
     app: pbx.instance.app,

@@ -38,6 +38,7 @@ import { carrierLine, groupOf, type TelephonySetup, telephonySetup } from '../su
 import { WebClient } from '../support/client.ts';
 import { password } from '../support/fixtures.ts';
 import { startApp } from '../support/server.ts';
+import { timeZoneSetting } from '../../config/settings.ts';
 
 const test = suite('IVR');
 let setup: TelephonySetup;
@@ -158,6 +159,7 @@ test.before(
     ari = ariFor(setup.pbx.instance);
     engine = new CallEngine({
       db: db.db,
+      timeZone: timeZoneSetting(),
       ari,
       ami: () => setup.ami,
       app: setup.pbx.instance.app,

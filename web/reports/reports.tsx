@@ -5,7 +5,6 @@
  */
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
-import { timeZoneSetting } from '../../config/settings.ts';
 import { requirePermission } from '../../core/access/actor.ts';
 import { audit } from '../../core/audit/audit-log.ts';
 import {
@@ -154,7 +153,7 @@ reportRoutes.get('/:key', async (c) => {
   const ctx = ctxOf(c);
   requirePermission(ctx.actor, 'reports:view');
   const t = c.get('t');
-  const tz = timeZoneSetting();
+  const tz = ctxOf(c).timeZone;
   const params = parseReportParams(key, queryOf(c), new Date(), tz);
   const filters = await reportFilters(ctx);
   let result: ReportResult | null = null;
@@ -315,7 +314,7 @@ reportRoutes.get('/:key/export', async (c) => {
   const key = reportKeyOf(c);
   const ctx = ctxOf(c);
   requirePermission(ctx.actor, 'reports:export');
-  const tz = timeZoneSetting();
+  const tz = ctxOf(c).timeZone;
   const params = parseReportParams(key, queryOf(c), new Date(), tz);
   const result = await runReport(ctx, params, tz);
   const format: ExportFormat = c.req.query('format') === 'xlsx' ? 'xlsx' : 'csv';

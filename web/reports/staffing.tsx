@@ -3,7 +3,6 @@
  * the target service level next to the agents who were available and the service level reached.
  */
 import { Hono } from 'hono';
-import { timeZoneSetting } from '../../config/settings.ts';
 import { requirePermission } from '../../core/access/actor.ts';
 import { reportFilters } from '../../cti/stats/reports.ts';
 import { statsRules } from '../../cti/stats/rules.ts';
@@ -24,7 +23,7 @@ staffingRoutes.get('/', async (c) => {
   const ctx = ctxOf(c);
   requirePermission(ctx.actor, 'reports:view');
   const t = c.get('t');
-  const tz = timeZoneSetting();
+  const tz = ctxOf(c).timeZone;
   const rules = await statsRules(ctx.db);
   const today = new Intl.DateTimeFormat('sv-SE', { timeZone: tz }).format(new Date());
   const q = c.req.query();
