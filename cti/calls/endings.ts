@@ -10,7 +10,7 @@ import type { AgentState } from '../../db/schema.ts';
 import type { LegFailure } from '../call-log/events.ts';
 import { reservationKey, ringsAgent } from './legs.ts';
 import { type ActiveCall, failureOf, type Leg, legUser } from './model.ts';
-import type { CallParts } from './parts.ts';
+import type { CallParts, EndCall } from './parts.ts';
 import type { Recorder } from './recorder.ts';
 
 /** What the endings need beyond the shared parts (the engine fills it). */
@@ -178,13 +178,7 @@ export class Endings {
   }
 
   /** Ends the call: hangs up what is left, logs the end, stores the recording. */
-  async endCall(
-    call: ActiveCall,
-    by: 'caller' | 'callee' | 'system',
-    q850Cause: number | null,
-    sipCode: number | null,
-    failure?: LegFailure,
-  ): Promise<void> {
+  readonly endCall: EndCall = async (call, by, q850Cause, sipCode, failure) => {
     if (call.ended) return;
     call.ended = true;
     if (call.queued)
@@ -215,10 +209,5 @@ export class Endings {
     }
     this.parts.calls.forget(call);
     this.parts.changed(call.id);
-  }
-
-  private forget(call: ActiveCall) {
-    this.parts.calls.forget(call);
-    this.parts.changed(call.id);
-  }
+  };
 }

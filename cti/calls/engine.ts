@@ -28,7 +28,7 @@ import type { AmiClient } from '../ami/client.ts';
 import { type AriClient, AriError } from '../ari/client.ts';
 import type { AriEvent, Channel } from '../ari/generated.ts';
 import { channelVars, defaultMohClass, promptMohClass, type StasisKind } from '../asterisk.ts';
-import type { CallEventBody, LegFailure, LegTarget } from '../call-log/events.ts';
+import type { CallEventBody, LegTarget } from '../call-log/events.ts';
 import { CallLog } from '../call-log/log.ts';
 import { DeskControls } from '../desk/controls.ts';
 import type { Prompter } from '../media/prompter.ts';
@@ -42,7 +42,7 @@ import { InvariantChecker, type InvariantReport } from './invariants.ts';
 import { Legs } from './legs.ts';
 import type { ActiveCall, Leg, Role } from './model.ts';
 import { CallRefused, Outbound } from './outbound.ts';
-import { type CallParts, type HangupReason, hangupReasonFor } from './parts.ts';
+import { type CallParts, type EndCall, type HangupReason, hangupReasonFor } from './parts.ts';
 import { Recorder, type RecordingPaths } from './recorder.ts';
 import { CallRegistry } from './registry.ts';
 import { type ResyncHost, resync } from './resync.ts';
@@ -197,7 +197,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       say: this.say,
       append: (call, event) => this.append(call, event),
       hangup: (channelId, reason) => this.hangup(channelId, reason),
-      endCall: (call, by, cause, sipCode, failure) => this.endCall(call, by, cause, sipCode, failure),
+      endCall: this.endCall,
       deskState: (userId, change, call) => this.deskState(userId, change, call),
       prompter: (call) => this.prompter(call),
       systemMedia: (language, pieces) => this.systemMedia(language, pieces),
@@ -503,15 +503,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   }
 
   /** Ends the call: hangs up what is left, logs the end, stores the recording (endings.ts). */
-  endCall(
-    call: ActiveCall,
-    by: 'caller' | 'callee' | 'system',
-    q850Cause: number | null,
-    sipCode: number | null,
-    failure?: LegFailure,
-  ): Promise<void> {
-    return this.endings.endCall(call, by, q850Cause, sipCode, failure);
-  }
+  readonly endCall: EndCall = (...args) => this.endings.endCall(...args);
 
   async hangup(channelId: string, reason: HangupReason): Promise<void> {
     try {

@@ -23,6 +23,15 @@ export const hangupReasonFor: Record<number, HangupReason> = {
   503: 'congestion',
 };
 
+/** Ends a call: hangs up what is left, logs who ended it and why, stores the recording. */
+export type EndCall = (
+  call: ActiveCall,
+  by: 'caller' | 'callee' | 'system',
+  q850Cause: number | null,
+  sipCode: number | null,
+  failure?: LegFailure,
+) => Promise<void>;
+
 export interface CallParts {
   readonly db: Db;
   readonly ari: AriClient;
@@ -36,13 +45,7 @@ export interface CallParts {
   say(line: string): void;
   append(call: ActiveCall, event: CallEventBody): Promise<void>;
   hangup(channelId: string, reason: HangupReason): Promise<void>;
-  endCall(
-    call: ActiveCall,
-    by: 'caller' | 'callee' | 'system',
-    q850Cause: number | null,
-    sipCode: number | null,
-    failure?: LegFailure,
-  ): Promise<void>;
+  endCall: EndCall;
   /** Moves a logged-in agent's desk state with the call (agent-desk.ts). */
   deskState(userId: number, change: DeskChange, call: ActiveCall): Promise<void>;
   /** The prompter talking to the call's caller. */
