@@ -22,8 +22,7 @@ export function liveParts(
       dirty = true;
     };
     engine?.on('changed', mark);
-    engine?.acd.on('changed', mark);
-    engine?.acd.on('agent', mark);
+    const unwatch = engine?.floor.watch(mark);
     if (options.domainEvents) events.on('event', mark);
     let closed = false;
     stream.onAbort(() => {
@@ -54,8 +53,7 @@ export function liveParts(
       }
     } finally {
       engine?.off('changed', mark);
-      engine?.acd.off('changed', mark);
-      engine?.acd.off('agent', mark);
+      unwatch?.();
       events.off('event', mark);
     }
   });

@@ -53,6 +53,16 @@ export class FloorView {
     private readonly callerOf: (callId: string) => string | undefined,
   ) {}
 
+  /** Calls `listener` whenever a queue or an agent changed (the live pages re-render). */
+  watch(listener: () => void): () => void {
+    this.acd.on('changed', listener);
+    this.acd.on('agent', listener);
+    return () => {
+      this.acd.off('changed', listener);
+      this.acd.off('agent', listener);
+    };
+  }
+
   groups(): GroupView[] {
     return [...this.acd.pool.groups.values()].map((g) => ({
       id: g.id,

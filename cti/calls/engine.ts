@@ -486,6 +486,11 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     if (call.caller) await this.hangup(call.caller, hangupReasonFor[sipCode] ?? 'normal');
   }
 
+  /** "Serve early" (提前服务): a member takes a waiting caller out of turn (the ACD decides). */
+  serveEarly(userId: number, key: string): ReturnType<Acd['serveEarly']> {
+    return this.acd.serveEarly(userId, key);
+  }
+
   /** A supervisor forced an agent into `state` (endings.ts). */
   releaseAgent(userId: number, state: AgentState): Promise<void> {
     return this.endings.releaseAgent(userId, state);

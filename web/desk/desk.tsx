@@ -243,7 +243,7 @@ deskRoutes.post('/queue/:key/serve', (c) =>
     async () => {
       const ctx = ctxOf(c);
       requirePermission(ctx.actor, 'desk:use');
-      const outcome = requireEngine(c).acd.serveEarly(ctx.actor.userId, c.req.param('key'));
+      const outcome = requireEngine(c).serveEarly(ctx.actor.userId, c.req.param('key'));
       if (outcome !== 'ok') throw new DomainError(outcome);
     },
     { key: 'desk.done.serve', kind: 'ok' },
