@@ -21,7 +21,13 @@ export interface AppOptions {
 }
 
 export async function startApp(db: Db, options: AppOptions = {}): Promise<RunningApp> {
-  const settings = loadSettings({ HOST: '127.0.0.1', PORT: '0', DATA_DIR: 'test-output/data' });
+  // The call centre's time zone as the test set it (TIME_ZONE), as the product reads it at start.
+  const settings = loadSettings({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATA_DIR: 'test-output/data',
+    TIME_ZONE: process.env.TIME_ZONE ?? '',
+  });
   options.settings?.(settings);
   const deps: AppDeps = {
     db,
