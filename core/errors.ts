@@ -35,6 +35,7 @@ export const errorCodes = [
   'role_unknown',
   'role_target_invalid',
   'role_owner_only',
+  'target_outranks',
   'last_owner',
   'self_disable',
   'scope_outside',

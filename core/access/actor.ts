@@ -7,7 +7,7 @@ import { eq, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.ts';
 import { type DataScope, departments, type Locale, roles, userRoles, users } from '../../db/schema.ts';
-import { type ErrorCode, ForbiddenError } from '../errors.ts';
+import { DomainError, type ErrorCode, ForbiddenError } from '../errors.ts';
 import { isPermission, type Permission, widerScope } from './permissions.ts';
 
 export interface Actor {
@@ -88,6 +88,33 @@ export function grantProblem(
     if (!held || widerScope(held, role.dataScope) !== held) return 'scope_outside';
   }
   return null;
+}
+
+/**
+ * Whether the actor may act on a person (edit, disable, reset the password, change their roles or
+ * move them between roles): only when the actor could grant every role the person holds
+ * (grantProblem) — nobody acts on someone more powerful than themselves. Returns the refusal's
+ * code (`role_owner_only` for an owner, `target_outranks` otherwise), or null when allowed.
+ */
+export function actOnProblem(
+  actor: Actor,
+  heldRoles: readonly { builtinKey?: string | null; dataScope: DataScope; permissions: readonly string[] }[],
+): Extract<ErrorCode, 'role_owner_only' | 'target_outranks'> | null {
+  const problems = heldRoles.map((r) => grantProblem(actor, r));
+  if (problems.includes('role_owner_only')) return 'role_owner_only';
+  return problems.some((p) => p !== null) ? 'target_outranks' : null;
+}
+
+/** Refuses (DomainError) when any of these people holds a role the actor could not grant (actOnProblem). */
+export async function requireMayActOn(db: Db, actor: Actor, userIds: readonly number[]): Promise<void> {
+  if (actor.isOwner || userIds.length === 0) return;
+  const held = await db
+    .select({ builtinKey: roles.builtinKey, dataScope: roles.dataScope, permissions: roles.permissions })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .where(inArray(userRoles.userId, [...userIds]));
+  const problem = actOnProblem(actor, held);
+  if (problem) throw new DomainError(problem);
 }
 
 /** Which records a permission lets the actor reach: everything, or own records plus departments. */

@@ -12,7 +12,14 @@ import { audit } from '../audit/audit-log.ts';
 import type { Ctx } from '../context.ts';
 import { DomainError, NotFoundError } from '../errors.ts';
 import { collect, requiredText, text, toId, toIds } from '../validate.ts';
-import { grantProblem, inScope, recordScope, requirePermission, scopeCondition } from './actor.ts';
+import {
+  grantProblem,
+  inScope,
+  recordScope,
+  requireMayActOn,
+  requirePermission,
+  scopeCondition,
+} from './actor.ts';
 import { builtinRoles, defaultRoleKey, isDataScope, isPermission, type Permission } from './permissions.ts';
 
 export type Role = typeof roles.$inferSelect & { memberCount: number };
@@ -164,6 +171,10 @@ export async function updateRole(
   if (!before) throw new NotFoundError();
   const isOwnerRole = before.builtinKey === 'owner';
   if (isOwnerRole && !ctx.actor.isOwner) throw new DomainError('role_owner_only');
+  // A role is changed only by someone who could grant it as it is (not only as it would become):
+  // nobody cuts down a role more powerful than their own.
+  const problem = grantProblem(ctx.actor, before);
+  if (problem) throw new DomainError(problem);
   // `memberIds` are the members within the editor's scope: members outside it (whom the editor
   // cannot see) stay as they are, and nobody outside it can be added.
   const current = (
@@ -180,6 +191,13 @@ export async function updateRole(
       }
     : { ...input, memberIds };
   await validate(ctx, effective, id, current);
+  // Taking the role from someone, or giving it, changes their roles: only for people the editor
+  // may act on (they hold no role the editor could not grant).
+  const changed = [
+    ...effective.memberIds.filter((m) => !current.includes(m)),
+    ...current.filter((m) => !effective.memberIds.includes(m)),
+  ];
+  await requireMayActOn(ctx.db, ctx.actor, changed);
   if (isOwnerRole && input.memberIds.length === 0) throw new DomainError('last_owner');
   await ctx.db.transaction(async (tx) => {
     await tx
@@ -224,6 +242,9 @@ export async function deleteRole(ctx: Ctx, id: number, moveToRoleId: number | nu
   const role = all.find((r) => r.id === id);
   if (!role) throw new NotFoundError();
   if (role.builtinKey === 'owner') throw new DomainError('role_builtin');
+  // Deleting a role takes it from its members: only a role the actor could grant as it is.
+  const own = grantProblem(ctx.actor, role);
+  if (own) throw new DomainError(own);
   const target =
     moveToRoleId === null
       ? all.find((r) => r.builtinKey === defaultRoleKey)
@@ -244,6 +265,11 @@ export async function deleteRole(ctx: Ctx, id: number, moveToRoleId: number | nu
       members.map((m) => m.userId),
     );
     if (outside.length > 0) throw new DomainError('scope_outside');
+    await requireMayActOn(
+      ctx.db,
+      ctx.actor,
+      members.map((m) => m.userId),
+    );
   }
   await ctx.db.transaction(async (tx) => {
     if (target && members.length > 0) {

@@ -10,6 +10,7 @@ import {
   type Actor,
   departmentSubtrees,
   grantProblem,
+  requireMayActOn,
   inScope,
   recordScope,
   type RecordScope,
@@ -269,7 +270,8 @@ export async function employeeProblems(
  * Role assignment without escalation: a non-owner may give (a new employee, or an existing one
  * who lacks it) only a role they could hand out themselves (grantProblem: never Owner, and no
  * permission they lack or hold with a narrower scope), and may not change their own roles.
- * Roles the employee already holds may stay or be taken away.
+ * Roles the employee already holds may stay or be taken away — by someone who may act on the
+ * employee at all (requireMayActOn: they could grant every role the employee holds).
  */
 function rolesProblem(
   actor: Actor,
@@ -347,7 +349,8 @@ export async function createEmployee(ctx: Ctx, input: EmployeeInput): Promise<Cr
 
 export async function updateEmployee(ctx: Ctx, id: number, input: EmployeeInput): Promise<void> {
   const { employee: before, scope } = await employeeInScope(ctx, id, 'employees:edit');
-  if (!ctx.actor.isOwner && (await holdsOwnerRole(ctx.db, id))) throw new DomainError('role_owner_only');
+  // Nobody edits someone who holds a role they could not grant themselves.
+  await requireMayActOn(ctx.db, ctx.actor, [id]);
   check.collect(await employeeProblems(ctx.db, ctx.actor, scope, input, id));
   const ownerRole = await ownerRoleId(ctx.db);
   if (before.roleIds.includes(ownerRole) && !input.roleIds.includes(ownerRole))
@@ -403,15 +406,6 @@ async function ownerRoleId(db: Db): Promise<number> {
   return row?.id ?? -1;
 }
 
-async function holdsOwnerRole(db: Db, userId: number): Promise<boolean> {
-  const id = await ownerRoleId(db);
-  const [row] = await db
-    .select()
-    .from(userRoles)
-    .where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, id)));
-  return row !== undefined;
-}
-
 /** Refuses a change that would leave no enabled owner. */
 async function ensureAnotherOwner(db: Db, leavingUserIds: number | number[]): Promise<void> {
   const leaving = Array.isArray(leavingUserIds) ? leavingUserIds : [leavingUserIds];
@@ -432,9 +426,10 @@ async function selectionInScope(ctx: Ctx, ids: number[], permission: Permission)
   for (const id of ids) {
     const e = await loadEmployee(ctx.db, id);
     if (!e || !inScope(scope, e.id, e.departmentId)) throw new NotFoundError();
-    if (!ctx.actor.isOwner && (await holdsOwnerRole(ctx.db, id))) throw new DomainError('role_owner_only');
     found.push(e);
   }
+  // Nobody disables or resets someone who holds a role they could not grant themselves.
+  await requireMayActOn(ctx.db, ctx.actor, ids);
   return found;
 }
 

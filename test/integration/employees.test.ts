@@ -311,10 +311,17 @@ test('a non-owner gives only roles within their own permissions and scope, and n
   // Allowed: roles within her permissions and scope; roles someone already holds may stay or go.
   await saveWithRoles(manager, repA, [salesRep, callers]);
   assert.equal(await rolesOf(repA), [salesRep, callers].sort());
+  // Someone who holds a role she could not give (Supervisor) is out of her hands altogether: no
+  // edit, and no taking that role away either (nobody acts on someone more powerful).
   await saveWithRoles(company.owner, repA1, [salesRep, supervisor]);
-  await saveWithRoles(manager, repA1, [salesRep, supervisor], { phone: '13800000002' });
+  await rejects(
+    () => saveWithRoles(manager, repA1, [salesRep, supervisor], { phone: '13800000002' }),
+    domainError('target_outranks'),
+  );
+  await rejects(() => saveWithRoles(manager, repA1, [salesRep]), domainError('target_outranks'));
   assert.equal(await rolesOf(repA1), [salesRep, supervisor].sort());
-  await saveWithRoles(manager, repA1, [salesRep]);
+  await saveWithRoles(company.owner, repA1, [salesRep]);
+  await saveWithRoles(manager, repA1, [salesRep], { phone: '13800000002' });
   assert.equal(await rolesOf(repA1), [salesRep]);
 
   // The form offers only the roles she may give (and those already held).

@@ -1,5 +1,5 @@
 /** Departments and roles: tree rules, deletion rules, role deletion moving members. */
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRole, deleteRole, getRole, parseRoleInput, updateRole } from '../../core/access/roles.ts';
@@ -223,6 +223,11 @@ test('a non-owner role editor adds members only within their scope and moves mem
       memberIds: [String(managerA)],
     }),
   );
+  // Ray was moved into Supervisor when a role was deleted above, a role Mia could not give; here
+  // he is a sales representative again, someone she may act on.
+  await db.db
+    .delete(userRoles)
+    .where(and(eq(userRoles.userId, repA), eq(userRoles.roleId, await roleId(db.db, 'supervisor'))));
   // Mia leads nothing and works in Sales A: her scope is Sales A and Team A1.
   const manager = await company.ctx(managerA);
   const desk = (name: string, members: number[]) =>
@@ -238,6 +243,15 @@ test('a non-owner role editor adds members only within their scope and moves mem
     (await getRole(manager, shared)).members.map((m) => m.id),
     [repA],
   );
+  // She changes the roles only of people she could give every role they hold: Rita also holds
+  // Agent (her role was deleted above and its members moved there), which Mia could not give.
+  await rejects(
+    () => updateRole(manager, shared, desk('Shared desk', [repA, repA1])),
+    domainError('target_outranks'),
+  );
+  await db.db
+    .delete(userRoles)
+    .where(and(eq(userRoles.userId, repA1), eq(userRoles.roleId, await roleId(db.db, 'agent'))));
   await updateRole(manager, shared, desk('Shared desk', [repA, repA1]));
   assert.equal(await membersOf(shared), [repA, repA1, repB].sort());
   await updateRole(manager, shared, desk('Shared desk', [repA]));

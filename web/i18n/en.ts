@@ -265,6 +265,8 @@ export const en = {
   'err.role_unknown': 'No such role.',
   'err.role_target_invalid': 'Pick another role for the members.',
   'err.role_owner_only': 'Only an owner can change owners or the Owner role.',
+  'err.target_outranks':
+    'This employee holds a role you could not grant yourself: only someone who could may change them or that role.',
   'err.last_owner': 'At least one enabled owner must remain.',
   'err.self_disable': 'You cannot disable your own account.',
   'err.scope_outside': 'This is outside your data scope or permissions.',

@@ -260,6 +260,7 @@ export const zhCN: Record<MessageKey, string> = {
   'err.role_unknown': '角色不存在。',
   'err.role_target_invalid': '请为这些人员选择另一个角色。',
   'err.role_owner_only': '只有企业所有者才能修改所有者或所有者角色。',
+  'err.target_outranks': '该员工拥有你无权授予的角色：只有能授予该角色的人才能修改该员工或该角色。',
   'err.last_owner': '必须至少保留一名启用的企业所有者。',
   'err.self_disable': '不能禁用自己的账号。',
   'err.scope_outside': '超出你的数据范围或权限。',
