@@ -21,6 +21,7 @@ export const errorCodes = [
   'password_mismatch',
   'password_same_as_username',
   'password_wrong',
+  'password_unchanged',
   'login_failed',
   'account_locked',
   'account_disabled',

@@ -2,7 +2,7 @@
  * Logging in and out, changing one's own password, with account lockout after repeated
  * failures and a per-address rate limit. Every outcome lands in the audit log.
  */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { SecuritySettings } from '../../config/settings.ts';
 import { users } from '../../db/schema.ts';
 import { audit, auditAnonymous } from '../audit/audit-log.ts';
@@ -43,34 +43,56 @@ export async function login(
     throw new DomainError('login_failed');
   }
   const who = { id: user.id, username: user.username, departmentId: user.departmentId };
-  if (user.lockedUntil && user.lockedUntil > now) {
+  const lockFor = async (failedSoFar: number) => {
+    const lockedUntil = new Date(now.getTime() + security.lockoutMinutes * 60_000);
+    await ctx.db.update(users).set({ lockedUntil, failedLogins: 0 }).where(eq(users.id, user.id));
+    await auditAnonymous(ctx, who, {
+      action: 'auth.locked',
+      detail: { until: lockedUntil.toISOString(), failed: failedSoFar },
+    });
+    return new DomainError('account_locked', { minutes: security.lockoutMinutes });
+  };
+  // The attempt is counted before the password is checked, in one conditional update: attempts
+  // running at the same time each get their own count, an account locked meanwhile is not
+  // counted, and attempts beyond the threshold are refused without being checked at all.
+  const notLocked = or(isNull(users.lockedUntil), lte(users.lockedUntil, now));
+  const [counted] = await ctx.db
+    .update(users)
+    .set({ failedLogins: sql`${users.failedLogins} + 1` })
+    .where(and(eq(users.id, user.id), notLocked))
+    .returning({ failed: users.failedLogins });
+  if (!counted) {
+    const [row] = await ctx.db.select({ until: users.lockedUntil }).from(users).where(eq(users.id, user.id));
     await auditAnonymous(ctx, who, { action: 'auth.login_failed', detail: { reason: 'locked' } });
-    throw new DomainError('account_locked', { minutes: minutesUntil(user.lockedUntil, now) });
+    throw new DomainError('account_locked', { minutes: minutesUntil(row?.until ?? now, now) });
+  }
+  if (counted.failed > security.lockoutThreshold) {
+    await auditAnonymous(ctx, who, { action: 'auth.login_failed', detail: { reason: 'too_many_at_once' } });
+    throw await lockFor(counted.failed - 1);
   }
   if (!(await verifyPassword(input.password, user.passwordHash))) {
-    const [after] = await ctx.db
-      .update(users)
-      .set({ failedLogins: sql`${users.failedLogins} + 1` })
-      .where(eq(users.id, user.id))
-      .returning({ failed: users.failedLogins });
-    const failed = after?.failed ?? 0;
-    if (failed >= security.lockoutThreshold) {
-      const lockedUntil = new Date(now.getTime() + security.lockoutMinutes * 60_000);
-      await ctx.db.update(users).set({ lockedUntil, failedLogins: 0 }).where(eq(users.id, user.id));
-      await auditAnonymous(ctx, who, { action: 'auth.locked', detail: { until: lockedUntil.toISOString() } });
-      throw new DomainError('account_locked', { minutes: security.lockoutMinutes });
-    }
-    await auditAnonymous(ctx, who, { action: 'auth.login_failed', detail: { reason: 'password', failed } });
+    if (counted.failed >= security.lockoutThreshold) throw await lockFor(counted.failed);
+    await auditAnonymous(ctx, who, {
+      action: 'auth.login_failed',
+      detail: { reason: 'password', failed: counted.failed },
+    });
     throw new DomainError('login_failed');
   }
   if (!user.enabled) {
     await auditAnonymous(ctx, who, { action: 'auth.login_failed', detail: { reason: 'disabled' } });
     throw new DomainError('account_disabled');
   }
-  await ctx.db
+  // The right password: the count starts again — unless the account was locked meanwhile by
+  // attempts running alongside this one, which the same conditional update sees.
+  const [cleared] = await ctx.db
     .update(users)
     .set({ failedLogins: 0, lockedUntil: null, lastLoginAt: now })
-    .where(eq(users.id, user.id));
+    .where(and(eq(users.id, user.id), notLocked))
+    .returning({ id: users.id });
+  if (!cleared) {
+    await auditAnonymous(ctx, who, { action: 'auth.login_failed', detail: { reason: 'locked' } });
+    throw new DomainError('account_locked', { minutes: security.lockoutMinutes });
+  }
   const { token, session } = await createSession(ctx.db, user.id, ctx, security, now);
   await auditAnonymous(ctx, who, { action: 'auth.login' });
   return { token, session, mustChangePassword: user.mustChangePassword };
@@ -97,6 +119,8 @@ export async function changeOwnPassword(
   if (!(await verifyPassword(input.current, user.passwordHash))) fields.current = 'password_wrong';
   const problem = passwordProblem(input.password, user.username);
   if (problem) fields.password = problem;
+  // A temporary password (or the old one) is not kept as one's own.
+  else if (await verifyPassword(input.password, user.passwordHash)) fields.password = 'password_unchanged';
   else if (input.password !== input.confirm) fields.confirm = 'password_mismatch';
   if (Object.keys(fields).length > 0) throw new ValidationError(fields);
   await ctx.db

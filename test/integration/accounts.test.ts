@@ -227,6 +227,13 @@ reset('a reset password must be changed at next login, and the old sessions end'
     confirm: 'abc',
   });
   assert.is(weak.status, 422);
+  const same = await again.post('/account/password', {
+    current: result!.temporaryPassword,
+    password: result!.temporaryPassword,
+    confirm: result!.temporaryPassword,
+  });
+  assert.is(same.status, 422, 'the temporary password is not kept as the new one');
+  assert.match(same.text, 'Choose a password other than the current one.');
   const changed = await again.post('/account/password', {
     current: result!.temporaryPassword,
     password: 'My-own-secret-77',

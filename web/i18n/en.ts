@@ -250,6 +250,7 @@ export const en = {
   'err.password_mismatch': 'The two passwords differ.',
   'err.password_same_as_username': 'The password must not contain the username.',
   'err.password_wrong': 'The current password is wrong.',
+  'err.password_unchanged': 'Choose a password other than the current one.',
   'err.login_failed': 'Wrong username or password.',
   'err.account_locked': 'Too many failed attempts. The account is locked for {minutes} minute(s).',
   'err.account_disabled': 'This account is disabled. Ask an administrator.',

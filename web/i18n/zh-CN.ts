@@ -246,6 +246,7 @@ export const zhCN: Record<MessageKey, string> = {
   'err.password_mismatch': '两次输入的密码不一致。',
   'err.password_same_as_username': '密码不能包含用户名。',
   'err.password_wrong': '当前密码不正确。',
+  'err.password_unchanged': '新密码不能与当前密码相同。',
   'err.login_failed': '用户名或密码错误。',
   'err.account_locked': '失败次数过多，账号已锁定 {minutes} 分钟。',
   'err.account_disabled': '该账号已被禁用，请联系管理员。',
