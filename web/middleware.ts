@@ -61,6 +61,8 @@ export const sessionLoader = createMiddleware<AppEnv>(async (c, next) => {
     }
   }
   await next();
+  // Pages for a logged-in user may hold secrets (a SIP password, temporary passwords): never cached.
+  if (c.get('actor')) c.res.headers.set('Cache-Control', 'no-store');
 });
 
 const unsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -160,6 +160,8 @@ auth('a good login sets an HttpOnly SameSite session cookie and opens the home p
   const home = await web.get('/');
   assert.is(home.status, 200);
   assert.match(home.text, 'Welcome, Ray RepA');
+  for (const path of ['/', '/desk/phone', '/account/password'])
+    assert.is((await web.get(path)).headers.get('cache-control'), 'no-store', `${path} is not cached`);
   const [row] = await db.db.select().from(sessions).where(eq(sessions.userId, company.people.repA));
   assert.ok(row);
   assert.is.not(row!.id, web.cookie('cc_session'), 'only a hash of the token is stored');
