@@ -79,9 +79,23 @@ export function limitBody(maxBytes: (c: C) => number, tooLarge: (c: C) => Respon
   });
 }
 
-/** A safe local redirect target from a `next` parameter. */
+/**
+ * A redirect target from user input (`next`, `back`): only a path on this site. Refused (the
+ * fallback instead): anything not starting with one `/`, any control character, whitespace or
+ * backslash (browsers drop tabs and newlines and read `\\` as `/`, so `/%09/evil.example` would
+ * leave the site, and CR/LF would break the header), and anything that resolves to another origin.
+ */
 export function localPath(value: string | undefined, fallback = '/'): string {
-  return value?.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : fallback;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+  if (!value?.startsWith('/') || /[\u0000-\u0020\u007f-\u00a0\\]|\s/u.test(value)) return fallback;
+  const base = 'http://site.invalid';
+  let url: URL;
+  try {
+    url = new URL(value, base);
+  } catch {
+    return fallback;
+  }
+  return url.origin === base ? `${url.pathname}${url.search}${url.hash}` : fallback;
 }
 
 /** A numeric id from the path (`:id` by default); anything else is a 404. */

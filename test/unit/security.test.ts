@@ -1,6 +1,7 @@
 /** Password hashing and policy, temporary passwords, the login rate limiter. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { localPath } from '../../web/http.ts';
 import {
   hashPassword,
   passwordProblem,
@@ -37,6 +38,29 @@ test('the rate limiter refuses past the limit and forgets after the window', () 
   assert.not.ok(limiter.attempt('1.2.3.4', 30));
   assert.ok(limiter.attempt('5.6.7.8', 30), 'other addresses are not affected');
   assert.ok(limiter.attempt('1.2.3.4', 1011));
+});
+
+test('redirect targets stay on the site: tabs, newlines, backslashes and other origins fall back', () => {
+  for (const [value, want] of [
+    ['/calls?page=2#top', '/calls?page=2#top'],
+    ['/desk', '/desk'],
+    ['//evil.example/', '/'],
+    ['/\t/evil.example', '/'],
+    ['/\\evil.example', '/'],
+    ['/\\/evil.example', '/'],
+    ['/\r\nSet-Cookie: x=1', '/'],
+    ['/ /evil.example', '/'],
+    ['/\u00a0/evil.example', '/'],
+    ['https://evil.example/', '/'],
+    ['javascript:alert(1)', '/'],
+    ['evil.example', '/'],
+    ['', '/'],
+  ] as const)
+    assert.is(localPath(value), want, JSON.stringify(value));
+  assert.is(localPath(undefined, '/desk/phone'), '/desk/phone');
+  // What a browser would make of the target: never another host.
+  for (const value of ['/%09/evil.example', '/%2F/evil.example', '/.%2e/x'])
+    assert.is(new URL(localPath(value), 'http://site.example').host, 'site.example', value);
 });
 
 test.run();
