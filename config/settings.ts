@@ -15,8 +15,12 @@ export interface Settings {
   publicUrl: string;
   /** Set cookies with the Secure flag (enable behind HTTPS). */
   secureCookies: boolean;
-  /** Take the client address from X-Forwarded-For (only behind a trusted reverse proxy). */
-  trustProxy: boolean;
+  /**
+   * How many reverse proxies of the operator's stand in front (`TRUST_PROXY`: `false`/0 none,
+   * `true` one, or a number): the client address is taken that many entries from the right of
+   * X-Forwarded-For (entries further left are written by the client and never trusted).
+   */
+  trustedProxies: number;
   /**
    * The call centre's time zone (IANA name, `TIME_ZONE`): where its day starts for the
    * call-setting daily caps. Default: the process's own time zone (the `TZ` variable or the host's).
@@ -107,6 +111,14 @@ export const pbxRootSetting = (env: NodeJS.ProcessEnv = process.env): string => 
 /** `CTI_TRACE`: log every ARI event the call engine takes (for diagnosing call flows). */
 export const ctiTrace = (env: NodeJS.ProcessEnv = process.env): boolean => bool(env.CTI_TRACE, false);
 
+/** `TRUST_PROXY`: false (none), true (one proxy), or the number of trusted proxies in front. */
+function proxyHops(value: string | undefined): number {
+  const v = value?.trim().toLowerCase() ?? '';
+  if (v === '' || ['false', 'no', 'off', '0'].includes(v)) return 0;
+  if (['true', 'yes', 'on'].includes(v)) return 1;
+  return int(v, 0);
+}
+
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const host = env.HOST ?? '0.0.0.0';
   const port = int(env.PORT, 8080);
@@ -117,7 +129,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     port,
     publicUrl: env.PUBLIC_URL ?? '',
     secureCookies: bool(env.SECURE_COOKIES, false),
-    trustProxy: bool(env.TRUST_PROXY, false),
+    trustedProxies: proxyHops(env.TRUST_PROXY),
     timeZone: timeZoneSetting(env),
     pbx: {
       mode: env.PBX_MODE === 'external' || env.PBX_MODE === 'off' ? env.PBX_MODE : 'managed',

@@ -80,6 +80,21 @@ export function limitBody(maxBytes: (c: C) => number, tooLarge: (c: C) => Respon
 }
 
 /**
+ * The client's address behind `hops` trusted reverse proxies: each proxy appends the address it
+ * was reached from to X-Forwarded-For, so the client is the entry `hops` places from the right;
+ * anything further left is written by the client and ignored. Without proxies, or with fewer
+ * entries than proxies (a request that did not pass them all), the socket's address.
+ */
+export function clientAddress(socket: string, forwardedFor: string | undefined, hops: number): string {
+  if (hops <= 0 || !forwardedFor) return socket;
+  const chain = forwardedFor
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  return chain.length >= hops ? chain[chain.length - hops]! : socket;
+}
+
+/**
  * A redirect target from user input (`next`, `back`): only a path on this site. Refused (the
  * fallback instead): anything not starting with one `/`, any control character, whitespace or
  * backslash (browsers drop tabs and newlines and read `\\` as `/`, so `/%09/evil.example` would

@@ -13,7 +13,7 @@ import { auditAnonymous } from '../core/audit/audit-log.ts';
 import { isSetupDone } from '../core/auth/setup.ts';
 import { destroySession, findSession, randomToken } from '../core/auth/sessions.ts';
 import type { AppDeps, AppEnv, C } from './env.ts';
-import { cookieNames, cookieOptions, localPath } from './http.ts';
+import { clientAddress, cookieNames, cookieOptions, localPath } from './http.ts';
 import { isLocale, negotiateLocale, translator } from './i18n/index.ts';
 import { errorPage } from './views/error-page.tsx';
 
@@ -26,7 +26,7 @@ export const requestContext = (deps: AppDeps) =>
     } catch {
       ip = '';
     }
-    if (deps.settings.trustProxy) ip = c.req.header('x-forwarded-for')?.split(',')[0]?.trim() || ip;
+    ip = clientAddress(ip, c.req.header('x-forwarded-for'), deps.settings.trustedProxies);
     c.set('ip', ip);
     c.set('userAgent', c.req.header('user-agent') ?? '');
     const lang = getCookie(c, cookieNames.lang);

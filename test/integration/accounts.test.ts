@@ -200,6 +200,48 @@ auth('too many attempts from one address are refused with 429', async () => {
 
 auth.run();
 
+const proxied = suite('behind a trusted proxy');
+proxied.before(async () => {
+  db = await testDatabase();
+  company = await buildCompany(db.db);
+  app = await startApp(db.db, {
+    settings: (s) => {
+      s.trustedProxies = 1;
+      s.security.loginRateLimit = 4;
+    },
+  });
+});
+proxied.after(async () => {
+  await app.close();
+  await db.close();
+});
+
+proxied(
+  'a client inventing X-Forwarded-For entries neither escapes the rate limit nor fakes the audit address',
+  async () => {
+    const web = new WebClient(app.url);
+    await web.get('/login');
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      // The client writes the left part; our proxy appends the address it saw (203.0.113.7).
+      const forged = `10.0.0.${i}, 198.51.100.${i}`;
+      const r = await web.post(
+        '/login',
+        { username: 'rep.b', password: 'wrong-password-1' },
+        { headers: { 'x-forwarded-for': `${forged}, 203.0.113.7` } },
+      );
+      statuses.push(r.status);
+    }
+    assert.is(statuses.at(-1), 429, statuses.join());
+    const addresses = new Set(
+      (await db.db.select().from(auditLog).where(eq(auditLog.actorId, company.people.repB))).map((a) => a.ip),
+    );
+    assert.equal([...addresses], ['203.0.113.7']);
+  },
+);
+
+proxied.run();
+
 const reset = suite('admin password reset and disabled users');
 reset.before(async () => {
   db = await testDatabase();

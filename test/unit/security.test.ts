@@ -1,7 +1,8 @@
 /** Password hashing and policy, temporary passwords, the login rate limiter. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { localPath } from '../../web/http.ts';
+import { loadSettings } from '../../config/settings.ts';
+import { clientAddress, localPath } from '../../web/http.ts';
 import {
   hashPassword,
   passwordProblem,
@@ -61,6 +62,20 @@ test('redirect targets stay on the site: tabs, newlines, backslashes and other o
   // What a browser would make of the target: never another host.
   for (const value of ['/%09/evil.example', '/%2F/evil.example', '/.%2e/x'])
     assert.is(new URL(localPath(value), 'http://site.example').host, 'site.example', value);
+});
+
+test('the client address is taken the trusted number of hops from the right of X-Forwarded-For', () => {
+  const socket = '127.0.0.1';
+  assert.is(clientAddress(socket, '1.1.1.1, 2.2.2.2', 0), socket, 'no proxy: the header is ignored');
+  assert.is(clientAddress(socket, undefined, 1), socket);
+  assert.is(clientAddress(socket, 'forged, 1.1.1.1', 1), '1.1.1.1');
+  assert.is(clientAddress(socket, 'forged, 1.1.1.1, 10.0.0.2', 2), '1.1.1.1');
+  assert.is(clientAddress(socket, '1.1.1.1', 2), socket, 'fewer entries than proxies: the socket');
+  assert.is(loadSettings({}).trustedProxies, 0);
+  assert.is(loadSettings({ TRUST_PROXY: 'true' }).trustedProxies, 1);
+  assert.is(loadSettings({ TRUST_PROXY: '2' }).trustedProxies, 2);
+  assert.is(loadSettings({ TRUST_PROXY: 'false' }).trustedProxies, 0);
+  assert.throws(() => loadSettings({ TRUST_PROXY: 'maybe' }), /TRUST_PROXY|invalid/);
 });
 
 test.run();
