@@ -48,6 +48,7 @@ export const errorCodes = [
   'no_selection',
   'out_of_range',
   'invalid_host',
+  'config_unsafe',
   'number_taken',
   'trunk_in_use',
   'trunk_unknown',

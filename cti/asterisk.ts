@@ -44,3 +44,14 @@ export function channelVar(
 ): string {
   return String(channel.channelvars?.[channelVars[name]] ?? '');
 }
+
+/**
+ * Whether a value can stand in an Asterisk configuration file as it is: its parser starts a
+ * comment at `;`, ends the line at a line break and trims spaces around a value, so such a value
+ * would silently change (a carrier password with `;` would be cut). `[` and `=` inside a value
+ * are read as they are. The renderers (pbx/config) refuse what this refuses; the forms say so.
+ */
+export function configValueProblem(value: string): 'config_unsafe' | null {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+  return /[;\u0000-\u001f\u007f]/.test(value) || value !== value.trim() ? 'config_unsafe' : null;
+}

@@ -21,6 +21,7 @@ import type { Ctx } from '../../core/context.ts';
 import { DomainError, type ErrorCode, NotFoundError } from '../../core/errors.ts';
 import { likePattern, type ListQuery, type Listing, orderBy } from '../../core/list-query.ts';
 import * as check from '../../core/validate.ts';
+import { configValueProblem } from '../asterisk.ts';
 
 export type Trunk = typeof trunks.$inferSelect;
 export type PhoneNumber = typeof phoneNumbers.$inferSelect;
@@ -84,8 +85,14 @@ async function trunkProblems(db: Db, input: TrunkInput, id: number | null) {
     port: range(input.port, 1, 65535),
     transport: transports.includes(input.transport as TrunkTransport) ? null : 'invalid_choice',
     authMode: authModes.includes(input.authMode as TrunkAuthMode) ? null : 'invalid_choice',
-    username: needsCredentials && input.username === '' ? 'required' : check.maxLength(input.username, 80),
-    password: needsCredentials && input.password === '' ? 'required' : check.maxLength(input.password, 120),
+    username:
+      needsCredentials && input.username === ''
+        ? 'required'
+        : (check.maxLength(input.username, 80) ?? configValueProblem(input.username)),
+    password:
+      needsCredentials && input.password === ''
+        ? 'required'
+        : (check.maxLength(input.password, 120) ?? configValueProblem(input.password)),
     codecs: input.codecs.every((c) => (knownCodecs as readonly string[]).includes(c))
       ? null
       : 'invalid_choice',

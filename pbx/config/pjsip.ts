@@ -2,7 +2,7 @@
  * pjsip.conf from the database: the transport, and one endpoint/auth/aor per agent. There is
  * no anonymous endpoint, so calls from unknown peers are refused (no guest calls).
  */
-import { trunkEndpoint } from '../../cti/asterisk.ts';
+import { configValueProblem, trunkEndpoint } from '../../cti/asterisk.ts';
 import type { PbxInstance } from '../layout.ts';
 import type { trunks } from '../../db/schema.ts';
 import type { AgentAccount } from '../sip-accounts.ts';
@@ -22,8 +22,14 @@ rewrite_contact = yes
 dtmf_mode = auto_info
 `;
 
-/** Quotes a value for a config line: no line breaks or semicolons may leak in. */
+/** Text for a comment line: no line breaks or semicolons may leak in. */
 const clean = (v: string) => v.replace(/[\r\n;]/g, ' ').trim();
+
+/** A value as it is, or an error: a value Asterisk would read differently is never written changed. */
+function value(v: string): string {
+  if (configValueProblem(v)) throw new Error(`a value Asterisk cannot read as it is: ${JSON.stringify(v)}`);
+  return v;
+}
 
 export function renderPjsip(
   instance: PbxInstance,
@@ -54,11 +60,18 @@ bind = ${instance.sipBind}:${instance.ports.sip}
     text += `
 [blocked-addresses]
 type = acl
-${blocked.map((ip) => `deny = ${clean(ip)}`).join('\n')}
+${blocked.map((ip) => `deny = ${value(ip)}`).join('\n')}
 `;
-  for (const t of trunkList) if (t.enabled) text += renderTrunk(t);
+  for (const t of trunkList) {
+    if (!t.enabled) continue;
+    // A trunk stored before its values were checked, with one Asterisk would read differently,
+    // is left out (and says so) rather than written changed or stopping every other line.
+    if ([t.host, t.username, t.password].some(configValueProblem))
+      text += `\n; trunk ${clean(t.name)} (${trunkEndpoint(t.id)}) left out: a value Asterisk cannot read as it is; edit the trunk\n`;
+    else text += renderTrunk(t);
+  }
   for (const a of agents) {
-    const id = clean(a.username);
+    const id = value(a.username);
     text += `
 ; agent ${clean(a.name)} (user ${a.userId})
 [${id}]
@@ -79,7 +92,7 @@ set_var = CC_USER_ID=${a.userId}
 type = auth
 auth_type = userpass
 username = ${id}
-password = ${clean(a.password)}
+password = ${value(a.password)}
 
 [${id}]
 type = aor
@@ -98,7 +111,7 @@ qualify_frequency = 30
  */
 function renderTrunk(t: TrunkConfig): string {
   const id = trunkEndpoint(t.id);
-  const host = clean(t.host);
+  const host = value(t.host);
   const hostPort = `${host}:${t.port}`;
   const credentials = t.username !== '' && t.password !== '';
   const codecs = t.codecs.map(clean).filter((c) => /^[a-z0-9]+$/.test(c));
@@ -116,7 +129,7 @@ trust_id_inbound = no
 trust_id_outbound = no
 ; Agents' names never go to the carrier (privacy), and no re-INVITE for connected line.
 send_connected_line = no
-${credentials ? `outbound_auth = ${id}-auth\nfrom_user = ${clean(t.username)}\n` : ''}
+${credentials ? `outbound_auth = ${id}-auth\nfrom_user = ${value(t.username)}\n` : ''}
 [${id}]
 type = aor
 contact = sip:${hostPort};transport=${t.transport}
@@ -127,8 +140,8 @@ qualify_frequency = ${t.qualify ? 60 : 0}
 [${id}-auth]
 type = auth
 auth_type = userpass
-username = ${clean(t.username)}
-password = ${clean(t.password)}
+username = ${value(t.username)}
+password = ${value(t.password)}
 `;
   if (t.authMode === 'register' && credentials)
     text += `
@@ -137,8 +150,8 @@ type = registration
 transport = transport-${t.transport}
 outbound_auth = ${id}-auth
 server_uri = sip:${hostPort};transport=${t.transport}
-client_uri = sip:${clean(t.username)}@${hostPort}
-contact_user = ${clean(t.username)}
+client_uri = sip:${value(t.username)}@${hostPort}
+contact_user = ${value(t.username)}
 retry_interval = 60
 forbidden_retry_interval = 600
 expiration = 300

@@ -50,6 +50,19 @@ test('the trunk form reports each bad field; a good trunk appears in the list wi
   ])
     assert.match(bad.text, msg);
   assert.match(bad.text, 'value="bad host!"');
+  // Credentials Asterisk's configuration would change (a `;` starts a comment there) are refused.
+  const semicolon = await web.post('/callcenter/trunks/new', {
+    name: 'Carrier S',
+    host: '198.51.100.9',
+    port: '5060',
+    transport: 'udp',
+    authMode: 'register',
+    username: 'acme ',
+    password: 'pa;ss',
+    enabled: '1',
+  });
+  assert.is(semicolon.status, 422);
+  assert.match(semicolon.text, 'Cannot contain a semicolon or a line break, nor begin or end with a space.');
 
   const ok = await web.post('/callcenter/trunks/new', {
     name: 'Carrier A',

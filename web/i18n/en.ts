@@ -278,6 +278,7 @@ export const en = {
   'err.csv_too_many_rows': 'At most {max} rows per file.',
   'err.no_selection': 'Select at least one row.',
   'err.out_of_range': 'The value is outside the allowed range.',
+  'err.config_unsafe': 'Cannot contain a semicolon or a line break, nor begin or end with a space.',
   'err.invalid_host': 'Enter a host name or IP address.',
   'err.number_taken': 'This number already exists.',
   'err.trunk_in_use': 'Numbers still use this trunk; move or delete them first.',

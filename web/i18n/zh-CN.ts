@@ -272,6 +272,7 @@ export const zhCN: Record<MessageKey, string> = {
   'err.csv_too_many_rows': '每个文件最多 {max} 行。',
   'err.no_selection': '请至少选择一行。',
   'err.out_of_range': '数值超出允许范围。',
+  'err.config_unsafe': '不能包含分号或换行，也不能以空格开头或结尾。',
   'err.invalid_host': '请输入主机名或 IP 地址。',
   'err.number_taken': '该号码已存在。',
   'err.trunk_in_use': '仍有号码使用此线路，请先移走或删除这些号码。',
