@@ -39,6 +39,7 @@ import {
   users,
 } from '../../db/schema.ts';
 import { can, recordScope, requirePermission, scopeCondition } from '../../core/access/actor.ts';
+import type { Permission } from '../../core/access/permissions.ts';
 import { audit } from '../../core/audit/audit-log.ts';
 import { listBusinessTypes } from '../acd/acd-settings.ts';
 import type { Ctx } from '../../core/context.ts';
@@ -137,8 +138,14 @@ function selectCalls(db: Ctx['db']) {
 
 export type CallRow = Awaited<ReturnType<typeof selectCalls>>[number];
 
-async function scopeOf(ctx: Ctx): Promise<SQL | undefined> {
-  const scope = await recordScope(ctx.db, ctx.actor, 'calls:view');
+/** What a reader of calls reaches: the data scope of the permission they use (view, listen, download, export). */
+export type CallPermission = Extract<
+  Permission,
+  'calls:view' | 'calls:listen' | 'calls:download' | 'calls:export'
+>;
+
+async function scopeOf(ctx: Ctx, permission: CallPermission): Promise<SQL | undefined> {
+  const scope = await recordScope(ctx.db, ctx.actor, permission);
   if (scope.all) return undefined;
   // Own calls (as the agent or the colleague called), or calls of agents in reachable departments.
   return or(
@@ -258,8 +265,11 @@ export async function callListing(
   ctx: Ctx,
   query: ListQuery,
   view: CallView = 'all',
+  /** calls:export when the listing is exported: the rows within that permission's scope. */
+  permission: CallPermission = 'calls:view',
 ): Promise<Listing<CallRow>> {
-  const conditions: (SQL | undefined)[] = [await scopeOf(ctx)];
+  requirePermission(ctx.actor, permission);
+  const conditions: (SQL | undefined)[] = [await scopeOf(ctx, permission)];
   if (view !== 'all') conditions.push(eq(callRecords.direction, view));
   for (const [key, value] of Object.entries(query.filters)) {
     const rule = callFilterRules[key];
@@ -357,8 +367,14 @@ export interface CallDetail {
   parties: RecordingParty[];
 }
 
-async function visibleCall(ctx: Ctx, callId: string): Promise<CallRow> {
-  const [row] = await selectCalls(ctx.db).where(and(eq(callRecords.callId, callId), await scopeOf(ctx)));
+async function visibleCall(
+  ctx: Ctx,
+  callId: string,
+  permission: CallPermission = 'calls:view',
+): Promise<CallRow> {
+  const [row] = await selectCalls(ctx.db).where(
+    and(eq(callRecords.callId, callId), await scopeOf(ctx, permission)),
+  );
   if (!row) throw new NotFoundError();
   return row;
 }
@@ -418,15 +434,17 @@ export async function callDetail(ctx: Ctx, callId: string): Promise<CallDetail> 
 
 /**
  * The stored recording of a call the actor may reach: listening needs calls:listen, download
- * calls:download (and is audited). Returns the path relative to the recording store.
+ * calls:download (and is audited), each within its own data scope. Returns the path relative to the recording store.
  */
 export async function recordingFor(
   ctx: Ctx,
   callId: string,
   purpose: 'listen' | 'download',
 ): Promise<{ file: string; call: CallRow }> {
-  requirePermission(ctx.actor, purpose === 'listen' ? 'calls:listen' : 'calls:download');
-  const call = await visibleCall(ctx, callId);
+  // The call must be within the scope of the permission used, not only of calls:view.
+  const permission = purpose === 'listen' ? 'calls:listen' : 'calls:download';
+  requirePermission(ctx.actor, permission);
+  const call = await visibleCall(ctx, callId, permission);
   if (!call.recording) throw new NotFoundError();
   if (purpose === 'download')
     await audit(ctx, {

@@ -192,8 +192,13 @@ function selectLost(db: Db) {
 export type LostRow = Awaited<ReturnType<ReturnType<typeof selectLost>['execute']>>[number];
 
 /** Filters: q (caller number), reason (disposition), group, status (open / called_back), from / to. */
-export async function lostCallListing(ctx: Ctx, query: ListQuery): Promise<Listing<LostRow>> {
-  const scope = await recordScope(ctx.db, ctx.actor, 'calls:view');
+export async function lostCallListing(
+  ctx: Ctx,
+  query: ListQuery,
+  /** calls:export when the list is exported: the rows within that permission's scope. */
+  permission: 'calls:view' | 'calls:export' = 'calls:view',
+): Promise<Listing<LostRow>> {
+  const scope = await recordScope(ctx.db, ctx.actor, permission);
   const f = query.filters;
   const calledBack = sql`exists (select 1 ${callsBack})`;
   const where = and(

@@ -109,4 +109,4 @@ lostCallRoutes.get('/', async (c) => {
   ));
 });
 
-exportRoutes(lostCallRoutes, spec, (c, q) => lostCallListing(ctxOf(c), q));
+exportRoutes(lostCallRoutes, spec, (c, q) => lostCallListing(ctxOf(c), q, 'calls:export'));

@@ -80,7 +80,7 @@ callRoutes.get('/', listPage('all'));
 exportRoutes(
   callRoutes,
   (c) => tableSpec(c, 'all'),
-  (c, q) => callListing(ctxOf(c), q, 'all'),
+  (c, q) => callListing(ctxOf(c), q, 'all', 'calls:export'),
 );
 
 /** The inbound (呼入通话记录) and outbound (呼出通话记录) lists, mounted at /calls/inbound and /calls/outbound. */
@@ -90,7 +90,7 @@ function directionRoutes(view: 'inbound' | 'outbound') {
   exportRoutes(
     routes,
     (c) => tableSpec(c, view),
-    (c, q) => callListing(ctxOf(c), q, view),
+    (c, q) => callListing(ctxOf(c), q, view, 'calls:export'),
   );
   return routes;
 }
