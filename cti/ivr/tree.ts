@@ -86,8 +86,14 @@ export interface TreeProblem {
     | 'unknown_prompt'
     | 'unknown_group'
     | 'unknown_agent'
-    | 'bad_rule';
+    | 'bad_rule'
+    | 'too_many_menus'
+    | 'too_many_rules'
+    | 'too_long';
 }
+
+/** The most a tree may hold: far beyond a real call centre's IVR, small enough to load and check at once. */
+export const treeLimits = { menus: 200, rules: 100, idLength: 40, nameLength: 60, regionLength: 40 } as const;
 
 /** Whether an action ends the IVR (the call goes somewhere or is hung up). */
 function ends(action: IvrAction): boolean {
@@ -183,6 +189,17 @@ export function validateTree(
   entries: readonly IvrAction[] = [],
 ): TreeProblem[] {
   const out: TreeProblem[] = [];
+  // A tree past the limits is refused at once, before anything walks it.
+  if (tree.menus.length > treeLimits.menus) return [{ menu: '', code: 'too_many_menus' }];
+  if (tree.rules.length > treeLimits.rules) return [{ menu: '', code: 'too_many_rules' }];
+  for (const m of tree.menus)
+    if (m.id.length > treeLimits.idLength || m.name.length > treeLimits.nameLength)
+      out.push({ menu: m.id.slice(0, treeLimits.idLength), code: 'too_long' });
+  tree.rules.forEach((r, i) => {
+    if ((r.region ?? '').length > treeLimits.regionLength)
+      out.push({ menu: `rule ${i + 1}`, code: 'too_long' });
+  });
+  if (out.length > 0) return out;
   const byId = new Map<string, IvrMenu>();
   for (const m of tree.menus) {
     if (byId.has(m.id)) out.push({ menu: m.id, code: 'duplicate_menu' });

@@ -8,7 +8,7 @@ import {
   serviceState,
   validateHours,
 } from '../../cti/ivr/hours.ts';
-import { type IvrTree, promptsOf, starterTree, validateTree } from '../../cti/ivr/tree.ts';
+import { type IvrTree, promptsOf, starterTree, treeLimits, validateTree } from '../../cti/ivr/tree.ts';
 
 const test = suite('IVR tree and hours');
 const ids = { prompts: new Set([1, 2, 3]), groups: new Set([10]), agents: new Set([20]) };
@@ -18,6 +18,28 @@ function tree(menus: IvrTree['menus'], extra: Partial<IvrTree> = {}): IvrTree {
 }
 const codes = (t: IvrTree, entries: Parameters<typeof validateTree>[2] = []) =>
   validateTree(t, ids, entries).map((p) => `${p.menu}${p.key ? `/${p.key}` : ''}:${p.code}`);
+
+test('a tree past the limits is refused with a clear problem, not stored (20,000 rules were accepted)', () => {
+  const menu = (id: string) => ({
+    id,
+    name: id,
+    promptId: null,
+    options: [{ key: '1' as const, action: { type: 'hangup' as const } }],
+  });
+  const many = Array.from({ length: treeLimits.menus + 1 }, (_, i) => menu(i === 0 ? 'main' : `m${i}`));
+  assert.equal(codes(tree(many)), [':too_many_menus']);
+  const rules = Array.from({ length: 20_000 }, () => ({
+    prefix: '139',
+    action: { type: 'hangup' as const },
+  }));
+  assert.equal(codes(tree([menu('main')], { rules })), [':too_many_rules']);
+  assert.equal(codes(tree([{ ...menu('main'), name: 'x'.repeat(61) }])), ['main:too_long']);
+  assert.equal(
+    codes(tree([menu('main')], { rules: [{ region: '上'.repeat(41), action: { type: 'hangup' } }] })),
+    ['rule 1:too_long'],
+  );
+  assert.equal(codes(tree([menu('main')], { rules: rules.slice(0, treeLimits.rules) })), []);
+});
 
 test('a three-level tree with every kind of action is valid', () => {
   const t = tree([
