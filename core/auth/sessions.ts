@@ -44,6 +44,8 @@ export async function findSession(
   token: string,
   security: SecuritySettings,
   now = new Date(),
+  /** false: only look (a live stream re-checking its session does not keep it from going idle). */
+  touch = true,
 ): Promise<Session | null> {
   const id = hashToken(token);
   const [row] = await db.select().from(sessions).where(eq(sessions.id, id));
@@ -53,7 +55,8 @@ export async function findSession(
     await db.delete(sessions).where(eq(sessions.id, id));
     return null;
   }
-  if (idleSince > 60_000) await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, id));
+  if (touch && idleSince > 60_000)
+    await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, id));
   return { id: row.id, userId: row.userId, csrfToken: row.csrfToken };
 }
 

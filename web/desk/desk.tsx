@@ -157,7 +157,10 @@ deskRoutes.get('/live', (c) => {
   requirePermission(ctx.actor, 'desk:use');
   const engine = engineOf(c);
   const pv = pageView(c);
-  return liveParts(c, engine, () => parts(ctx, engine, pv), { domainEvents: true });
+  return liveParts(c, engine, (now) => parts(now, engine, pv), {
+    domainEvents: true,
+    guard: (now) => requirePermission(now.actor, 'desk:use'),
+  });
 });
 
 for (const target of ['ready', 'break', 'logged_out'] as const) {

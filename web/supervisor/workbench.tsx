@@ -239,7 +239,7 @@ supervisorRoutes.get('/live', (c) => {
   const engine = engineOf(c);
   const pv = pageView(c);
   // Today's figures move with every call: read again at least every second.
-  return liveParts(c, engine, () => parts(ctx, engine, pv), { refreshMs: 1000 });
+  return liveParts(c, engine, (now) => parts(now, engine, pv), { refreshMs: 1000, guard: requireWorkbench });
 });
 
 supervisorRoutes.post('/agents/:id/monitor', async (c) => {

@@ -159,7 +159,8 @@ wallboardRoutes.get('/live', (c) => {
   const engine = engineOf(c);
   const groupId = toId(c.req.query('group'));
   const t = c.get('t');
-  return liveParts(c, engine, async () => ({ board: await boardHtml(ctx, engine, groupId, t) }), {
+  return liveParts(c, engine, async (now) => ({ board: await boardHtml(now, engine, groupId, t) }), {
     refreshMs: 1000,
+    guard: (now) => requirePermission(now.actor, 'supervisor:view'),
   });
 });
