@@ -10,6 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { loadActor } from '../core/access/actor.ts';
 import { auditAnonymous } from '../core/audit/audit-log.ts';
+import { RateLimiter } from '../core/auth/rate-limiter.ts';
 import { isSetupDone } from '../core/auth/setup.ts';
 import { destroySession, findSession, randomToken } from '../core/auth/sessions.ts';
 import type { AppDeps, AppEnv, C } from './env.ts';
@@ -67,6 +68,17 @@ export const sessionLoader = createMiddleware<AppEnv>(async (c, next) => {
 
 const unsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** Anonymous CSRF refusals audited per address: 10 a minute (one counter per running app). */
+const refusalLimiters = new WeakMap<AppDeps, RateLimiter>();
+function anonymousRefusals(deps: AppDeps): RateLimiter {
+  let limiter = refusalLimiters.get(deps);
+  if (!limiter) {
+    limiter = new RateLimiter(10, 60_000);
+    refusalLimiters.set(deps, limiter);
+  }
+  return limiter;
+}
+
 function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -112,11 +124,17 @@ export const csrfGuard = createMiddleware<AppEnv>(async (c, next) => {
   if (!sent) sent = c.req.header('x-csrf-token') ?? '';
   if (crossSite || !sent || !sameToken(sent, c.get('csrf'))) {
     const actor = c.get('actor');
-    await auditAnonymous(
-      { db: c.get('deps').db, ip: c.get('ip'), userAgent: c.get('userAgent') },
-      actor ? { id: actor.userId, username: actor.username, departmentId: actor.departmentId } : null,
-      { action: 'auth.csrf_rejected', detail: { path: c.req.path, method: c.req.method, crossSite } },
-    );
+    // Every refusal is refused; anonymous ones are written to the audit log at most a few times a
+    // minute per address, so a flood of forged requests cannot fill it.
+    if (actor || anonymousRefusals(c.get('deps')).attempt(c.get('ip'), Date.now()))
+      await auditAnonymous(
+        { db: c.get('deps').db, ip: c.get('ip'), userAgent: c.get('userAgent') },
+        actor ? { id: actor.userId, username: actor.username, departmentId: actor.departmentId } : null,
+        {
+          action: 'auth.csrf_rejected',
+          detail: { path: c.req.path.slice(0, 200), method: c.req.method.slice(0, 10), crossSite },
+        },
+      );
     return errorPage(c, 403, 'err.csrf');
   }
   return next();

@@ -1,5 +1,5 @@
 /** Every state-changing request needs this session's CSRF token and a same-site origin. */
-import { eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { auditLog, departments } from '../../db/schema.ts';
@@ -41,6 +41,39 @@ test('a POST without a token is refused and changes nothing', async () => {
   assert.is(await countDepartments(), before);
   const [entry] = await db.db.select().from(auditLog).where(eq(auditLog.action, 'auth.csrf_rejected'));
   assert.is(entry?.actorName, 'admin');
+});
+
+test('a flood of anonymous forged requests is refused every time but audited only a few times a minute', async () => {
+  const before = (await db.db.select().from(auditLog).where(eq(auditLog.action, 'auth.csrf_rejected')))
+    .length;
+  const statuses = await Promise.all(
+    Array.from({ length: 60 }, (_, i) =>
+      fetch(`${app.url}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `username=x&password=y&_csrf=forged&pad=${'a'.repeat(i)}`,
+      }).then((r) => r.status),
+    ),
+  );
+  assert.ok(
+    statuses.every((s) => s === 403),
+    statuses.join(),
+  );
+  const rows = (await db.db.select().from(auditLog).where(eq(auditLog.action, 'auth.csrf_rejected'))).slice(
+    before,
+  );
+  assert.ok(rows.length <= 10, `${rows.length} rows written`);
+  assert.ok(rows.length >= 1, 'refusals are still audited');
+  // A refusal that is written stores a bounded path (a logged-in user's are always written).
+  const web = new WebClient(app.url);
+  await web.login('admin', password);
+  const long = await web.post(`/${'x'.repeat(5000)}`, {}, { csrf: false });
+  assert.is(long.status, 403);
+  const newest = (await db.db.select().from(auditLog).where(eq(auditLog.action, 'auth.csrf_rejected'))).at(
+    -1,
+  );
+  assert.is(newest?.actorName, 'admin');
+  assert.is(String((newest?.detail as { path?: string }).path).length, 200);
 });
 
 test('a token from another session is refused', async () => {
