@@ -59,21 +59,23 @@ test('a flood of anonymous forged requests is refused every time but audited onl
     statuses.every((s) => s === 403),
     statuses.join(),
   );
-  const rows = (await db.db.select().from(auditLog).where(eq(auditLog.action, 'auth.csrf_rejected'))).slice(
-    before,
-  );
-  assert.ok(rows.length <= 10, `${rows.length} rows written`);
-  assert.ok(rows.length >= 1, 'refusals are still audited');
+  const written =
+    (await db.db.select().from(auditLog).where(eq(auditLog.action, 'auth.csrf_rejected'))).length - before;
+  assert.ok(written <= 10, `${written} rows written`);
+  assert.ok(written >= 1, 'refusals are still audited');
   // A refusal that is written stores a bounded path (a logged-in user's are always written).
   const web = new WebClient(app.url);
   await web.login('admin', password);
   const long = await web.post(`/${'x'.repeat(5000)}`, {}, { csrf: false });
   assert.is(long.status, 403);
-  const newest = (await db.db.select().from(auditLog).where(eq(auditLog.action, 'auth.csrf_rejected'))).at(
-    -1,
-  );
+  const [newest] = await db.db
+    .select()
+    .from(auditLog)
+    .where(eq(auditLog.action, 'auth.csrf_rejected'))
+    .orderBy(desc(auditLog.id))
+    .limit(1);
   assert.is(newest?.actorName, 'admin');
-  assert.is(String((newest?.detail as { path?: string }).path).length, 200);
+  assert.is(String((newest?.detail as { path?: string } | undefined)?.path).length, 200);
 });
 
 test('a token from another session is refused', async () => {
