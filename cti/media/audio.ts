@@ -4,6 +4,11 @@
  * signed linear (`.sln16`) for wideband phones. Files that are not audio, are silent, or are too
  * long are refused with a reason; nothing is written where a caller could hear it until both
  * files are complete.
+ *
+ * Input policy: an upload is read only as one of the accepted audio containers, from the file
+ * itself — ffprobe and ffmpeg get `-protocol_whitelist file` and `-format_whitelist` of those
+ * containers, so a playlist (HLS, concat) posing as audio cannot make them read other files on
+ * the server; it is refused as unreadable at the probe.
  */
 import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
@@ -27,17 +32,41 @@ export class AudioRefused extends Error {
   }
 }
 
-/** Whether the file holds an audio stream ffmpeg can decode, and its duration when known. */
-async function probe(file: string): Promise<{ codec: string }> {
+/** The demuxers an upload may be read with: MP3, WAV, M4A/AAC, OGG/Opus, AMR, FLAC, WebM. */
+export const acceptedContainers = ['mp3', 'wav', 'mov', 'aac', 'ogg', 'amr', 'flac', 'matroska'] as const;
+
+/** Options before `-i` for a file someone uploaded: only the file itself, only audio containers. */
+const uploadInput = ['-protocol_whitelist', 'file', '-format_whitelist', acceptedContainers.join(',')];
+
+/** The container and the codec of the file's first audio stream, or a refusal. */
+async function probe(file: string): Promise<{ codec: string; container: string }> {
   try {
     const { stdout } = await run(
       ffprobePath(),
-      ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file],
+      [
+        '-v',
+        'error',
+        ...uploadInput,
+        '-select_streams',
+        'a:0',
+        '-show_entries',
+        'stream=codec_name:format=format_name',
+        '-of',
+        'json',
+        file,
+      ],
       { timeout: 30_000 },
     );
-    const codec = stdout.trim();
+    const found = JSON.parse(stdout) as {
+      streams?: { codec_name?: string }[];
+      format?: { format_name?: string };
+    };
+    const codec = found.streams?.[0]?.codec_name ?? '';
+    const container = found.format?.format_name?.split(',')[0] ?? '';
+    if (!(acceptedContainers as readonly string[]).includes(container))
+      throw new AudioRefused('audio_unreadable', `not an accepted audio file (${container || 'unknown'})`);
     if (!codec) throw new AudioRefused('audio_unreadable', 'no audio stream');
-    return { codec };
+    return { codec, container };
   } catch (err) {
     if (err instanceof AudioRefused) throw err;
     throw new AudioRefused('audio_unreadable');
@@ -72,8 +101,12 @@ export async function convertPrompt(
   out: { wav8k: string; sln16: string },
   limits: { maxSeconds: number; silentBelowDb?: number },
 ): Promise<Converted> {
-  await probe(source);
-  const base = ['-hide_banner', '-v', 'error', '-y', '-i', source, '-map', '0:a:0', '-vn', '-ac', '1'];
+  const { container } = await probe(source);
+  // Read with the container the probe found (and nothing else), from the file only.
+  const base = [
+    ...['-hide_banner', '-v', 'error', '-y', ...uploadInput, '-f', container, '-i', source],
+    ...['-map', '0:a:0', '-vn', '-ac', '1'],
+  ];
   try {
     // One decode, two outputs: 8 kHz 16-bit WAV and raw 16 kHz signed linear.
     await run(

@@ -146,6 +146,13 @@ test('bad files are refused with a reason and leave nothing behind', async () =>
     'file',
     'audio_unreadable',
   );
+  // A playlist posing as audio would make ffmpeg read other files on the server (here another
+  // upload's sound): refused at the probe, whatever the segment's container.
+  tone(sources, 'someone-elses.aac', 2, ['-c:a', 'aac', '-f', 'adts']);
+  const playlist = `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:2,\n${join(sources, 'someone-elses.aac')}\n#EXT-X-ENDLIST\n`;
+  await refused(upload('Playlist', new TextEncoder().encode(playlist)), 'file', 'audio_unreadable');
+  const concat = `ffconcat version 1.0\nfile '${join(sources, 'someone-elses.aac')}'\n`;
+  await refused(upload('Concat', new TextEncoder().encode(concat)), 'file', 'audio_unreadable');
   assert.equal(readdirSync(store.dir).sort(), before, 'no files or scratch directories left');
   assert.is((await db.db.select().from(prompts)).length, count, 'no rows left');
 });
