@@ -78,10 +78,6 @@ export class FloorView {
     return this.groups().filter((g) => g.memberIds.includes(userId));
   }
 
-  agents(): AgentView[] {
-    return [...this.acd.pool.agents.keys()].map((id) => this.agent(id)!);
-  }
-
   agent(userId: number): AgentView | undefined {
     const a = this.acd.pool.agents.get(userId);
     return a
