@@ -6,7 +6,8 @@
 import { serve } from '@hono/node-server';
 import { loadSettings } from './config/settings.ts';
 import { RateLimiter } from './core/auth/rate-limiter.ts';
-import { purgeExpiredSessions } from './core/auth/sessions.ts';
+import { purgeExpiredSessions, randomToken } from './core/auth/sessions.ts';
+import { isSetupDone } from './core/auth/setup.ts';
 import { purgeExpiredRecordings } from './cti/call-log/recording-retention.ts';
 import { StatsMaintainer } from './cti/stats/maintainer.ts';
 import { CallLog } from './cti/call-log/log.ts';
@@ -34,9 +35,11 @@ const { security } = settings;
 const events = new DomainEvents();
 const pbx = new PbxService(database.db, settings, events);
 const cti = new CtiService(database.db, settings, events);
+const setupKey = randomToken();
 const app = createApp({
   db: database.db,
   settings,
+  setupKey,
   loginLimiter: new RateLimiter(security.loginRateLimit, security.loginRateWindowSeconds * 1000),
   events,
   pbx,
@@ -48,6 +51,11 @@ const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings
   const url = settings.publicUrl || `http://${shownHost}:${info.port}/`;
   console.log(`[web] listening on ${settings.host}:${info.port}`);
   console.log(`Call center is up: open ${url}`);
+  // First run: setup opens on the server itself; from another computer with this link.
+  void isSetupDone(database.db).then((done) => {
+    if (!done)
+      console.log(`First-run setup from another computer: ${new URL(`/setup?key=${setupKey}`, url)}`);
+  });
 });
 
 // The web UI is up at once; the PBX follows (provisioning Asterisk the first time takes a

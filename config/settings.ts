@@ -2,6 +2,7 @@
  * Process settings, read once from the environment. Everything an operator may change
  * without editing code lives here, with the default a fresh install uses.
  */
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 export interface Settings {
@@ -13,6 +14,14 @@ export interface Settings {
   port: number;
   /** Public URL printed at start-up and used for Origin checks behind a proxy. */
   publicUrl: string;
+  /**
+   * Host names (or addresses) the web application answers to: `PUBLIC_URL`'s host plus
+   * `ALLOWED_HOSTS` (comma-separated). Empty: any host once setup is done, and until then only
+   * loopback names and IP addresses (a DNS-rebinding page always arrives under a name).
+   */
+  allowedHosts: string[];
+  /** Client addresses (IPs or CIDR ranges, `SETUP_FROM`) allowed to open first-run setup without its key, besides loopback. */
+  setupFrom: string[];
   /** Set cookies with the Secure flag (enable behind HTTPS). */
   secureCookies: boolean;
   /**
@@ -111,6 +120,51 @@ export const pbxRootSetting = (env: NodeJS.ProcessEnv = process.env): string => 
 /** `CTI_TRACE`: log every ARI event the call engine takes (for diagnosing call flows). */
 export const ctiTrace = (env: NodeJS.ProcessEnv = process.env): boolean => bool(env.CTI_TRACE, false);
 
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+
+/**
+ * The host name of a `Host` header or list entry, lower-case, without port or IPv6 brackets:
+ * `[::1]:8080` → `::1`, `cc.example.com:443` → `cc.example.com`, `2001:db8::5` stays.
+ */
+export function hostNameOf(host: string): string {
+  const h = host.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(1, h.indexOf(']') < 0 ? undefined : h.indexOf(']'));
+  const colons = h.split(':').length - 1;
+  return colons === 1 ? h.slice(0, h.indexOf(':')) : h;
+}
+
+/** `PUBLIC_URL`'s host name and the names in `ALLOWED_HOSTS`. */
+function allowedHostsSetting(env: NodeJS.ProcessEnv): string[] {
+  const hosts = list(env.ALLOWED_HOSTS).map(hostNameOf);
+  if (env.PUBLIC_URL) {
+    try {
+      hosts.push(hostNameOf(new URL(env.PUBLIC_URL).host));
+    } catch {
+      throw new Error(`invalid URL in environment: PUBLIC_URL=${env.PUBLIC_URL}`);
+    }
+  }
+  return [...new Set(hosts)];
+}
+
+/** `SETUP_FROM`: addresses or CIDR ranges, each checked. */
+function setupFromSetting(env: NodeJS.ProcessEnv): string[] {
+  const entries = list(env.SETUP_FROM);
+  for (const entry of entries) {
+    const [address = '', bits, ...rest] = entry.split('/');
+    const max = isIP(address) === 6 ? 128 : 32;
+    const ok =
+      isIP(address) !== 0 &&
+      rest.length === 0 &&
+      (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= max));
+    if (!ok) throw new Error(`invalid address or range in environment: SETUP_FROM=${entry}`);
+  }
+  return entries;
+}
+
 /** `TRUST_PROXY`: false (none), true (one proxy), or the number of trusted proxies in front. */
 function proxyHops(value: string | undefined): number {
   const v = value?.trim().toLowerCase() ?? '';
@@ -128,6 +182,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     host,
     port,
     publicUrl: env.PUBLIC_URL ?? '',
+    allowedHosts: allowedHostsSetting(env),
+    setupFrom: setupFromSetting(env),
     secureCookies: bool(env.SECURE_COOKIES, false),
     trustedProxies: proxyHops(env.TRUST_PROXY),
     timeZone: timeZoneSetting(env),

@@ -21,7 +21,15 @@ import { deskSettingsRoutes } from './desk/settings.tsx';
 import type { AppDeps, AppEnv } from './env.ts';
 import { exportPages } from './export-routes.tsx';
 import { errorKey } from './i18n/index.ts';
-import { bodyCap, csrfGuard, requestContext, requireLogin, sessionLoader, setupGate } from './middleware.ts';
+import {
+  bodyCap,
+  csrfGuard,
+  hostGuard,
+  requestContext,
+  requireLogin,
+  sessionLoader,
+  setupGate,
+} from './middleware.ts';
 import { reportRoutes } from './reports/reports.tsx';
 import { rulesRoutes } from './reports/rules.tsx';
 import { staffingRoutes } from './reports/staffing.tsx';
@@ -53,7 +61,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   app.route('/static', staticRoutes);
-  app.use(requestContext(deps), sessionLoader, setupGate(), bodyCap, csrfGuard, requireLogin);
+  app.use(requestContext(deps), hostGuard, sessionLoader, bodyCap, setupGate, csrfGuard, requireLogin);
   app.route('/', authRoutes);
   app.route('/desk/phone', phoneRoutes);
   app.route('/desk', deskRoutes);

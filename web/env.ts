@@ -21,6 +21,8 @@ export interface AppDeps {
   db: Db;
   settings: Settings;
   loginLimiter: RateLimiter;
+  /** Opens first-run setup from any address (printed at start while no owner exists). */
+  setupKey: string;
   events: DomainEvents;
   /** Null when the web application runs without telephony (some tests). */
   pbx: PbxService | null;

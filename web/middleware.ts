@@ -14,6 +14,7 @@ import { RateLimiter } from '../core/auth/rate-limiter.ts';
 import { isSetupDone } from '../core/auth/setup.ts';
 import { destroySession, findSession, randomToken } from '../core/auth/sessions.ts';
 import type { AppDeps, AppEnv, C } from './env.ts';
+import { hostAllowed, originAllowed, setupOpenTo } from './host-policy.ts';
 import { clientAddress, cookieNames, cookieOptions, localPath } from './http.ts';
 import { isLocale, negotiateLocale, translator } from './i18n/index.ts';
 import { errorPage } from './views/error-page.tsx';
@@ -44,6 +45,27 @@ export const requestContext = (deps: AppDeps) =>
     c.set('csrf', anon);
     await next();
   });
+
+/** Whether the owner exists: asked of the database until the answer is yes, then remembered. */
+const setupDoneIn = new WeakSet<AppDeps>();
+async function setupDone(deps: AppDeps): Promise<boolean> {
+  if (setupDoneIn.has(deps)) return true;
+  if (!(await isSetupDone(deps.db))) return false;
+  setupDoneIn.add(deps);
+  return true;
+}
+
+/**
+ * Answers only under the host names of the allow-list (web/host-policy.ts): anything else — a
+ * DNS-rebinding page — gets 421 before any session, form or setup is looked at. The health
+ * check answers under any name (monitoring often calls the address; it reveals nothing).
+ */
+export const hostGuard = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.req.path === '/healthz') return next();
+  const deps = c.get('deps');
+  if (hostAllowed(c.req.header('host'), deps.settings, await setupDone(deps))) return next();
+  return errorPage(c, 421, 'err.host_not_allowed');
+});
 
 export const sessionLoader = createMiddleware<AppEnv>(async (c, next) => {
   const token = getCookie(c, cookieNames.session);
@@ -105,15 +127,9 @@ export const csrfGuard = createMiddleware<AppEnv>(async (c, next) => {
   if (!unsafe.has(c.req.method)) return next();
   const origin = c.req.header('origin');
   const fetchSite = c.req.header('sec-fetch-site');
-  const host = c.req.header('host');
-  let crossSite = fetchSite === 'cross-site';
-  if (origin && host) {
-    try {
-      crossSite ||= new URL(origin).host !== host;
-    } catch {
-      crossSite = true;
-    }
-  }
+  const crossSite =
+    fetchSite === 'cross-site' ||
+    (origin !== undefined && !originAllowed(origin, c.req.header('host'), c.get('deps').settings));
   // The form field comes from the page the user submitted; the header from htmx requests.
   let sent = '';
   const type = c.req.header('content-type') ?? '';
@@ -140,16 +156,24 @@ export const csrfGuard = createMiddleware<AppEnv>(async (c, next) => {
   return next();
 });
 
-/** Until the owner exists, every page leads to the setup page (the answer is cached once it is yes). */
-export function setupGate() {
-  let done = false;
-  return createMiddleware<AppEnv>(async (c, next) => {
-    if (!done) done = await isSetupDone(c.get('deps').db);
-    if (!done && c.req.path !== '/setup' && !c.req.path.startsWith('/static/'))
-      return c.redirect('/setup', 303);
-    return next();
-  });
-}
+/**
+ * Until the owner exists, every page leads to the setup page, which opens only to loopback, to
+ * the addresses of `SETUP_FROM`, or with the setup key printed at start (`?key=` on the page, a
+ * hidden field of its form): whoever reaches a fresh install first must not become its owner.
+ */
+export const setupGate = createMiddleware<AppEnv>(async (c, next) => {
+  const deps = c.get('deps');
+  if (c.req.path === '/healthz' || (await setupDone(deps))) return next();
+  if (c.req.path !== '/setup') return c.redirect('/setup', 303);
+  if (setupOpenTo(c.get('ip'), deps.settings)) return next();
+  let key = c.req.query('key') ?? '';
+  if (c.req.method === 'POST' && (c.req.header('content-type') ?? '').includes('form')) {
+    const field = (await c.req.parseBody({ all: true })).key;
+    key = typeof field === 'string' ? field : '';
+  }
+  if (key && sameToken(key, deps.setupKey)) return next();
+  return errorPage(c, 403, 'err.setup_remote');
+});
 
 const openPaths = new Set(['/login', '/setup', '/healthz']);
 /** Everything but login, setup and static files needs a session; a forced password change comes first. */

@@ -32,6 +32,7 @@ export async function startApp(db: Db, options: AppOptions = {}): Promise<Runnin
   const deps: AppDeps = {
     db,
     settings,
+    setupKey: 'test-setup-key-0123456789abcdef',
     loginLimiter: new RateLimiter(
       settings.security.loginRateLimit,
       settings.security.loginRateWindowSeconds * 1000,

@@ -1,7 +1,8 @@
 /** Password hashing and policy, temporary passwords, the login rate limiter. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadSettings } from '../../config/settings.ts';
+import { hostNameOf, loadSettings } from '../../config/settings.ts';
+import { hostAllowed, isLoopback, originAllowed, setupOpenTo } from '../../web/host-policy.ts';
 import { clientAddress, localPath } from '../../web/http.ts';
 import {
   hashPassword,
@@ -76,6 +77,65 @@ test('the client address is taken the trusted number of hops from the right of X
   assert.is(loadSettings({ TRUST_PROXY: '2' }).trustedProxies, 2);
   assert.is(loadSettings({ TRUST_PROXY: 'false' }).trustedProxies, 0);
   assert.throws(() => loadSettings({ TRUST_PROXY: 'maybe' }), /TRUST_PROXY|invalid/);
+});
+
+test('host names are read without port or brackets; the allow-list comes from PUBLIC_URL and ALLOWED_HOSTS', () => {
+  assert.is(hostNameOf('[::1]:8080'), '::1');
+  assert.is(hostNameOf('CC.Example.com:443'), 'cc.example.com');
+  assert.is(hostNameOf('2001:db8::5'), '2001:db8::5');
+  assert.is(hostNameOf('10.0.0.5'), '10.0.0.5');
+  const s = loadSettings({
+    PUBLIC_URL: 'https://CC.example.com:8443/',
+    ALLOWED_HOSTS: 'pbx.lan:8080, [2001:db8::1]',
+  });
+  assert.equal(s.allowedHosts.sort(), ['2001:db8::1', 'cc.example.com', 'pbx.lan']);
+  assert.throws(() => loadSettings({ PUBLIC_URL: 'not a url' }), /PUBLIC_URL/);
+  assert.throws(() => loadSettings({ SETUP_FROM: '10.0.0.0/33' }), /SETUP_FROM/);
+  assert.throws(() => loadSettings({ SETUP_FROM: 'office.lan' }), /SETUP_FROM/);
+  assert.equal(loadSettings({ SETUP_FROM: '10.0.0.0/8, ::1' }).setupFrom, ['10.0.0.0/8', '::1']);
+});
+
+test('hosts: loopback always, the allow-list when set, otherwise any after setup and addresses before', () => {
+  const open = loadSettings({});
+  const listed = loadSettings({ PUBLIC_URL: 'https://cc.example.com' });
+  for (const h of ['localhost:8080', '127.0.0.1', '127.1.2.3:80', '[::1]:8080', '[::ffff:127.0.0.1]'])
+    assert.ok(isLoopback(h) && hostAllowed(h, listed, true) && hostAllowed(h, open, false), h);
+  assert.not.ok(isLoopback('localhost.attacker.example'));
+  assert.ok(hostAllowed('cc.example.com', listed, false));
+  assert.not.ok(hostAllowed('attacker.example', listed, true));
+  assert.not.ok(hostAllowed('10.0.0.5:8080', listed, true));
+  assert.ok(hostAllowed('attacker.example', open, true));
+  assert.not.ok(hostAllowed('attacker.example', open, false));
+  assert.ok(hostAllowed('10.0.0.5:8080', open, false));
+  assert.ok(hostAllowed('[2001:db8::1]:8080', open, false));
+  assert.not.ok(hostAllowed(undefined, open, true));
+});
+
+test("origins: the request's own host or PUBLIC_URL's origin, nothing else", () => {
+  const open = loadSettings({});
+  const listed = loadSettings({ PUBLIC_URL: 'https://cc.example.com' });
+  assert.ok(originAllowed('http://10.0.0.5:8080', '10.0.0.5:8080', open));
+  assert.not.ok(originAllowed('http://10.0.0.5:8081', '10.0.0.5:8080', open));
+  assert.not.ok(originAllowed('null', '10.0.0.5:8080', open));
+  assert.ok(originAllowed('https://cc.example.com', '127.0.0.1:8080', listed));
+  assert.not.ok(originAllowed('http://cc.example.com', '127.0.0.1:8080', listed));
+  assert.not.ok(originAllowed('https://cc.example.com.attacker.example', '127.0.0.1:8080', listed));
+});
+
+test('setup opens without its key to loopback and SETUP_FROM only', () => {
+  const s = loadSettings({ SETUP_FROM: '192.168.1.0/24,2001:db8::/64' });
+  for (const ip of [
+    '127.0.0.1',
+    '::1',
+    '::ffff:127.0.0.1',
+    '192.168.1.77',
+    '::ffff:192.168.1.5',
+    '2001:db8::99',
+  ])
+    assert.ok(setupOpenTo(ip, s), ip);
+  for (const ip of ['', '192.168.2.1', '2001:db9::1', '10.0.0.1', 'localhost.attacker'])
+    assert.not.ok(setupOpenTo(ip, s), ip);
+  assert.not.ok(setupOpenTo('192.168.1.77', loadSettings({})));
 });
 
 test.run();

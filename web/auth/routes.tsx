@@ -28,6 +28,8 @@ function setupPage(c: C, state: FormState, status: 200 | 422 = 200) {
       <h1>{t('setup.title')}</h1>
       <p>{t('setup.intro')}</p>
       <Form pv={pv} state={state} action="/setup" submit="setup.submit" id="setup-form">
+        {/* The setup key, when the page was opened with one (web/middleware.ts, setupGate). */}
+        {state.values.key ? <input type="hidden" name="key" value={String(state.values.key)} /> : null}
         <TextField pv={pv} state={state} name="company" label="setup.company" required />
         <TextField pv={pv} state={state} name="name" label="emp.name" required />
         <TextField
@@ -71,7 +73,7 @@ function setupPage(c: C, state: FormState, status: 200 | 422 = 200) {
 
 authRoutes.get('/setup', async (c) => {
   if (await isSetupDone(c.get('deps').db)) return c.redirect('/login', 303);
-  return setupPage(c, emptyForm({ locale: c.get('locale') }));
+  return setupPage(c, emptyForm({ locale: c.get('locale'), key: c.req.query('key') ?? '' }));
 });
 
 authRoutes.post('/setup', async (c) => {

@@ -282,6 +282,10 @@ export const en = {
   'err.invalid_host': 'Enter a host name or IP address.',
   'err.number_taken': 'This number already exists.',
   'err.trunk_in_use': 'Numbers still use this trunk; move or delete them first.',
+  'err.host_not_allowed':
+    'This server does not answer under the name in the address bar. Open it at the address the administrator configured (PUBLIC_URL or ALLOWED_HOSTS); until setup is done, open it by its IP address or on the server itself.',
+  'err.setup_remote':
+    "First-run setup opens only on the server itself. Open the setup link printed in the server's log (it ends in /setup?key=…), or set SETUP_FROM to the address of this computer.",
   'err.csrf': 'The form expired or came from another site. Reload the page and try again.',
   'err.server': 'Something went wrong on the server. The error was logged.',
   'err.upload_missing': 'Choose a file to upload.',

@@ -276,6 +276,10 @@ export const zhCN: Record<MessageKey, string> = {
   'err.invalid_host': '请输入主机名或 IP 地址。',
   'err.number_taken': '该号码已存在。',
   'err.trunk_in_use': '仍有号码使用此线路，请先移走或删除这些号码。',
+  'err.host_not_allowed':
+    '本服务器不接受地址栏中的这个名称。请使用管理员配置的地址（PUBLIC_URL 或 ALLOWED_HOSTS）；初始化完成之前，请用 IP 地址或在服务器本机上打开。',
+  'err.setup_remote':
+    '首次初始化只能在服务器本机上打开。请打开服务器日志中打印的初始化链接（以 /setup?key=… 结尾），或把本机地址加入 SETUP_FROM。',
   'err.csrf': '表单已过期或来自其他网站。请刷新页面后重试。',
   'err.server': '服务器出错，错误已记录。',
   'err.upload_missing': '请选择要上传的文件。',

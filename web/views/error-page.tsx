@@ -5,7 +5,7 @@ import { renderPage } from './page.tsx';
 
 export function errorPage(
   c: C,
-  status: 403 | 404 | 409 | 413 | 422 | 429 | 500,
+  status: 403 | 404 | 409 | 413 | 421 | 422 | 429 | 500,
   key: MessageKey,
   params?: Params,
 ): Promise<Response> {

@@ -23,7 +23,7 @@ export function pageView(c: C): PageView {
 
 export interface PageOptions {
   title: string;
-  status?: 200 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500;
+  status?: 200 | 401 | 403 | 404 | 409 | 413 | 421 | 422 | 429 | 500;
   /** Pages without navigation (setup, login, forced password change). */
   bare?: boolean;
 }
