@@ -26,6 +26,11 @@ test.after(() => {
 test('with no DATABASE_URL it runs on the embedded database, and data survives a restart', async () => {
   const first = await start({});
   assert.match(first.log(), `[db] embedded PostgreSQL in ${join(dataDir, 'db')}`);
+  // While no owner exists the log offers setup from another computer with a one-time key.
+  for (let i = 0; i < 50 && !first.log().includes('/setup?key='); i++)
+    await new Promise((r) => setTimeout(r, 100));
+  const link = /First-run setup from another computer: (\S+)/.exec(first.log())?.[1] ?? '';
+  assert.match(link, /\/setup\?key=[\w-]{40,}$/);
   const web = new WebClient(first.url);
   const setup = await web.get('/setup');
   assert.is(setup.status, 200);
@@ -42,6 +47,7 @@ test('with no DATABASE_URL it runs on the embedded database, and data survives a
   const second = await start({});
   const again = new WebClient(second.url);
   assert.match((await again.get('/')).location ?? '', /^\/login/, 'setup is not offered again');
+  assert.not.match(second.log(), '/setup?key=');
   const login = await again.login('owner', 'Correct-horse-42');
   assert.is(login.status, 303);
   assert.match((await again.get('/')).text, 'Welcome, Olivia');
