@@ -8,6 +8,7 @@ import { loadSettings } from './config/settings.ts';
 import { RateLimiter } from './core/auth/rate-limiter.ts';
 import { purgeExpiredSessions, randomToken } from './core/auth/sessions.ts';
 import { isSetupDone } from './core/auth/setup.ts';
+import { purgeStaleLoginFailures } from './core/auth/login-attempts.ts';
 import { purgeExpiredRecordings } from './cti/call-log/recording-retention.ts';
 import { StatsMaintainer } from './cti/stats/maintainer.ts';
 import { CallLog } from './cti/call-log/log.ts';
@@ -73,6 +74,7 @@ stats.start(500);
 const callLog = new CallLog(database.db);
 function hourly() {
   void purgeExpiredSessions(database.db).catch(() => {});
+  void purgeStaleLoginFailures(database.db).catch(() => {});
   void purgeExpiredRecordings(database.db, callLog, recordingStoreIn(settings.dataDir))
     .then((n) => n > 0 && console.log(`[recordings] ${n} recording(s) past retention deleted`))
     .catch((err) => console.error('[recordings] purge failed:', err));

@@ -64,9 +64,14 @@ export interface PbxSettings {
 }
 
 export interface SecuritySettings {
-  /** Consecutive failed logins before an account is locked. */
+  /** Failed logins from one address before the account is locked for that address. */
   lockoutThreshold: number;
   lockoutMinutes: number;
+  /**
+   * Failed logins to one account from all addresses together before the account-wide back-off
+   * starts: logins to it pause for 1, 2, 4 … minutes (up to `lockoutMinutes`) after each further one.
+   */
+  accountBackoffThreshold: number;
   /** Login attempts allowed per client address per window. */
   loginRateLimit: number;
   loginRateWindowSeconds: number;
@@ -212,6 +217,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     security: {
       lockoutThreshold: int(env.LOCKOUT_THRESHOLD, 5),
       lockoutMinutes: int(env.LOCKOUT_MINUTES, 15),
+      accountBackoffThreshold: int(env.LOCKOUT_ACCOUNT_THRESHOLD, 20),
       loginRateLimit: int(env.LOGIN_RATE_LIMIT, 20),
       loginRateWindowSeconds: int(env.LOGIN_RATE_WINDOW_SECONDS, 300),
       sessionIdleMinutes: int(env.SESSION_IDLE_MINUTES, 12 * 60),

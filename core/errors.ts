@@ -23,8 +23,6 @@ export const errorCodes = [
   'password_wrong',
   'password_unchanged',
   'login_failed',
-  'account_locked',
-  'account_disabled',
   'rate_limited',
   'setup_done',
   'department_has_children',

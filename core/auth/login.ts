@@ -2,13 +2,14 @@
  * Logging in and out, changing one's own password, with account lockout after repeated
  * failures and a per-address rate limit. Every outcome lands in the audit log.
  */
-import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { SecuritySettings } from '../../config/settings.ts';
 import { users } from '../../db/schema.ts';
 import { audit, auditAnonymous } from '../audit/audit-log.ts';
 import type { AnonymousCtx, Ctx } from '../context.ts';
 import { DomainError, ValidationError } from '../errors.ts';
 import { hashPassword, passwordProblem, timingDummyHash, verifyPassword } from './passwords.ts';
+import { afterWrongPassword, clearAfterSuccess, countAttempt } from './login-attempts.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { createSession, destroySession, destroyUserSessions, type Session } from './sessions.ts';
 
@@ -20,6 +21,14 @@ export interface LoginResult {
   mustChangePassword: boolean;
 }
 
+/**
+ * Logs in. Every refusal — unknown user, disabled account, wrong password, an address locked
+ * out, the account's back-off — is the same `login_failed` after one password hash's work, so
+ * neither the answer nor its timing says which usernames exist or whether a disabled account's
+ * password was right; the audit log records the real reason. The lockout model is in
+ * `login-attempts.ts`. Only the per-address rate limit answers differently (it says nothing
+ * about any account).
+ */
 export async function login(
   ctx: AnonymousCtx,
   security: SecuritySettings,
@@ -32,75 +41,58 @@ export async function login(
     await auditAnonymous(ctx, { username }, { action: 'auth.rate_limited' });
     throw new DomainError('rate_limited');
   }
-  const [user] = await ctx.db.select().from(users).where(eq(users.username, username));
-  if (!user) {
+  const refuse = async (
+    who: { id?: number; username: string; departmentId?: number },
+    detail: Record<string, unknown>,
+  ) => {
+    // The same hashing work as a real check, whatever the reason.
     await verifyPassword(input.password, await timingDummyHash());
-    await auditAnonymous(
-      ctx,
-      { username },
-      { action: 'auth.login_failed', detail: { reason: 'unknown_user' } },
-    );
-    throw new DomainError('login_failed');
-  }
-  const who = { id: user.id, username: user.username, departmentId: user.departmentId };
-  const lockFor = async (failedSoFar: number) => {
-    const lockedUntil = new Date(now.getTime() + security.lockoutMinutes * 60_000);
-    await ctx.db.update(users).set({ lockedUntil, failedLogins: 0 }).where(eq(users.id, user.id));
-    await auditAnonymous(ctx, who, {
-      action: 'auth.locked',
-      detail: { until: lockedUntil.toISOString(), failed: failedSoFar },
-    });
-    return new DomainError('account_locked', { minutes: security.lockoutMinutes });
+    await auditAnonymous(ctx, who, { action: 'auth.login_failed', detail });
+    return failed(security);
   };
-  // The attempt is counted before the password is checked, in one conditional update: attempts
-  // running at the same time each get their own count, an account locked meanwhile is not
-  // counted, and attempts beyond the threshold are refused without being checked at all.
-  const notLocked = or(isNull(users.lockedUntil), lte(users.lockedUntil, now));
-  const [counted] = await ctx.db
-    .update(users)
-    .set({ failedLogins: sql`${users.failedLogins} + 1` })
-    .where(and(eq(users.id, user.id), notLocked))
-    .returning({ failed: users.failedLogins });
-  if (!counted) {
-    const [row] = await ctx.db.select({ until: users.lockedUntil }).from(users).where(eq(users.id, user.id));
-    await auditAnonymous(ctx, who, { action: 'auth.login_failed', detail: { reason: 'locked' } });
-    throw new DomainError('account_locked', { minutes: minutesUntil(row?.until ?? now, now) });
-  }
-  if (counted.failed > security.lockoutThreshold) {
-    await auditAnonymous(ctx, who, { action: 'auth.login_failed', detail: { reason: 'too_many_at_once' } });
-    throw await lockFor(counted.failed - 1);
+  const [user] = await ctx.db.select().from(users).where(eq(users.username, username));
+  if (!user) throw await refuse({ username }, { reason: 'unknown_user' });
+  const who = { id: user.id, username: user.username, departmentId: user.departmentId };
+  if (!user.enabled) throw await refuse(who, { reason: 'disabled' });
+  const attempt = await countAttempt(ctx.db, user.id, ctx.ip, security, now);
+  if (!attempt.counted) {
+    if (attempt.reason === 'too_many_at_once')
+      await auditAnonymous(ctx, who, {
+        action: 'auth.locked',
+        detail: { address: ctx.ip, scope: 'address' },
+      });
+    throw await refuse(who, { reason: attempt.reason });
   }
   if (!(await verifyPassword(input.password, user.passwordHash))) {
-    if (counted.failed >= security.lockoutThreshold) throw await lockFor(counted.failed);
+    const locks = await afterWrongPassword(ctx.db, user.id, ctx.ip, attempt, security, now);
     await auditAnonymous(ctx, who, {
       action: 'auth.login_failed',
-      detail: { reason: 'password', failed: counted.failed },
+      detail: { reason: 'password', failed: attempt.fromAddress, failedOverall: attempt.overall },
     });
-    throw new DomainError('login_failed');
+    if (locks.addressLockedUntil)
+      await auditAnonymous(ctx, who, {
+        action: 'auth.locked',
+        detail: { scope: 'address', address: ctx.ip, until: locks.addressLockedUntil.toISOString() },
+      });
+    if (locks.accountPausedUntil)
+      await auditAnonymous(ctx, who, {
+        action: 'auth.locked',
+        detail: { scope: 'account', until: locks.accountPausedUntil.toISOString(), failed: attempt.overall },
+      });
+    throw failed(security);
   }
-  if (!user.enabled) {
-    await auditAnonymous(ctx, who, { action: 'auth.login_failed', detail: { reason: 'disabled' } });
-    throw new DomainError('account_disabled');
-  }
-  // The right password: the count starts again — unless the account was locked meanwhile by
-  // attempts running alongside this one, which the same conditional update sees.
-  const [cleared] = await ctx.db
-    .update(users)
-    .set({ failedLogins: 0, lockedUntil: null, lastLoginAt: now })
-    .where(and(eq(users.id, user.id), notLocked))
-    .returning({ id: users.id });
-  if (!cleared) {
-    await auditAnonymous(ctx, who, { action: 'auth.login_failed', detail: { reason: 'locked' } });
-    throw new DomainError('account_locked', { minutes: security.lockoutMinutes });
+  if (!(await clearAfterSuccess(ctx.db, user.id, ctx.ip, now))) {
+    await auditAnonymous(ctx, who, { action: 'auth.login_failed', detail: { reason: 'locked_meanwhile' } });
+    throw failed(security);
   }
   const { token, session } = await createSession(ctx.db, user.id, ctx, security, now);
   await auditAnonymous(ctx, who, { action: 'auth.login' });
   return { token, session, mustChangePassword: user.mustChangePassword };
 }
 
-function minutesUntil(until: Date, now: Date): number {
-  return Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 60_000));
-}
+/** The one answer to every refused login. */
+const failed = (security: SecuritySettings) =>
+  new DomainError('login_failed', { attempts: security.lockoutThreshold, minutes: security.lockoutMinutes });
 
 export async function logout(ctx: Ctx, sessionId: string): Promise<void> {
   await destroySession(ctx.db, sessionId);

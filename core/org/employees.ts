@@ -21,6 +21,7 @@ import { audit } from '../audit/audit-log.ts';
 import { hashPassword, passwordProblem, temporaryPassword } from '../auth/passwords.ts';
 import { normaliseUsername } from '../auth/login.ts';
 import { destroyUserSessions } from '../auth/sessions.ts';
+import { clearLoginFailures } from '../auth/login-attempts.ts';
 import type { Ctx } from '../context.ts';
 import { DomainError, type ErrorCode, NotFoundError } from '../errors.ts';
 import { type ListQuery, type Listing, likePattern, orderBy } from '../list-query.ts';
@@ -445,6 +446,7 @@ export async function setEmployeesEnabled(ctx: Ctx, ids: number[], enabled: bool
       .update(users)
       .set({ enabled, updatedAt: new Date(), failedLogins: 0, lockedUntil: null })
       .where(inArray(users.id, ids));
+    await clearLoginFailures(tx, ids);
     for (const e of selected) {
       if (!enabled) await destroyUserSessions(tx, e.id);
       await audit(
@@ -482,6 +484,7 @@ export async function resetPasswords(
           updatedAt: new Date(),
         })
         .where(eq(users.id, e.id));
+      await clearLoginFailures(tx, [e.id]);
       await destroyUserSessions(tx, e.id);
       await audit(
         { ...ctx, db: tx },

@@ -65,7 +65,9 @@ export const users = pgTable(
     autoAnswer: boolean('auto_answer').notNull().default(false),
     passwordHash: text('password_hash').notNull(),
     mustChangePassword: boolean('must_change_password').notNull().default(false),
+    /** Failed logins from every address since the last success (the account-wide back-off). */
     failedLogins: integer('failed_logins').notNull().default(0),
+    /** Logins to this account paused for everyone until then (account-wide back-off). */
     lockedUntil: timestamp('locked_until', { withTimezone: true }),
     locale: text('locale').$type<Locale>().notNull().default('en'),
     lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
@@ -126,6 +128,21 @@ export const sessions = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },
   (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+/** Failed logins per account and client address: the lockout that one address can cause. */
+export const loginFailures = pgTable(
+  'login_failures',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    address: text('address').notNull(),
+    failed: integer('failed').notNull().default(0),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.address] })],
 );
 
 export const auditLog = pgTable(

@@ -251,9 +251,8 @@ export const en = {
   'err.password_same_as_username': 'The password must not contain the username.',
   'err.password_wrong': 'The current password is wrong.',
   'err.password_unchanged': 'Choose a password other than the current one.',
-  'err.login_failed': 'Wrong username or password.',
-  'err.account_locked': 'Too many failed attempts. The account is locked for {minutes} minute(s).',
-  'err.account_disabled': 'This account is disabled. Ask an administrator.',
+  'err.login_failed':
+    'Login failed: the username or password is wrong, or this account cannot log in right now. After {attempts} failed attempts, logins from this computer pause for {minutes} minutes; a disabled account cannot log in.',
   'err.rate_limited': 'Too many login attempts from your address. Wait a few minutes.',
   'err.setup_done': 'Setup has already been completed.',
   'err.department_has_children': 'This department has {count} sub-department(s). Move or delete them first.',

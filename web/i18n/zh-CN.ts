@@ -247,9 +247,8 @@ export const zhCN: Record<MessageKey, string> = {
   'err.password_same_as_username': '密码不能包含用户名。',
   'err.password_wrong': '当前密码不正确。',
   'err.password_unchanged': '新密码不能与当前密码相同。',
-  'err.login_failed': '用户名或密码错误。',
-  'err.account_locked': '失败次数过多，账号已锁定 {minutes} 分钟。',
-  'err.account_disabled': '该账号已被禁用，请联系管理员。',
+  'err.login_failed':
+    '登录失败：用户名或密码错误，或该账号暂时无法登录。连续失败 {attempts} 次后，本机登录将暂停 {minutes} 分钟；已禁用的账号无法登录。',
   'err.rate_limited': '你的地址登录尝试过于频繁，请稍候再试。',
   'err.setup_done': '系统已完成初始化。',
   'err.department_has_children': '该部门下有 {count} 个下属部门，请先移动或删除它们。',
