@@ -167,25 +167,28 @@ auth('a good login sets an HttpOnly SameSite session cookie and opens the home p
   assert.is.not(row!.id, web.cookie('cc_session'), 'only a hash of the token is stored');
 });
 
-auth('wrong passwords lock the account for that address after the threshold, and the audit log says so', async () => {
-  const web = new WebClient(app.url);
-  await web.get('/login');
-  for (let i = 0; i < 3; i++) {
-    const r = await web.post('/login', { username: 'rep.b', password: 'wrong-password-1' });
-    assert.is(r.status, 422);
-    assert.match(r.text, 'Login failed: the username or password is wrong');
-  }
-  const evenRight = await web.post('/login', { username: 'rep.b', password });
-  assert.is(evenRight.status, 422);
-  assert.match(evenRight.text, 'After 3 failed attempts, logins from this computer pause for 15 minutes');
-  const actions = (await db.db.select().from(auditLog).where(eq(auditLog.actorId, company.people.repB))).map(
-    (a) => a.action,
-  );
-  assert.ok(actions.includes('auth.locked'));
-  assert.ok(actions.filter((a) => a === 'auth.login_failed').length >= 3);
-  const [entry] = await db.db.select().from(auditLog).where(eq(auditLog.action, 'auth.locked'));
-  assert.is(entry?.ip, '127.0.0.1');
-});
+auth(
+  'wrong passwords lock the account for that address after the threshold, and the audit log says so',
+  async () => {
+    const web = new WebClient(app.url);
+    await web.get('/login');
+    for (let i = 0; i < 3; i++) {
+      const r = await web.post('/login', { username: 'rep.b', password: 'wrong-password-1' });
+      assert.is(r.status, 422);
+      assert.match(r.text, 'Login failed: the username or password is wrong');
+    }
+    const evenRight = await web.post('/login', { username: 'rep.b', password });
+    assert.is(evenRight.status, 422);
+    assert.match(evenRight.text, 'After 3 failed attempts, logins from this computer pause for 15 minutes');
+    const actions = (
+      await db.db.select().from(auditLog).where(eq(auditLog.actorId, company.people.repB))
+    ).map((a) => a.action);
+    assert.ok(actions.includes('auth.locked'));
+    assert.ok(actions.filter((a) => a === 'auth.login_failed').length >= 3);
+    const [entry] = await db.db.select().from(auditLog).where(eq(auditLog.action, 'auth.locked'));
+    assert.is(entry?.ip, '127.0.0.1');
+  },
+);
 
 auth('too many attempts from one address are refused with 429', async () => {
   const web = new WebClient(app.url);
