@@ -10,7 +10,7 @@ import { normaliseNumber } from '../../core/validate.ts';
 import { ctiTrace } from '../../config/settings.ts';
 import type { Db } from '../../db/client.ts';
 import type { Acd } from '../acd/acd.ts';
-import type { AriClient } from '../ari/client.ts';
+import { type AriClient, AriError } from '../ari/client.ts';
 import type { Channel } from '../ari/generated.ts';
 import { channelVar, trunkIdOfChannel } from '../asterisk.ts';
 import type { CallEvent, CallEventBody } from '../call-log/events.ts';
@@ -59,7 +59,7 @@ export interface ResyncHost {
  * them are hung up (the offer is made again).
  */
 export async function resync(host: ResyncHost): Promise<void> {
-  const { ari, app } = host;
+  const { ari } = host;
   const channels = await ari.call('channels.list', {});
   const bridges = await ari.call('bridges.list', {});
   await host.acd.adoptHoldingBridges(bridges);
@@ -79,7 +79,7 @@ export async function resync(host: ResyncHost): Promise<void> {
   }
   let resumed = 0;
   const queued: { call: ActiveCall; groupId: number; since: Date; joined: Date; order: number }[] = [];
-  for (const [callId, chans] of byCall) {
+  for (const [callId, listed] of byCall) {
     if (host.hasCall(callId)) continue;
     const events = await eventsOf(host.db, callId);
     const started = events.find((e) => e.type === 'call.started');
@@ -87,9 +87,9 @@ export async function resync(host: ResyncHost): Promise<void> {
       // A call that never got logged as started (the application died while setting it up)
       // or that already ended: nothing can resume it, so its channels go. An inbound caller
       // who was never logged still gets a record: the call happened.
-      const caller = chans.find((c) => channelVar(c, 'role') === 'caller');
+      const caller = listed.find((c) => channelVar(c, 'role') === 'caller');
       if (!started && caller) await recordUnstarted(host, callId, caller);
-      for (const ch of chans)
+      for (const ch of listed)
         if (channelVar(ch, 'role') !== 'monitor')
           await host
             .hangup(ch.id, 'normal')
@@ -98,7 +98,17 @@ export async function resync(host: ResyncHost): Promise<void> {
     }
     const call = restoredCall(callId, events, host.now());
     const mixing = bridges.filter((b) => b.bridge_type !== 'holding');
-    call.bridgeId = mixing.find((b) => b.channels.some((c) => chans.some((ch) => ch.id === c)))?.id ?? null;
+    call.bridgeId = mixing.find((b) => b.channels.some((c) => listed.some((ch) => ch.id === c)))?.id ?? null;
+    // Its channels' (and bridge's) events from now on. A channel hung up since the listing is
+    // gone already (Asterisk: 422) and is left out, as if it had not been listed: one caller
+    // hanging up during the rebuild must not stop the rebuild of the other calls.
+    const gone = await subscribe(host, [
+      ...listed.map((c) => `channel:${c.id}`),
+      ...(call.bridgeId ? [`bridge:${call.bridgeId}`] : []),
+    ]);
+    if (gone.size > 0) host.say(`resync ${callId}: ${[...gone].join(' ')} gone since listed`);
+    if (call.bridgeId && gone.has(`bridge:${call.bridgeId}`)) call.bridgeId = null;
+    const chans = listed.filter((c) => !gone.has(`channel:${c.id}`));
     host.adopt(call);
     const targets = legTargets(events);
     for (const ch of chans) {
@@ -117,11 +127,6 @@ export async function resync(host: ResyncHost): Promise<void> {
         call.agentSince.set(userId, host.now().getTime());
       }
     }
-    const sources = [
-      ...chans.map((c) => `channel:${c.id}`),
-      ...(call.bridgeId ? [`bridge:${call.bridgeId}`] : []),
-    ];
-    await ari.call('applications.subscribe', { applicationName: app, eventSource: sources });
     await host.append(call, { type: 'cti.resumed', data: { channels: chans.map((c) => c.id) } });
     resumed++;
     if (trace)
@@ -171,6 +176,28 @@ export async function resync(host: ResyncHost): Promise<void> {
     await host.endCall(call, 'system', null, null);
   }
   if (resumed > 0) host.say(`resumed ${resumed} call(s) in progress`);
+}
+
+/**
+ * Subscribes the application to the event sources; returns those Asterisk no longer has (a
+ * channel hung up, a bridge destroyed since they were listed: 422), which are left out.
+ */
+async function subscribe(host: ResyncHost, sources: string[]): Promise<Set<string>> {
+  const gone = new Set<string>();
+  const one = (eventSource: string[]) =>
+    host.ari.call('applications.subscribe', { applicationName: host.app, eventSource });
+  try {
+    await one(sources);
+  } catch (err) {
+    if (!(err instanceof AriError && err.status === 422)) throw err;
+    // Which of them is gone: one at a time (those that exist get subscribed).
+    for (const source of sources)
+      await one([source]).catch((e: Error) => {
+        if (!(e instanceof AriError && e.status === 422)) throw e;
+        gone.add(source);
+      });
+  }
+  return gone;
 }
 
 /** Logs the start and end of a call found after a restart that its log never started. */
