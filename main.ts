@@ -4,7 +4,8 @@
  * PBX up and connects the CTI to it, and runs the statistics and the hourly sweep.
  */
 import { serve } from '@hono/node-server';
-import { loadSettings } from './config/settings.ts';
+import { readFileSync } from 'node:fs';
+import { loadSettings, type Settings } from './config/settings.ts';
 import { RateLimiter } from './core/auth/rate-limiter.ts';
 import { purgeExpiredSessions, randomToken } from './core/auth/sessions.ts';
 import { isSetupDone } from './core/auth/setup.ts';
@@ -19,16 +20,49 @@ import { CtiService } from './cti/service.ts';
 import { PbxService } from './pbx/service.ts';
 import { createApp } from './web/app.ts';
 import { join } from 'node:path';
+import { lockDataDir, makePrivate } from './core/ops/data-dir.ts';
 import { hostname } from 'node:os';
 
-const settings = loadSettings();
+/** A start-up failure is one line saying what to fix, not a stack trace. */
+function cannotStart(what: string, err: unknown): never {
+  console.error(`[main] cannot start: ${what}${err instanceof Error ? `: ${err.message}` : ''}`);
+  process.exit(1);
+}
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+console.log(`[main] callcenter ${version} (Node.js ${process.version}, pid ${process.pid})`);
+// Everything this process creates is private to its user (the data directory holds the
+// database, recordings and secrets).
+process.umask(0o077);
+let settings: Settings;
+try {
+  settings = loadSettings();
+} catch (err) {
+  cannotStart('a setting is wrong', err);
+}
+// One instance per data directory; a second one stops here, naming the first.
+const dataLock = await lockDataDir(settings.dataDir).catch((err: Error) => cannotStart('', err));
+const madePrivate = makePrivate(settings.dataDir);
+if (madePrivate > 0) console.log(`[data] ${madePrivate} file(s) and folder(s) made private to this user`);
 const database = await openDatabase(
   settings.databaseUrl ? { url: settings.databaseUrl } : { dataDir: join(settings.dataDir, 'db') },
+).catch((err: Error) =>
+  cannotStart(
+    settings.databaseUrl
+      ? `the database at DATABASE_URL (${redactedUrl(settings.databaseUrl)}) cannot be used`
+      : `the embedded database in ${join(settings.dataDir, 'db')} cannot be opened`,
+    err,
+  ),
 );
 console.log(
   database.kind === 'embedded'
     ? `[db] embedded PostgreSQL in ${join(settings.dataDir, 'db')}`
-    : '[db] PostgreSQL from DATABASE_URL',
+    : `[db] PostgreSQL from DATABASE_URL (${redactedUrl(settings.databaseUrl)})`,
+);
+console.log(
+  `[db] schema at ${database.schema.current}${database.schema.appliedNow.length > 0 ? `; migrations applied now: ${database.schema.appliedNow.join(', ')}` : ' (no migration needed)'}`,
 );
 await purgeExpiredSessions(database.db);
 
@@ -47,6 +81,17 @@ const app = createApp({
   cti,
 });
 
+/** A database address without its password, for logs. */
+function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'unreadable URL';
+  }
+}
+
 const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings.port }, (info) => {
   const shownHost = settings.host === '0.0.0.0' || settings.host === '::' ? hostname() : settings.host;
   const url = settings.publicUrl || `http://${shownHost}:${info.port}/`;
@@ -58,6 +103,16 @@ const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings
       console.log(`First-run setup from another computer: ${new URL(`/setup?key=${setupKey}`, url)}`);
   });
 });
+server.once('error', (err: NodeJS.ErrnoException) =>
+  cannotStart(
+    err.code === 'EADDRINUSE'
+      ? `port ${settings.port} on ${settings.host} is taken by another program (set PORT)`
+      : err.code === 'EACCES'
+        ? `not allowed to listen on port ${settings.port} (ports below 1024 need root; set PORT)`
+        : 'the web server cannot listen',
+    err,
+  ),
+);
 
 // The web UI is up at once; the PBX follows (provisioning Asterisk the first time takes a
 // minute), then the CTI connects to it and handles calls.
@@ -92,6 +147,7 @@ async function stop(signal: string) {
   await cti.stop();
   await pbx.stop();
   await database.close();
+  dataLock.release();
   process.exit(0);
 }
 process.on('SIGINT', () => void stop('SIGINT'));

@@ -3,7 +3,7 @@
  * (PostgreSQL compiled to WebAssembly) stored in a directory. Both get the same drizzle
  * schema and the same committed migrations, applied on open.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -22,10 +22,59 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export interface Database {
   db: Db;
   kind: 'postgres' | 'embedded';
+  /** The newest migration the schema is at, and those this opening applied. */
+  schema: { current: string; appliedNow: string[] };
   close(): Promise<void>;
 }
 
 const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+interface JournalEntry {
+  tag: string;
+  when: number;
+}
+/** The migrations this release knows, oldest first (drizzle-kit's journal). */
+export function knownMigrations(): JournalEntry[] {
+  const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as {
+    entries: JournalEntry[];
+  };
+  return journal.entries;
+}
+
+/** The database holds migrations of a newer release than this one: starting would silently downgrade. */
+export class SchemaTooNew extends Error {
+  constructor(known: JournalEntry) {
+    super(
+      `the database was migrated by a newer release (its schema is past ${known.tag}, the newest this release knows); start that release again, or restore a backup taken before the upgrade`,
+    );
+  }
+}
+
+type Query = (sql: string) => Promise<{ created_at: string | number }[]>;
+/** When each applied migration was made (drizzle's own table); none on a fresh database. */
+async function appliedStamps(query: Query): Promise<number[]> {
+  try {
+    const rows = await query('select created_at from drizzle.__drizzle_migrations order by created_at');
+    return rows.map((r) => Number(r.created_at));
+  } catch {
+    return [];
+  }
+}
+
+/** Migrates with a check first: refuses a newer schema, and tells what it applied. */
+async function migrateChecked(query: Query, migrate: () => Promise<void>): Promise<Database['schema']> {
+  const known = knownMigrations();
+  const newest = known[known.length - 1]!;
+  const before = await appliedStamps(query);
+  if (before.some((stamp) => stamp > newest.when)) throw new SchemaTooNew(newest);
+  await migrate();
+  const after = new Set(await appliedStamps(query));
+  const had = new Set(before);
+  return {
+    current: [...known].reverse().find((m) => after.has(m.when))?.tag ?? newest.tag,
+    appliedNow: known.filter((m) => after.has(m.when) && !had.has(m.when)).map((m) => m.tag),
+  };
+}
 
 export type DatabaseTarget = { url: string } | { dataDir: string | null };
 
@@ -34,13 +83,17 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if ('url' in target) {
     const client = postgres(target.url, { max: 10, onnotice: () => {} });
     const db = drizzlePostgres(client, { schema });
+    let applied: Database['schema'];
     try {
-      await migratePostgres(db, { migrationsFolder });
+      applied = await migrateChecked(
+        (q) => client.unsafe(q) as Promise<{ created_at: string }[]>,
+        () => migratePostgres(db, { migrationsFolder }),
+      );
     } catch (err) {
       await client.end();
       throw err;
     }
-    return { db: db as unknown as Db, kind: 'postgres', close: () => client.end() };
+    return { db: db as unknown as Db, kind: 'postgres', schema: applied, close: () => client.end() };
   }
   let client: PGlite;
   if (target.dataDir) {
@@ -50,6 +103,15 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     client = await PGlite.create();
   }
   const db = drizzlePglite(client, { schema });
-  await migratePglite(db, { migrationsFolder });
-  return { db: db as unknown as Db, kind: 'embedded', close: () => client.close() };
+  let applied: Database['schema'];
+  try {
+    applied = await migrateChecked(
+      async (q) => (await client.query<{ created_at: string }>(q)).rows,
+      () => migratePglite(db, { migrationsFolder }),
+    );
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+  return { db: db as unknown as Db, kind: 'embedded', schema: applied, close: () => client.close() };
 }
