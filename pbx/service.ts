@@ -206,7 +206,7 @@ export class PbxService {
       },
       {
         trusted: () => exemptAddresses(this.trunkAddresses, this.tracker?.phoneAddresses() ?? []),
-        block: async (b) => void (await blockAddress(this.db, this.events, b)),
+        block: async (b) => (await blockAddress(this.db, this.events, b)) !== null,
       },
       (line) => this.log(`sip guard: ${line}`),
     );

@@ -45,40 +45,53 @@ export async function recentBlocks(ctx: Ctx, limit = 50): Promise<(SipBlock & { 
     .sort((a, b) => Number(b.active) - Number(a.active));
 }
 
-/** Blocks an address (called by the SIP guard); audited as done by the system. */
+/**
+ * Blocks an address (called by the SIP guard); audited as done by the system. An address that
+ * is blocked already keeps its block (failures still arriving before Asterisk applied it add no
+ * second row); `null` then.
+ */
 export async function blockAddress(
   db: Db,
   events: DomainEvents | undefined,
   block: BlockRequest,
   now: Date = new Date(),
-): Promise<SipBlock> {
-  const [row] = await db
-    .insert(sipBlocks)
-    .values({
-      ip: block.ip,
-      reason: block.reason,
-      failures: block.failures,
-      accounts: block.accounts.slice(0, 20),
-      detail: block.detail,
-      blockedAt: now,
-      until: new Date(now.getTime() + block.minutes * 60_000),
-    })
-    .returning();
-  await auditAnonymous({ db, ip: block.ip, userAgent: 'SIP' }, null, {
-    action: 'sip.address_blocked',
-    targetType: 'ip',
-    targetId: block.ip,
-    targetLabel: block.ip,
-    detail: {
-      reason: block.reason,
-      failures: block.failures,
-      accounts: block.accounts,
-      minutes: block.minutes,
-      ...block.detail,
-    },
+): Promise<SipBlock | null> {
+  const row = await db.transaction(async (tx) => {
+    const [already] = await tx
+      .select({ id: sipBlocks.id })
+      .from(sipBlocks)
+      .where(and(eq(sipBlocks.ip, block.ip), active(now)))
+      .limit(1);
+    if (already) return null;
+    const [row] = await tx
+      .insert(sipBlocks)
+      .values({
+        ip: block.ip,
+        reason: block.reason,
+        failures: block.failures,
+        accounts: block.accounts.slice(0, 20),
+        detail: block.detail,
+        blockedAt: now,
+        until: new Date(now.getTime() + block.minutes * 60_000),
+      })
+      .returning();
+    await auditAnonymous({ db: tx, ip: block.ip, userAgent: 'SIP' }, null, {
+      action: 'sip.address_blocked',
+      targetType: 'ip',
+      targetId: block.ip,
+      targetLabel: block.ip,
+      detail: {
+        reason: block.reason,
+        failures: block.failures,
+        accounts: block.accounts,
+        minutes: block.minutes,
+        ...block.detail,
+      },
+    });
+    return row!;
   });
-  events?.publish({ type: 'telephony.changed' });
-  return row!;
+  if (row) events?.publish({ type: 'telephony.changed' });
+  return row;
 }
 
 export async function liftBlock(ctx: Ctx, id: number): Promise<void> {

@@ -41,7 +41,8 @@ export interface BlockRequest {
 export interface GuardActions {
   /** Addresses never blocked now, each with why (trunks' addresses, registered phones'). */
   trusted(): Promise<ReadonlyMap<string, Exemption>>;
-  block(b: BlockRequest): Promise<void>;
+  /** Stores the block; false when the address was blocked already. */
+  block(b: BlockRequest): Promise<boolean>;
 }
 
 /** Where the guard hears Asterisk's events (the AMI client). */
@@ -145,7 +146,7 @@ export class SipGuard {
         return;
       }
       const reason = ruleOf(counted);
-      await this.actions.block({
+      const stored = await this.actions.block({
         ip,
         reason,
         failures: counted.length,
@@ -164,7 +165,9 @@ export class SipGuard {
         },
       });
       this.log(
-        `blocked ${ip} for ${this.policy.minutes} min after ${counted.length} failed sign-ins (${reason})`,
+        stored
+          ? `blocked ${ip} for ${this.policy.minutes} min after ${counted.length} failed sign-ins (${reason})`
+          : `${counted.length} more failed sign-ins from ${ip}, blocked already`,
       );
     } catch (err) {
       this.log(`blocking ${ip} failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -40,7 +40,10 @@ function harness(trusted: Record<string, Exemption> = {}, failures = 5) {
     { failures, windowSeconds: 60, minutes: 15 },
     {
       trusted: async () => new Map(Object.entries(trusted)),
-      block: async (b) => void blocks.push(b),
+      block: async (b) => {
+        blocks.push(b);
+        return true;
+      },
     },
     (line) => log.push(line),
     () => clock,
