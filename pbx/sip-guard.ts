@@ -63,10 +63,11 @@ interface Failure {
   account: string;
 }
 
-/** The source address of a security event: RemoteAddress is `IPV4/UDP/203.0.113.9/5060`. */
+/** The source address of a security event: RemoteAddress is `IPV4/UDP/203.0.113.9/5060` (IPv6 maybe in brackets). */
 export function remoteIp(e: AmiMessage): string | null {
   const parts = (e.RemoteAddress ?? '').split('/');
-  return parts.length >= 3 && parts[2] ? parts[2].toLowerCase() : null;
+  const ip = (parts.length >= 3 ? (parts[2] ?? '') : '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return ip === '' ? null : ip;
 }
 
 /** Events of SIP (PJSIP); a failed AMI login, say, is none of the SIP guard's business. */

@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AmiMessage } from '../../cti/ami/client.ts';
 import { AmiClient } from '../../cti/ami/client.ts';
-import { type BlockRequest, type Exemption, SipGuard } from '../../pbx/sip-guard.ts';
+import { type BlockRequest, type Exemption, remoteIp, SipGuard } from '../../pbx/sip-guard.ts';
 
 const test = suite('SIP guard rule');
 
@@ -128,6 +128,13 @@ test('both kinds together block as "mixed"; failures past the window are forgott
   await h.feed(wrongPassword('203.0.113.60', '2002'));
   assert.is(h.blocks[0]?.reason, 'mixed');
   assert.equal(h.blocks[0]?.detail.events, { ChallengeResponseFailed: 3, InvalidAccountID: 2 });
+});
+
+test('the source address of an event, IPv4 or IPv6', () => {
+  assert.is(remoteIp({ RemoteAddress: 'IPV4/UDP/203.0.113.9/5060' }), '203.0.113.9');
+  assert.is(remoteIp({ RemoteAddress: 'IPV6/UDP/[2001:DB8::9]/5060' }), '2001:db8::9');
+  assert.is(remoteIp({ RemoteAddress: 'IPV6/UDP/2001:db8::9/5060' }), '2001:db8::9');
+  assert.is(remoteIp({}), null);
 });
 
 test('failed logins of other services (AMI) are not SIP failures', async () => {
