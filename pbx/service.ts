@@ -17,7 +17,8 @@ import { stasisApp } from '../cti/asterisk.ts';
 import type { PbxConnection } from '../cti/service.ts';
 import { RegistrationTracker } from './registrations.ts';
 import { SipGuard } from './sip-guard.ts';
-import { blockAddress, nextExpiry, trustedAddresses } from './sip-blocks.ts';
+import { blockAddress, nextExpiry } from './sip-blocks.ts';
+import { exemptAddresses, TrunkAddresses, trunkHosts } from './sip-trust.ts';
 import type { Db } from '../db/client.ts';
 import { PbxConfigurator } from './configurator.ts';
 import { prepareInstanceDirs } from './instance.ts';
@@ -57,6 +58,8 @@ export class PbxService {
   private guard: SipGuard | null = null;
   /** Applies the configuration again when the next SIP block runs out. */
   private expiry: NodeJS.Timeout | null = null;
+  /** The trunks' addresses (host names resolved), which the SIP guard never blocks. */
+  private readonly trunkAddresses: TrunkAddresses;
 
   constructor(
     private readonly db: Db,
@@ -65,6 +68,7 @@ export class PbxService {
     private readonly log: (line: string) => void = (l) => console.log(`[pbx] ${l}`),
   ) {
     this.state = settings.pbx.mode === 'off' ? 'off' : 'starting';
+    this.trunkAddresses = new TrunkAddresses(() => trunkHosts(db));
     events.on('event', () => {
       this.scheduleApply();
     });
@@ -201,8 +205,8 @@ export class PbxService {
         minutes: security.sipBlockMinutes,
       },
       {
-        trusted: () => trustedAddresses(this.db),
-        block: async (b) => void (await blockAddress(this.db, this.events, b)),
+        trusted: () => exemptAddresses(this.trunkAddresses, this.tracker?.phoneAddresses() ?? []),
+        block: async (b) => (await blockAddress(this.db, this.events, b)) !== null,
       },
       (line) => this.log(`sip guard: ${line}`),
     );

@@ -1,16 +1,18 @@
 /**
  * Addresses blocked at the SIP edge (SIP 安全): an address that fails authentication too often
- * is refused by Asterisk for a while (rendered as a PJSIP ACL). Blocks are kept here with what
- * caused them, audited, listed on the PBX status page, and can be lifted early by an admin.
+ * is refused by Asterisk for a while (rendered as a PJSIP ACL). Blocks are kept here with why
+ * (the SIP guard's rule, the failures it counted by event, the accounts tried, the window),
+ * audited, listed on the PBX status page, and can be lifted early by an admin.
  */
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { sipBlocks, trunks } from '../db/schema.ts';
+import { sipBlocks } from '../db/schema.ts';
 import { requirePermission } from '../core/access/actor.ts';
 import { audit, auditAnonymous } from '../core/audit/audit-log.ts';
 import type { Ctx } from '../core/context.ts';
 import type { DomainEvents } from '../core/events.ts';
 import { NotFoundError } from '../core/errors.ts';
+import type { BlockRequest } from './sip-guard.ts';
 
 export type SipBlock = typeof sipBlocks.$inferSelect;
 
@@ -43,43 +45,53 @@ export async function recentBlocks(ctx: Ctx, limit = 50): Promise<(SipBlock & { 
     .sort((a, b) => Number(b.active) - Number(a.active));
 }
 
-/** Addresses never blocked automatically: the configured trunks' gateways. */
-export async function trustedAddresses(db: Db): Promise<Set<string>> {
-  return new Set((await db.select({ host: trunks.host }).from(trunks)).map((t) => t.host));
-}
-
-/** Blocks an address (called by the SIP guard); audited as done by the system. */
+/**
+ * Blocks an address (called by the SIP guard); audited as done by the system. An address that
+ * is blocked already keeps its block (failures still arriving before Asterisk applied it add no
+ * second row); `null` then.
+ */
 export async function blockAddress(
   db: Db,
   events: DomainEvents | undefined,
-  block: { ip: string; reason: string; failures: number; accounts: string[]; minutes: number },
+  block: BlockRequest,
   now: Date = new Date(),
-): Promise<SipBlock> {
-  const [row] = await db
-    .insert(sipBlocks)
-    .values({
-      ip: block.ip,
-      reason: block.reason,
-      failures: block.failures,
-      accounts: block.accounts.slice(0, 20),
-      blockedAt: now,
-      until: new Date(now.getTime() + block.minutes * 60_000),
-    })
-    .returning();
-  await auditAnonymous({ db, ip: block.ip, userAgent: 'SIP' }, null, {
-    action: 'sip.address_blocked',
-    targetType: 'ip',
-    targetId: block.ip,
-    targetLabel: block.ip,
-    detail: {
-      reason: block.reason,
-      failures: block.failures,
-      accounts: block.accounts,
-      minutes: block.minutes,
-    },
+): Promise<SipBlock | null> {
+  const row = await db.transaction(async (tx) => {
+    const [already] = await tx
+      .select({ id: sipBlocks.id })
+      .from(sipBlocks)
+      .where(and(eq(sipBlocks.ip, block.ip), active(now)))
+      .limit(1);
+    if (already) return null;
+    const [row] = await tx
+      .insert(sipBlocks)
+      .values({
+        ip: block.ip,
+        reason: block.reason,
+        failures: block.failures,
+        accounts: block.accounts.slice(0, 20),
+        detail: block.detail,
+        blockedAt: now,
+        until: new Date(now.getTime() + block.minutes * 60_000),
+      })
+      .returning();
+    await auditAnonymous({ db: tx, ip: block.ip, userAgent: 'SIP' }, null, {
+      action: 'sip.address_blocked',
+      targetType: 'ip',
+      targetId: block.ip,
+      targetLabel: block.ip,
+      detail: {
+        reason: block.reason,
+        failures: block.failures,
+        accounts: block.accounts,
+        minutes: block.minutes,
+        ...block.detail,
+      },
+    });
+    return row!;
   });
-  events?.publish({ type: 'telephony.changed' });
-  return row!;
+  if (row) events?.publish({ type: 'telephony.changed' });
+  return row;
 }
 
 export async function liftBlock(ctx: Ctx, id: number): Promise<void> {

@@ -16,6 +16,8 @@ export interface PhoneOptions {
   password: string;
   /** The PBX's SIP port on 127.0.0.1. */
   registrar: number;
+  /** The loopback address the phone sends from (default 127.0.0.1; any of 127/8 works on Linux). */
+  localIp?: string;
   autoAnswer?: boolean;
   /** Register at start (default true). */
   register?: boolean;
@@ -73,7 +75,7 @@ export class Phone extends EventEmitter<{ event: [PhoneEvent] }> {
       join(this.dir, 'config'),
       [
         'poll_method epoll',
-        `sip_listen 127.0.0.1:${sipPort}`,
+        `sip_listen ${o.localIp ?? '127.0.0.1'}:${sipPort}`,
         'sip_transports udp',
         `audio_source ausine,${o.tone ?? 440}`,
         // ausine only produces 48 kHz; baresip resamples to the call's codec.

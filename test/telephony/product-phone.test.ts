@@ -240,8 +240,11 @@ test('an address that keeps failing SIP authentication is blocked; the PBX page 
     await new Promise((r) => setTimeout(r, 200));
     page = (await web.get('/callcenter/pbx')).text;
   }
-  assert.match(page, 'data-ip="127.0.0.2" data-active="yes"');
-  assert.match(page, '5 failed attempts');
+  assert.match(page, 'data-ip="127.0.0.2" data-active="yes" data-rule="unknown_accounts"');
+  // "owner" is a login name, not a SIP account: the operator reads why the address was blocked.
+  assert.match(page, '5 requests for accounts that do not exist within 60 s (a scanner)');
+  assert.match(page, 'Asterisk events: InvalidAccountID × 5 (blocked at 5)');
+  assert.match(page, '<td>owner</td>');
   assert.match(
     (await web.get('/system/audit?f_action=sip.')).text,
     'SIP address blocked after failed authentication',

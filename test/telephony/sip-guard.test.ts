@@ -1,8 +1,10 @@
 /**
  * Security at the SIP edge against the real Asterisk: an address that keeps failing digest
- * authentication is blocked (PJSIP ACL) and audited, phones elsewhere keep working, an admin
- * can lift the block, and a trunk's gateway is never blocked. The "attacker" is SIPp sending
- * from another loopback address (127.0.0.2), so it can be blocked without blocking the phones.
+ * authentication is blocked (PJSIP ACL) and audited with why, phones elsewhere keep working, an
+ * admin can lift the block, and never blocked are a trunk's address (also when the trunk names
+ * its host, here `localhost`) and an address a phone is registered from. The "attacker" is SIPp
+ * sending from other loopback addresses (127.0.0.2 …), so it can be blocked without blocking
+ * the phones; the "office" is a baresip phone and SIPp on the same address (127.0.0.4).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +12,9 @@ import { eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DomainEvents } from '../../core/events.ts';
-import { blockAddress, blockedAddresses, liftBlock, trustedAddresses } from '../../pbx/sip-blocks.ts';
+import { blockAddress, blockedAddresses, liftBlock } from '../../pbx/sip-blocks.ts';
+import { exemptAddresses, TrunkAddresses, trunkHosts } from '../../pbx/sip-trust.ts';
+import { RegistrationTracker } from '../../pbx/registrations.ts';
 import { createTrunk, parseTrunkInput } from '../../cti/lines/lines.ts';
 import type { AmiClient } from '../../cti/ami/client.ts';
 import { SipGuard } from '../../pbx/sip-guard.ts';
@@ -33,6 +37,7 @@ let pbx: TestPbx;
 let ami: AmiClient;
 let configurator: PbxConfigurator;
 let guard: SipGuard;
+let tracker: RegistrationTracker;
 let phone: Phone | null = null;
 let setup: TelephonySetup;
 const events = new DomainEvents();
@@ -43,12 +48,15 @@ test.before(
     setup = await telephonySetup();
     ({ db, company, pbx, ami, configurator } = setup);
     events.on('event', () => void configurator.apply());
+    tracker = new RegistrationTracker(ami);
+    await tracker.refresh();
+    const trunkAddresses = new TrunkAddresses(() => trunkHosts(db.db));
     guard = new SipGuard(
       ami,
       { failures: 3, windowSeconds: 60, minutes: 5 },
       {
-        trusted: () => trustedAddresses(db.db),
-        block: async (b) => void (await blockAddress(db.db, events, b)),
+        trusted: () => exemptAddresses(trunkAddresses, tracker.phoneAddresses()),
+        block: async (b) => (await blockAddress(db.db, events, b)) !== null,
       },
       (line) => guardLog.push(line),
     );
@@ -99,7 +107,14 @@ test('wrong credentials from one address block it; phones elsewhere keep working
   await configurator.apply();
   assert.match(pjsipConf(), 'deny = 127.0.0.2');
   const [block] = await db.db.select().from(sipBlocks).where(eq(sipBlocks.ip, '127.0.0.2'));
-  assert.ok(block!.failures >= 3);
+  assert.is(block!.failures, 3);
+  assert.is(block!.reason, 'wrong_passwords');
+  assert.equal(block!.detail, {
+    windowSeconds: 60,
+    threshold: 3,
+    events: { ChallengeResponseFailed: 3 },
+    uncounted: 0,
+  });
   assert.equal(block!.accounts, [account.username]);
   const audited = await db.db.select().from(auditLog).where(eq(auditLog.action, 'sip.address_blocked'));
   assert.is(audited[0]?.targetId, '127.0.0.2');
@@ -125,6 +140,10 @@ test('wrong credentials from one address block it; phones elsewhere keep working
   assert.ok(
     (await db.db.select().from(auditLog).where(eq(auditLog.action, 'sip.address_unblocked'))).length === 1,
   );
+  assert.ok(tracker.phoneAddresses().has('127.0.0.1'), 'the phone is registered from 127.0.0.1');
+  await phone.stop();
+  phone = null;
+  await until('the phone to unregister', async () => !tracker.phoneAddresses().has('127.0.0.1'));
 });
 
 test('a trunk gateway that fails authentication is never blocked', async () => {
@@ -135,9 +154,73 @@ test('a trunk gateway that fails authentication is never blocked', async () => {
   const account = (await accountOf(db.db, company.people.repB))!;
   await attack('127.0.0.3', account.username);
   await until('the guard to weigh the failures', async () =>
-    guardLog.some((l) => l.includes('trusted 127.0.0.3')),
+    guardLog.some((l) => l.includes('from 127.0.0.3')),
+  );
+  assert.ok(
+    guardLog.some((l) => l.includes("127.0.0.3, a trunk's address; not blocked")),
+    guardLog.join('\n'),
   );
   assert.not.ok((await blockedAddresses(db.db)).includes('127.0.0.3'));
+});
+
+test('an address a phone is registered from is not blocked by a scan for unknown accounts; the same scan from elsewhere is, with why', async () => {
+  const account = (await accountOf(db.db, company.people.repA1))!;
+  const office = await Phone.start({
+    username: account.username,
+    password: account.password,
+    registrar: pbx.instance.ports.sip,
+    localIp: '127.0.0.4',
+  });
+  try {
+    await office.waitFor('REGISTER_OK');
+    await until('the registration', async () => tracker.phoneAddresses().has('127.0.0.4'));
+    const scan = await attack('127.0.0.4', 'nosuchuser');
+    assert.is(scan.code, 0, `every attempt was refused by Asterisk: ${scan.output}`);
+    await until('the guard to weigh the failures', async () => guardLog.some((l) => l.includes('127.0.0.4')));
+    assert.ok(
+      guardLog.some((l) => l.includes('127.0.0.4, where a phone is registered; not blocked')),
+      guardLog.join('\n'),
+    );
+    assert.not.ok((await blockedAddresses(db.db)).includes('127.0.0.4'));
+
+    await attack('127.0.0.5', 'nosuchuser');
+    await until('the block', async () => (await blockedAddresses(db.db)).includes('127.0.0.5'));
+    await new Promise((r) => setTimeout(r, 1000));
+    const rows = await db.db.select().from(sipBlocks).where(eq(sipBlocks.ip, '127.0.0.5'));
+    assert.is(rows.length, 1, 'failures arriving before Asterisk refuses the address add no second block');
+    const block = rows[0];
+    assert.is(block!.reason, 'unknown_accounts');
+    assert.equal(block!.accounts, ['nosuchuser']);
+    // Two refused requests per attempt (REGISTER, then with credentials): blocked at the third.
+    assert.equal(block!.detail, {
+      windowSeconds: 60,
+      threshold: 3,
+      events: { InvalidAccountID: 3 },
+      uncounted: 0,
+    });
+    await configurator.apply();
+    assert.match(pjsipConf(), 'deny = 127.0.0.5');
+    assert.not.match(pjsipConf(), 'deny = 127.0.0.4');
+    assert.ok(tracker.phoneAddresses().has('127.0.0.4'), 'the office phone is still registered');
+  } finally {
+    await office.stop();
+  }
+});
+
+test('a trunk configured by host name is never blocked: the addresses its name resolves to are exempt', async () => {
+  assert.not.ok(tracker.phoneAddresses().has('127.0.0.1'), 'no phone is registered from 127.0.0.1');
+  await createTrunk(
+    company.owner,
+    parseTrunkInput({ name: 'Carrier by name', host: 'localhost', port: '5060', qualify: 'no' }),
+  );
+  const scan = await attack('127.0.0.1', 'nosuchuser');
+  assert.is(scan.code, 0, `every attempt was refused by Asterisk: ${scan.output}`);
+  await until('the guard to weigh the failures', async () => guardLog.some((l) => l.includes('127.0.0.1')));
+  assert.ok(
+    guardLog.some((l) => l.includes("127.0.0.1, a trunk's address; not blocked")),
+    guardLog.join('\n'),
+  );
+  assert.not.ok((await blockedAddresses(db.db)).includes('127.0.0.1'));
 });
 
 test.run();

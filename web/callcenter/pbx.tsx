@@ -5,7 +5,8 @@
  */
 import { Hono } from 'hono';
 import { can } from '../../core/access/actor.ts';
-import { liftBlock, recentBlocks } from '../../pbx/sip-blocks.ts';
+import type { SipBlockRule } from '../../db/schema.ts';
+import { liftBlock, recentBlocks, type SipBlock } from '../../pbx/sip-blocks.ts';
 import { type PbxOverview, pbxOverview } from '../../pbx/status.ts';
 import { idParam } from '../http.ts';
 import { PostButton } from '../views/form.tsx';
@@ -64,6 +65,40 @@ function EngineCheck(props: { pv: PageView; check: NonNullable<PbxOverview['chec
           </tbody>
         </table>
       ) : null}
+    </>
+  );
+}
+
+const blockRules: Record<SipBlockRule, MessageKey> = {
+  unknown_accounts: 'pbx.block_rule.unknown_accounts',
+  wrong_passwords: 'pbx.block_rule.wrong_passwords',
+  mixed: 'pbx.block_rule.mixed',
+};
+const isBlockRule = (reason: string): reason is SipBlockRule => Object.hasOwn(blockRules, reason);
+
+/** Why an address was blocked: the guard's rule with its count and window, the events, what was not counted. */
+function BlockWhy(props: { t: T; block: SipBlock }) {
+  const { t, block } = props;
+  const { detail } = block;
+  // Blocks stored before the rule was kept name only the event that tipped them over.
+  if (!detail || !isBlockRule(block.reason))
+    return <>{t('pbx.block_failures', { count: block.failures, event: block.reason })}</>;
+  const events = Object.entries(detail.events)
+    .map(([event, count]) => `${event} × ${count}`)
+    .join(', ');
+  return (
+    <>
+      {t(blockRules[block.reason], { count: block.failures, window: detail.windowSeconds })}
+      <br />
+      <small class="hint">
+        {t('pbx.block_events', { events, threshold: detail.threshold })}
+        {detail.uncounted > 0 ? (
+          <>
+            <br />
+            {t('pbx.block_uncounted', { count: detail.uncounted })}
+          </>
+        ) : null}
+      </small>
     </>
   );
 }
@@ -192,11 +227,13 @@ pbxRoutes.get('/', async (c) => {
               </thead>
               <tbody>
                 {blocks.map((b) => (
-                  <tr data-ip={b.ip} data-active={b.active ? 'yes' : 'no'}>
+                  <tr data-ip={b.ip} data-active={b.active ? 'yes' : 'no'} data-rule={b.reason}>
                     <td>
                       <code>{b.ip}</code>
                     </td>
-                    <td>{t('pbx.block_failures', { count: b.failures, event: b.reason })}</td>
+                    <td>
+                      <BlockWhy t={t} block={b} />
+                    </td>
                     <td>{b.accounts.join(', ')}</td>
                     <td>{formatTime(b.blockedAt, pv.locale)}</td>
                     <td>

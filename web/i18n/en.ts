@@ -553,7 +553,16 @@ export const en = {
   'phone.pbx_down': 'Telephony is not available right now.',
   'pbx.blocks': 'Blocked addresses',
   'pbx.blocks_hint':
-    'Addresses that failed SIP authentication too often are refused for a while. Trunk gateways are never blocked.',
+    "Addresses that failed SIP sign-in too often within the window are refused for a while. Requests for accounts that do not exist always count; wrong passwords for an existing account count unless a phone signed in from that address within the last hour. Never blocked: a trunk's address (host names are looked up) and an address a phone is registered from.",
+  'pbx.block_rule.unknown_accounts':
+    '{count} requests for accounts that do not exist within {window} s (a scanner)',
+  'pbx.block_rule.wrong_passwords':
+    '{count} wrong passwords for existing accounts within {window} s; no phone had signed in from this address within the hour',
+  'pbx.block_rule.mixed':
+    '{count} failed sign-ins within {window} s: accounts that do not exist and wrong passwords',
+  'pbx.block_events': 'Asterisk events: {events} (blocked at {threshold})',
+  'pbx.block_uncounted':
+    '{count} wrong password(s) not counted: a phone had signed in from this address within the hour',
   'pbx.no_blocks': 'No address has been blocked.',
   'pbx.block_ip': 'Address',
   'pbx.block_reason': 'Why',

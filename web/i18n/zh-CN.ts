@@ -540,7 +540,14 @@ export const zhCN: Record<MessageKey, string> = {
   'phone.call_refused': '未能发起呼叫：{reason}。',
   'phone.pbx_down': '电话系统暂不可用。',
   'pbx.blocks': '已封禁地址',
-  'pbx.blocks_hint': 'SIP 认证失败次数过多的地址会被暂时拒绝。线路网关地址不会被封禁。',
+  'pbx.blocks_hint':
+    '在时间窗口内 SIP 登录失败次数过多的地址会被暂时拒绝。请求不存在的账号总是计数；已有账号的密码错误，只有在该地址一小时内没有话机登录成功时才计数。永不封禁：线路的地址（主机名会被解析）以及有话机注册的地址。',
+  'pbx.block_rule.unknown_accounts': '{window} 秒内 {count} 次请求不存在的账号（扫描器）',
+  'pbx.block_rule.wrong_passwords':
+    '{window} 秒内已有账号的密码错误 {count} 次；该地址一小时内没有话机登录成功',
+  'pbx.block_rule.mixed': '{window} 秒内 {count} 次登录失败：请求不存在的账号和密码错误',
+  'pbx.block_events': 'Asterisk 事件：{events}（达到 {threshold} 次即封禁）',
+  'pbx.block_uncounted': '{count} 次密码错误未计数：一小时内有话机从该地址登录成功',
   'pbx.no_blocks': '没有被封禁的地址。',
   'pbx.block_ip': '地址',
   'pbx.block_reason': '原因',

@@ -1,0 +1,1 @@
+ALTER TABLE "sip_blocks" ADD COLUMN "detail" jsonb;
