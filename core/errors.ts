@@ -78,6 +78,7 @@ export const errorCodes = [
   'not_allowed',
   'not_waiting',
   'pbx_down',
+  'retention_needs_delete',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -26,3 +26,7 @@ export async function writeSetting(db: Db, key: string, value: unknown): Promise
     .values({ key, value })
     .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: new Date() } });
 }
+
+export async function clearSetting(db: Db, key: string): Promise<void> {
+  await db.delete(settings).where(eq(settings.key, key));
+}

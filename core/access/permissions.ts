@@ -8,7 +8,7 @@ import type { DataScope } from '../../db/schema.ts';
 export const permissionCatalog = {
   desk: ['use'],
   callcenter: ['view', 'edit'],
-  calls: ['view', 'listen', 'download', 'export'],
+  calls: ['view', 'listen', 'download', 'export', 'delete_recordings'],
   supervisor: ['view', 'monitor', 'force_state'],
   reports: ['view', 'export', 'edit'],
   crm: ['view', 'create', 'edit', 'delete', 'export', 'import', 'assign'],
@@ -70,7 +70,11 @@ export const builtinRoles: readonly BuiltinRole[] = [
     dataScope: 'department',
     permissions: [
       'desk:use',
-      ...area('calls'),
+      // Every calls permission but deleting recordings (the retention), which stays with administrators.
+      'calls:view',
+      'calls:listen',
+      'calls:download',
+      'calls:export',
       ...area('supervisor'),
       'reports:view',
       'reports:export',

@@ -413,7 +413,8 @@ test('recordings past the retention period are deleted with all channels; the re
   assert.ok(files.every((f) => existsSync(f)));
   const log = new CallLog(db.db);
   assert.is(await purgeExpiredRecordings(db.db, log, store), 0, 'retention 0 keeps everything');
-  await setRetentionDays(company.owner, '1');
+  const set = await setRetentionDays(company.owner, { days: '1', confirm: '1' });
+  assert.is(set.status, 'saved', 'from forever to one day, confirmed');
   assert.is(await purgeExpiredRecordings(db.db, log, store), 0, 'nothing is a day old yet');
   const inTwoDays = new Date(Date.now() + 2 * 86_400_000);
   assert.is(await purgeExpiredRecordings(db.db, log, store, inTwoDays), recorded.length);
@@ -426,7 +427,7 @@ test('recordings past the retention period are deleted with all channels; the re
   assert.is(after[0]!.disposition, 'answered', 'the call record itself stays');
   assert.ok((await eventTypes(recorded[0]!.callId)).includes('recording.purged'));
   await rejects(
-    () => setRetentionDays(company.owner, '-3'),
+    () => setRetentionDays(company.owner, { days: '-3' }),
     (e) => e instanceof ValidationError,
   );
 });

@@ -1,7 +1,7 @@
 /**
  * Call records (通话记录): the list within the reader's data scope, one call with its timeline
  * from the event log, its recording in a seekable player with download (mixed, or one party),
- * and the recording retention setting.
+ * and the recording retention setting (retention.tsx).
  */
 import { Hono } from 'hono';
 import { can } from '../../core/access/actor.ts';
@@ -11,15 +11,11 @@ import {
   callListing,
   invalidCallFilters,
 } from '../../cti/call-log/call-records.ts';
-import { retentionDays, setRetentionDays } from '../../cti/call-log/recording-retention.ts';
-import { NotFoundError } from '../../core/errors.ts';
 import { type AppEnv, type C, ctxOf } from '../env.ts';
-import { attempt } from '../forms.ts';
-import { readForm, see } from '../http.ts';
 import { tableSpec, viewBase, viewTitle } from './columns.tsx';
 import { callDetailRoutes } from './detail.tsx';
+import { retentionRoutes } from './retention.tsx';
 import { DataTable, exportRoutes, loadTable, type TableSpec } from '../table.tsx';
-import { emptyForm, Form, type FormState, TextField } from '../views/form.tsx';
 import { type PageView, renderPage } from '../views/page.tsx';
 
 export const callRoutes = new Hono<AppEnv>();
@@ -97,44 +93,7 @@ function directionRoutes(view: 'inbound' | 'outbound') {
 export const inboundCallRoutes = directionRoutes('inbound');
 export const outboundCallRoutes = directionRoutes('outbound');
 
-async function retentionPage(c: C, state: FormState, status: 200 | 422 = 200) {
-  const t = c.get('t');
-  return renderPage(c, { title: t('call.retention'), status }, (pv) => (
-    <section class="panel">
-      <h1>{t('call.retention')}</h1>
-      <p>{t('call.retention_intro')}</p>
-      <Form
-        pv={pv}
-        state={state}
-        action="/calls/retention"
-        submit="common.save"
-        cancelHref="/calls"
-        id="retention-form"
-      >
-        <TextField
-          pv={pv}
-          state={state}
-          name="retentionDays"
-          label="call.retention_days"
-          hint="call.retention_hint"
-        />
-      </Form>
-    </section>
-  ));
-}
-
-callRoutes.get('/retention', async (c) => {
-  const ctx = ctxOf(c);
-  if (!can(ctx.actor, 'callcenter:edit')) throw new NotFoundError();
-  return retentionPage(c, emptyForm({ retentionDays: await retentionDays(ctx.db) }));
-});
-
-callRoutes.post('/retention', async (c) => {
-  const raw = await readForm(c);
-  const result = await attempt(raw, () => setRetentionDays(ctxOf(c), String(raw.retentionDays ?? '')));
-  if (!result.ok) return retentionPage(c, result.state, 422);
-  return see(c, '/calls', { key: 'common.saved', kind: 'ok' });
-});
+callRoutes.route('/retention', retentionRoutes);
 
 // One call and its recording (after /retention, so that it is not taken for a call id).
 callRoutes.route('/', callDetailRoutes);

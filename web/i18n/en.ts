@@ -151,6 +151,7 @@ export const en = {
   'perm.area.calls': 'Call records and recordings',
   'perm.action.listen': 'Listen to recordings',
   'perm.action.download': 'Download recordings',
+  'perm.action.delete_recordings': 'Delete recordings (retention)',
   'perm.action.use': 'Use',
   'perm.action.view': 'View',
   'perm.action.create': 'Create',
@@ -503,7 +504,19 @@ export const en = {
   'call.retention_intro':
     'Recordings older than this are deleted every hour, with all their channels; the call records stay and their timeline notes the deletion.',
   'call.retention_days': 'Keep recordings for (days)',
-  'call.retention_hint': '0 keeps recordings forever. At most 3650.',
+  'call.retention_hint':
+    '0 keeps recordings forever. At most 3650. A shorter retention shows what it would delete and asks you to confirm; it takes effect 24 hours after it is saved.',
+  'call.retention_confirm':
+    '{count} recordings are older than {days} days (the oldest from {oldest}) and would be deleted. Nothing is deleted under the new retention before {at}.',
+  'call.retention_confirm_none':
+    'No recording is older than {days} days now; recordings will be deleted when they pass {days} days, from {at} on.',
+  'call.retention_confirm_check': 'Keep recordings for only {days} days and delete older ones from {at}',
+  'call.retention_pending':
+    'The retention was shortened to {days} days. Until {at} recordings are still kept for {previous} days; the new retention takes effect then.',
+  'call.retention_pending_forever':
+    'The retention was shortened to {days} days. Until {at} recordings are still kept forever; the new retention takes effect then.',
+  'call.retention_not_allowed': 'You may see the retention but not change it.',
+  'call.retention_saved_pending': 'Saved. The new retention takes effect at {at}.',
   'call.reason.unknown_trunk': 'Unknown trunk',
   'call.reason.unknown_number': 'Number not in service',
   'call.reason.no_route': 'No agent to ring',
@@ -885,6 +898,8 @@ export const en = {
   'err.not_allowed': 'This is not allowed here.',
   'err.not_waiting': 'That caller is no longer waiting.',
   'err.pbx_down': 'Telephony is not available right now.',
+  'err.retention_needs_delete':
+    'Changing the recording retention deletes recordings: besides editing the call center settings it needs the permission “Delete recordings (retention)” over every call (data scope: all).',
   'nav.my_desk': 'Agent desk',
   'nav.main': 'Main navigation',
   'nav.lost_calls': 'Lost calls',

@@ -148,6 +148,7 @@ export const zhCN: Record<MessageKey, string> = {
   'perm.area.calls': '通话记录与录音',
   'perm.action.listen': '听录音',
   'perm.action.download': '下载录音',
+  'perm.action.delete_recordings': '删除录音（保留期）',
   'perm.action.use': '使用',
   'perm.action.view': '查看',
   'perm.action.create': '新建',
@@ -491,7 +492,17 @@ export const zhCN: Record<MessageKey, string> = {
   'call.retention_intro':
     '超过保留期的录音（含各声道文件）每小时删除一次；通话记录保留，通话轨迹中记录删除。',
   'call.retention_days': '录音保留天数',
-  'call.retention_hint': '0 表示永久保留。最多 3650 天。',
+  'call.retention_hint':
+    '0 表示永久保留。最多 3650 天。缩短保留期时会先显示将删除的录音并要求确认，保存 24 小时后才生效。',
+  'call.retention_confirm':
+    '有 {count} 条录音已超过 {days} 天（最早的录于 {oldest}），将被删除。{at} 之前不会按新的保留期删除任何录音。',
+  'call.retention_confirm_none': '目前没有超过 {days} 天的录音；从 {at} 起，录音超过 {days} 天即被删除。',
+  'call.retention_confirm_check': '只保留 {days} 天的录音，并从 {at} 起删除更早的录音',
+  'call.retention_pending':
+    '保留期已缩短为 {days} 天。{at} 之前录音仍保留 {previous} 天，届时新的保留期生效。',
+  'call.retention_pending_forever': '保留期已缩短为 {days} 天。{at} 之前录音仍永久保留，届时新的保留期生效。',
+  'call.retention_not_allowed': '你可以查看保留期，但不能修改。',
+  'call.retention_saved_pending': '已保存。新的保留期于 {at} 生效。',
   'call.reason.unknown_trunk': '未知线路',
   'call.reason.unknown_number': '号码未启用',
   'call.reason.no_route': '没有可振铃的坐席',
@@ -860,6 +871,8 @@ export const zhCN: Record<MessageKey, string> = {
   'err.not_allowed': '此处不允许该操作。',
   'err.not_waiting': '该访客已不在排队中。',
   'err.pbx_down': '电话系统暂不可用。',
+  'err.retention_needs_delete':
+    '修改录音保留期会删除录音：除修改呼叫中心设置外，还需要对全部通话（数据范围：全部）拥有“删除录音（保留期）”权限。',
   'nav.my_desk': '坐席工作台',
   'nav.main': '主导航',
   'nav.lost_calls': '呼损列表',
