@@ -20,7 +20,7 @@ import { CtiService } from './cti/service.ts';
 import { PbxService } from './pbx/service.ts';
 import { createApp } from './web/app.ts';
 import { join } from 'node:path';
-import { lockDataDir, makePrivate } from './core/ops/data-dir.ts';
+import { lockDataDir, makePrivate, pbxOwnedIn } from './core/ops/data-dir.ts';
 import { hostname } from 'node:os';
 
 /** A start-up failure is one line saying what to fix, not a stack trace. */
@@ -33,9 +33,6 @@ const { version } = JSON.parse(readFileSync(new URL('./package.json', import.met
   version: string;
 };
 console.log(`[main] callcenter ${version} (Node.js ${process.version}, pid ${process.pid})`);
-// Everything this process creates is private to its user (the data directory holds the
-// database, recordings and secrets).
-process.umask(0o077);
 let settings: Settings;
 try {
   settings = loadSettings();
@@ -44,7 +41,8 @@ try {
 }
 // One instance per data directory; a second one stops here, naming the first.
 const dataLock = await lockDataDir(settings.dataDir).catch((err: Error) => cannotStart('', err));
-const madePrivate = makePrivate(settings.dataDir);
+// The data directory holds the database, recordings and secrets: its owner's alone.
+const madePrivate = makePrivate(settings.dataDir, pbxOwnedIn(settings.dataDir));
 if (madePrivate > 0) console.log(`[data] ${madePrivate} file(s) and folder(s) made private to this user`);
 const database = await openDatabase(
   settings.databaseUrl ? { url: settings.databaseUrl } : { dataDir: join(settings.dataDir, 'db') },

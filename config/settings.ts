@@ -20,6 +20,8 @@ export interface Settings {
    * loopback names and IP addresses (a DNS-rebinding page always arrives under a name).
    */
   allowedHosts: string[];
+  /** `METRICS_TOKEN`: a bearer token that opens `/metrics` from other addresses than loopback (empty: loopback only). */
+  metricsToken: string;
   /** Client addresses (IPs or CIDR ranges, `SETUP_FROM`) allowed to open first-run setup without its key, besides loopback. */
   setupFrom: string[];
   /** Set cookies with the Secure flag (enable behind HTTPS). */
@@ -189,6 +191,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     publicUrl: env.PUBLIC_URL ?? '',
     allowedHosts: allowedHostsSetting(env),
     setupFrom: setupFromSetting(env),
+    metricsToken: env.METRICS_TOKEN ?? '',
     secureCookies: bool(env.SECURE_COOKIES, false),
     trustedProxies: proxyHops(env.TRUST_PROXY),
     timeZone: timeZoneSetting(env),

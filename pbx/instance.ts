@@ -8,6 +8,7 @@ import {
   chownSync,
   existsSync,
   mkdirSync,
+  statSync,
   readFileSync,
   renameSync,
   writeFileSync,
@@ -37,6 +38,19 @@ export function prepareInstanceDirs(instance: PbxInstance): void {
     const path = onHost(instance, d);
     mkdirSync(path, { recursive: true, mode: 0o750 });
     if (owner) chownSync(path, owner.uid, owner.gid);
+  }
+}
+
+/**
+ * A host-mode instance lives inside the (private, 0700) data directory: its user's group may
+ * pass through the folders above it (0710, group asterisk) without listing or reading them.
+ */
+export function letAsteriskThrough(instance: PbxInstance, folders: string[]): void {
+  const owner = asteriskUser(instance.runtime.root);
+  if (instance.runtime.mode !== 'host' || !owner) return;
+  for (const folder of folders) {
+    chownSync(folder, statSync(folder).uid, owner.gid);
+    chmodSync(folder, 0o710);
   }
 }
 

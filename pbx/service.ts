@@ -21,7 +21,7 @@ import { blockAddress, nextExpiry } from './sip-blocks.ts';
 import { exemptAddresses, TrunkAddresses, trunkHosts } from './sip-trust.ts';
 import type { Db } from '../db/client.ts';
 import { PbxConfigurator } from './configurator.ts';
-import { prepareInstanceDirs } from './instance.ts';
+import { letAsteriskThrough, prepareInstanceDirs } from './instance.ts';
 import { inside, onHost, type PbxInstance, type PbxPorts, type PbxSecrets } from './layout.ts';
 import { AsteriskProcess, type PbxHealth } from './process.ts';
 import { defaultPbxRoot, provisionPbx } from './provision.ts';
@@ -132,6 +132,7 @@ export class PbxService {
       app: stasisApp,
     };
     prepareInstanceDirs(this.instance);
+    letAsteriskThrough(this.instance, [settings.dataDir, join(settings.dataDir, 'pbx')]);
     const library = promptStoreIn(settings.dataDir, settings.prompts).dir;
     await ensureSystemPrompts(library).catch((err: Error) => this.log(`system prompts: ${err.message}`));
     this.configurator = new PbxConfigurator(this.db, this.instance, () => this.amiClient, library);

@@ -30,6 +30,8 @@ import {
   sessionLoader,
   setupGate,
 } from './middleware.ts';
+import { createMetrics, timeRequests } from './ops/metrics.ts';
+import { opsRoutes } from './ops/routes.ts';
 import { reportRoutes } from './reports/reports.tsx';
 import { rulesRoutes } from './reports/rules.tsx';
 import { staffingRoutes } from './reports/staffing.tsx';
@@ -61,7 +63,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   app.route('/static', staticRoutes);
-  app.use(requestContext(deps), hostGuard, sessionLoader, bodyCap, setupGate, csrfGuard, requireLogin);
+  const metrics = createMetrics(deps);
+  app.use(
+    requestContext(deps),
+    timeRequests(metrics),
+    hostGuard,
+    sessionLoader,
+    bodyCap,
+    setupGate,
+    csrfGuard,
+    requireLogin,
+  );
+  app.route('/', opsRoutes(metrics));
   app.route('/', authRoutes);
   app.route('/desk/phone', phoneRoutes);
   app.route('/desk', deskRoutes);

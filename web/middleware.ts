@@ -15,6 +15,7 @@ import { isSetupDone } from '../core/auth/setup.ts';
 import { destroySession, findSession, randomToken } from '../core/auth/sessions.ts';
 import type { AppDeps, AppEnv, C } from './env.ts';
 import { hostAllowed, originAllowed, setupOpenTo } from './host-policy.ts';
+import { monitoringPaths } from './ops/routes.ts';
 import { clientAddress, cookieNames, cookieOptions, localPath } from './http.ts';
 import { isLocale, negotiateLocale, translator } from './i18n/index.ts';
 import { errorPage } from './views/error-page.tsx';
@@ -57,11 +58,11 @@ async function setupDone(deps: AppDeps): Promise<boolean> {
 
 /**
  * Answers only under the host names of the allow-list (web/host-policy.ts): anything else — a
- * DNS-rebinding page — gets 421 before any session, form or setup is looked at. The health
- * check answers under any name (monitoring often calls the address; it reveals nothing).
+ * DNS-rebinding page — gets 421 before any session, form or setup is looked at. The monitoring
+ * paths answer under any name (monitoring often calls the address; /metrics checks its own access).
  */
 export const hostGuard = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.req.path === '/healthz') return next();
+  if (monitoringPaths.has(c.req.path)) return next();
   const deps = c.get('deps');
   if (hostAllowed(c.req.header('host'), deps.settings, await setupDone(deps))) return next();
   return errorPage(c, 421, 'err.host_not_allowed');
@@ -163,7 +164,7 @@ export const csrfGuard = createMiddleware<AppEnv>(async (c, next) => {
  */
 export const setupGate = createMiddleware<AppEnv>(async (c, next) => {
   const deps = c.get('deps');
-  if (c.req.path === '/healthz' || (await setupDone(deps))) return next();
+  if (monitoringPaths.has(c.req.path) || (await setupDone(deps))) return next();
   if (c.req.path !== '/setup') return c.redirect('/setup', 303);
   if (setupOpenTo(c.get('ip'), deps.settings)) return next();
   let key = c.req.query('key') ?? '';
@@ -175,7 +176,7 @@ export const setupGate = createMiddleware<AppEnv>(async (c, next) => {
   return errorPage(c, 403, 'err.setup_remote');
 });
 
-const openPaths = new Set(['/login', '/setup', '/healthz']);
+const openPaths = new Set(['/login', '/setup', ...monitoringPaths]);
 /** Everything but login, setup and static files needs a session; a forced password change comes first. */
 export const requireLogin = createMiddleware<AppEnv>(async (c, next) => {
   if (openPaths.has(c.req.path) || c.req.path.startsWith('/static/')) return next();

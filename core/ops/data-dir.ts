@@ -7,8 +7,12 @@
  *   kernel). A second instance is refused with the first one's PID, host and start time, which
  *   the holder writes to `<data>/.instance`. Node has no flock of its own; util-linux's `flock`
  *   is on every Debian system (essential package), so no native add-on is needed.
- * - **Private**: files are created with umask 077 (directories 0700, files 0600), and what an
- *   older release left readable by others is corrected at start.
+ * - **Private**: the directory is 0700 — nobody else reaches anything in it, whatever mode a file
+ *   gets (the embedded database creates its files 0666) — and at start everything in it is made
+ *   owner-only (directories 0700, files 0600), correcting what an older release left open. Not
+ *   by a process-wide umask: the supervised Asterisk runs as its own user and must read the
+ *   prompts and music this process copies into its instance. The subtrees Asterisk itself owns
+ *   (a host-mode instance under `pbx/asterisk`) are left as the PBX sets them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -106,15 +110,21 @@ function holderOf(infoFile: string): { pid?: number; host?: string; startedAt?: 
   }
 }
 
+/** Subtrees of the data directory that the PBX owns and sets modes for itself. */
+export const pbxOwnedIn = (dataDir: string): string[] => [
+  join(dataDir, 'pbx', 'asterisk'),
+  join(dataDir, 'recordings', 'spool'),
+];
+
 /**
  * Makes everything under `dir` private to its owner (directories 0700, files 0600, executable
  * bits kept for the owner); symbolic links are not followed. Returns how many entries changed.
  */
-export function makePrivate(dir: string): number {
+export function makePrivate(dir: string, skip: readonly string[] = []): number {
   let changed = 0;
   const visit = (path: string) => {
     const st = lstatSync(path, { throwIfNoEntry: false });
-    if (!st || st.isSymbolicLink()) return;
+    if (!st || st.isSymbolicLink() || skip.includes(path)) return;
     if ((st.mode & 0o077) !== 0) {
       chmodSync(path, st.isDirectory() ? 0o700 : (st.mode & 0o700) | 0o600);
       changed++;

@@ -85,6 +85,13 @@ export class FloorView {
       : undefined;
   }
 
+  /** How many agents are in each state (metrics). */
+  agentStates(): Map<AgentState, number> {
+    const out = new Map<AgentState, number>();
+    for (const a of this.acd.pool.agents.values()) out.set(a.state, (out.get(a.state) ?? 0) + 1);
+    return out;
+  }
+
   /** Agents' and groups' names by id. */
   names(): { agents: Map<number, string>; groups: Map<number, string> } {
     return {

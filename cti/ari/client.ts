@@ -52,6 +52,9 @@ export class AriClient extends EventEmitter<AriClientEvents> {
   private inFlight = 0;
   private readonly turns: (() => void)[] = [];
 
+  /** Told each request's operation, duration (s) and status (0: no answer) — for metrics. */
+  onRequest: ((operation: string, seconds: number, status: number) => void) | null = null;
+
   constructor(private readonly options: AriOptions) {
     super();
     this.auth = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
@@ -80,9 +83,15 @@ export class AriClient extends EventEmitter<AriClientEvents> {
     if (this.inFlight >= (this.options.maxInFlight ?? 48))
       await new Promise<void>((resolve) => this.turns.push(resolve));
     this.inFlight++;
+    const started = performance.now();
+    let status = 200;
     try {
       return await this.send(operation, spec.method, url, hasBody ? body : null, timeoutMs);
+    } catch (err) {
+      status = err instanceof AriError ? err.status : 0;
+      throw err;
     } finally {
+      this.onRequest?.(operation, (performance.now() - started) / 1000, status);
       this.inFlight--;
       this.turns.shift()?.();
     }

@@ -12,6 +12,9 @@ import { projectCallRecord } from './projection.ts';
 
 export class CallLog {
   private readonly queues = new Map<string, Promise<void>>();
+  private waiting = 0;
+  /** Told how long each write took (s) and whether it failed — for metrics. */
+  onWrite: ((seconds: number, ok: boolean) => void) | null = null;
 
   constructor(
     private readonly db: Db,
@@ -20,7 +23,18 @@ export class CallLog {
 
   append(callId: string, event: CallEventBody, at: Date = this.now()): Promise<void> {
     const previous = this.queues.get(callId) ?? Promise.resolve();
-    const next = previous.then(() => this.write(callId, event, at));
+    this.waiting++;
+    const next = previous.then(async () => {
+      const started = performance.now();
+      let ok = false;
+      try {
+        await this.write(callId, event, at);
+        ok = true;
+      } finally {
+        this.waiting--;
+        this.onWrite?.((performance.now() - started) / 1000, ok);
+      }
+    });
     const tail = next.catch(() => {});
     this.queues.set(callId, tail);
     void tail.then(() => {
@@ -51,6 +65,11 @@ export class CallLog {
           .values(session)
           .onConflictDoUpdate({ target: ivrSessions.callId, set: session });
     });
+  }
+
+  /** Events appended and not yet written (the event log's backlog). */
+  get backlog(): number {
+    return this.waiting;
   }
 
   /** Waits until everything appended so far is written. */

@@ -21,7 +21,7 @@ import { EventEmitter } from 'node:events';
 import type { DomainEvents } from '../../core/events.ts';
 import { ctiTrace } from '../../config/settings.ts';
 import type { Db } from '../../db/client.ts';
-import type { AgentState } from '../../db/schema.ts';
+import type { AgentState, CallDirection } from '../../db/schema.ts';
 import { Acd } from '../acd/acd.ts';
 import { FloorView } from '../acd/floor-view.ts';
 import type { AmiClient } from '../ami/client.ts';
@@ -337,6 +337,11 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
 
   call(callId: string): ActiveCall | undefined {
     return this.calls.get(callId);
+  }
+
+  /** Calls started since this process started, by direction (metrics). */
+  callsStarted(): ReadonlyMap<CallDirection, number> {
+    return this.calls.started;
   }
 
   /** The call an agent is in (answered, or ringing for them), with their leg. */

@@ -18,6 +18,8 @@ export class CallRegistry {
   private readonly calls = new Map<string, ActiveCall>();
   private readonly byChannel = new Map<string, ActiveCall>();
   private readonly prompters = new Map<string, Prompter>();
+  /** Calls started since this process started, by direction (metrics). */
+  readonly started = new Map<CallDirection, number>();
 
   constructor(
     private readonly ari: AriClient,
@@ -32,6 +34,7 @@ export class CallRegistry {
     numberId: number | null,
   ): ActiveCall {
     const call = blankCall(randomUUID(), direction, this.now());
+    this.started.set(direction, (this.started.get(direction) ?? 0) + 1);
     Object.assign(call, {
       trunkId,
       numberId,

@@ -5,11 +5,22 @@
  * made private at start, and new ones are created private.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { knownMigrations } from '../../db/client.ts';
 import { WebClient } from '../support/client.ts';
 import { killProducts, startProduct, stopProduct } from '../support/product.ts';
 
@@ -52,7 +63,7 @@ function openToOthers(dir: string): string[] {
   return out;
 }
 
-test('files an older release left open are made private; new files are created private', async () => {
+test('files an older release left open are made private at start; nothing in the directory is reachable by another user', async () => {
   // As an older release left it: a world-writable database file and folder.
   mkdirSync(join(dataDir, 'recordings', '2026'), { recursive: true, mode: 0o777 });
   writeFileSync(join(dataDir, 'recordings', '2026', 'old.wav'), 'RIFF', { mode: 0o666 });
@@ -116,6 +127,48 @@ test('an instance killed with SIGKILL leaves no stale lock: the next one starts 
   assert.ok(Date.now() - started < 20_000);
   assert.is((await new WebClient(next.url).login('owner', 'Correct-horse-42')).status, 303);
   await stopProduct(next.proc);
+});
+
+test('a database migrated by a newer release is refused with a clear line, and left as it is', async () => {
+  const client = await PGlite.create(join(dataDir, 'db'));
+  const newest = knownMigrations().at(-1)!;
+  await client.query('insert into drizzle.__drizzle_migrations (hash, created_at) values ($1, $2)', [
+    'from-a-newer-release',
+    newest.when + 1000,
+  ]);
+  await client.close();
+  const refused = await runToEnd({ DATA_DIR: dataDir });
+  assert.is(refused.code, 1, refused.out);
+  assert.match(
+    refused.out,
+    `[main] cannot start: the embedded database in ${join(dataDir, 'db')} cannot be opened: the database was migrated by a newer release (its schema is past ${newest.tag}`,
+  );
+  assert.not.match(refused.out, '    at ');
+  const after = await PGlite.create(join(dataDir, 'db'));
+  const rows = await after.query<{ n: number }>(
+    'select count(*)::int as n from drizzle.__drizzle_migrations',
+  );
+  await after.close();
+  assert.is(rows.rows[0]?.n, knownMigrations().length + 1, 'nothing was migrated or removed');
+});
+
+test('the version and the schema are printed at start', async () => {
+  const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+  const fresh = mkdtempSync(join(tmpdir(), 'cc-data-'));
+  try {
+    const app = await startProduct({ DATA_DIR: fresh });
+    await stopProduct(app.proc);
+    assert.match(app.log(), `[main] callcenter ${version} (Node.js ${process.version}`);
+    assert.match(
+      app.log(),
+      `[db] schema at ${knownMigrations().at(-1)!.tag}; migrations applied now: 0000_foundation,`,
+    );
+    const again = await startProduct({ DATA_DIR: fresh });
+    await stopProduct(again.proc);
+    assert.match(again.log(), '(no migration needed)');
+  } finally {
+    rmSync(fresh, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -3,6 +3,8 @@
  * PBX; the owner (who works the desk too) reads the SIP account from "My phone", a real
  * softphone registers with exactly those values, and both pages show it registered.
  */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -220,6 +222,50 @@ test('set up in the UI: a trunk, a number for the agent, click-to-call and an in
 
   // Recordings are never served without a session.
   assert.is((await fetch(product.url + audio, { redirect: 'manual' })).status, 303);
+});
+
+test('monitoring: /readyz is ready with Asterisk up, /metrics counted the calls; stopping Asterisk makes it not ready until the supervisor brings it back', async () => {
+  const readiness = async () => {
+    const res = await fetch(`${product.url}/readyz`);
+    return { status: res.status, body: (await res.json()) as { checks: Record<string, { ok: boolean }> } };
+  };
+  const ready = await readiness();
+  assert.is(ready.status, 200, JSON.stringify(ready.body));
+  for (const part of ['database', 'asterisk', 'ami', 'ari', 'eventLog'])
+    assert.ok(ready.body.checks[part]?.ok, part);
+  const metrics = await (await fetch(`${product.url}/metrics`)).text();
+  const value = (name: string) =>
+    Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 'NaN');
+  assert.ok(value('cc_calls_started_total{direction="inbound"}') >= 1, 'the inbound call was counted');
+  assert.ok(value('cc_calls_started_total{direction="outbound"}') >= 1, 'the click-to-call was counted');
+  assert.ok(
+    /^cc_ari_request_duration_seconds_count\{operation="channels\.\w+",status="\d+"\} [1-9]/m.test(metrics),
+  );
+  assert.ok(/^cc_event_log_write_seconds_count\{ok="true"\} [1-9]/m.test(metrics));
+  assert.is(value('cc_asterisk_up{part="asterisk"}'), 1);
+  assert.is(value('cc_asterisk_up{part="ari"}'), 1);
+  assert.ok(value('cc_sip_registrations') >= 1, 'the softphone is registered');
+  // Asterisk dies: not ready; the supervisor starts it again: ready.
+  const hash = createHash('sha256').update(dataDir).digest('hex').slice(0, 8);
+  const found = spawnSync('pgrep', ['-f', `(main-${hash}|${dataDir}/pbx/asterisk)/etc/asterisk.conf`], {
+    encoding: 'utf8',
+  });
+  const pid = Number(found.stdout.trim().split('\n').pop());
+  assert.ok(pid > 0, `Asterisk's pid: ${found.stdout} ${found.stderr}`);
+  process.kill(pid, 'SIGKILL');
+  let sawDown = false;
+  let back = false;
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline && !back) {
+    const r = await readiness();
+    if (r.status === 503) sawDown = true;
+    else if (sawDown && r.status === 200) back = true;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.ok(sawDown, 'not ready while Asterisk was down');
+  assert.ok(back, 'ready again once Asterisk was back');
+  const after = await (await fetch(`${product.url}/metrics`)).text();
+  assert.ok(Number(/^cc_asterisk_restarts_total (\S+)$/m.exec(after)?.[1]) >= 1, 'the restart was counted');
 });
 
 test('an address that keeps failing SIP authentication is blocked; the PBX page and the audit log show it; an admin lifts it', async () => {

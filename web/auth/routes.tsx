@@ -294,6 +294,4 @@ authRoutes.get('/', async (c) => {
   ));
 });
 
-authRoutes.get('/healthz', (c) => c.json({ ok: true }));
-
 export { errorPage };
