@@ -32,4 +32,9 @@ RUN PBX_ROOT=/nonexistent bash pbx/provision.sh | grep -qx 'PBX_MODE=host' \
 VOLUME ["/var/lib/callcenter"]
 # Web UI and SIP. RTP (10000-20000/udp) is best served with --network host.
 EXPOSE 8080 5060/udp
+# Healthy once ready: the database answers, Asterisk is up and the CTI connected (/readyz).
+# The application runs as root in the image: it starts and supervises Asterisk, which drops to
+# its own `asterisk` user, and sets the owner of Asterisk's folders.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=180s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["./run.sh"]

@@ -2,6 +2,9 @@
 # The two commands of this project:
 #   ./run.sh        install what is missing (Debian 12, as root) and start the call center
 #   ./run.sh test   install what the tests need and run the whole test suite
+# and for operators:
+#   ./run.sh serve            start without the install step (what the systemd unit runs)
+#   ./run.sh install-service  install and start the systemd unit (scripts/callcenter.service)
 set -euo pipefail
 cd "$(dirname "$0")"
 case "${1:-start}" in
@@ -9,6 +12,21 @@ case "${1:-start}" in
     bash scripts/setup.sh run
     . .cache/env
     exec node --import tsx main.ts
+    ;;
+  serve)
+    [ -f .cache/env ] || { echo "run ./run.sh once first: it installs what is needed" >&2; exit 1; }
+    . .cache/env
+    exec node --import tsx main.ts
+    ;;
+  install-service)
+    command -v systemctl >/dev/null 2>&1 || { echo "systemd is not on this machine" >&2; exit 1; }
+    [ "$(id -u)" -eq 0 ] || { echo "install-service needs root" >&2; exit 1; }
+    bash scripts/setup.sh run
+    sed "s#@DIR@#$(pwd)#g" scripts/callcenter.service > /etc/systemd/system/callcenter.service
+    [ -f /etc/callcenter.env ] || install -m 600 /dev/null /etc/callcenter.env
+    systemctl daemon-reload
+    systemctl enable --now callcenter.service
+    echo "installed: systemctl status callcenter; settings in /etc/callcenter.env; logs: journalctl -u callcenter"
     ;;
   test)
     bash scripts/setup.sh --test
@@ -19,7 +37,7 @@ case "${1:-start}" in
     exec node --import tsx test/run.ts
     ;;
   *)
-    echo "usage: ./run.sh [start|test]" >&2
+    echo "usage: ./run.sh [start|test|serve|install-service]" >&2
     exit 2
     ;;
 esac

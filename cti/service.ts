@@ -41,9 +41,17 @@ export class CtiService {
     this.regions = loadRegions(settings.dataDir);
   }
 
+  private readonly engineListeners: ((engine: CallEngine) => void)[] = [];
+
   /** The call engine, once connected (null without telephony or before the PBX is up). */
   calls(): CallEngine | null {
     return this.engine;
+  }
+
+  /** Calls `listener` with the engine once it is connected (at once if it is). */
+  onEngine(listener: (engine: CallEngine) => void): void {
+    this.engineListeners.push(listener);
+    if (this.engine) listener(this.engine);
   }
 
   /** Connects to the PBX and starts handling calls. */
@@ -67,6 +75,7 @@ export class CtiService {
       log: this.log,
       timeZone: this.settings.timeZone,
     });
+    for (const listener of this.engineListeners) listener(engine);
     await engine.start();
     this.engine = engine;
     this.log('ready: the call engine handles calls');

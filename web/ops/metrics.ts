@@ -39,21 +39,20 @@ export function createMetrics(deps: AppDeps): Metrics {
     buckets: seconds,
     registers: [registry],
   });
-  /** Hooks into an engine the first time it is seen (the CTI connects after the web is up). */
-  const observe = (e: CallEngine | null) => {
-    if (!e || observed.has(e)) return;
+  /** Hooks into the engine as soon as the CTI has one (it connects after the web is up). */
+  const observe = (e: CallEngine) => {
+    if (observed.has(e)) return;
     observed.add(e);
     e.ari.onRequest = (operation, s, status) => ariDuration.observe({ operation, status: String(status) }, s);
     e.log.onWrite = (s, ok) => logWrite.observe({ ok: String(ok) }, s);
   };
+  deps.cti?.onEngine(observe);
   new Gauge({
     name: 'cc_calls_in_progress',
     help: 'Calls in progress in the call engine',
     registers: [registry],
     collect() {
-      const e = engine();
-      observe(e);
-      this.set(e?.activeCalls().total ?? 0);
+      this.set(engine()?.activeCalls().total ?? 0);
     },
   });
   new Counter({
