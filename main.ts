@@ -21,29 +21,33 @@ import { PbxService } from './pbx/service.ts';
 import { createApp } from './web/app.ts';
 import { join } from 'node:path';
 import { lockDataDir, makePrivate, pbxOwnedIn } from './core/ops/data-dir.ts';
+import { configureLogs, logOf } from './core/ops/log.ts';
 import { hostname } from 'node:os';
 
 /** A start-up failure is one line saying what to fix, not a stack trace. */
+const log = logOf('main');
 function cannotStart(what: string, err: unknown): never {
-  console.error(`[main] cannot start: ${what}${err instanceof Error ? `: ${err.message}` : ''}`);
+  const reason = err instanceof Error ? err.message : '';
+  log.error(`cannot start: ${[what, reason].filter(Boolean).join(': ')}`);
   process.exit(1);
 }
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
-console.log(`[main] callcenter ${version} (Node.js ${process.version}, pid ${process.pid})`);
+log.info(`callcenter ${version} (Node.js ${process.version}, pid ${process.pid})`, { version });
 let settings: Settings;
 try {
   settings = loadSettings();
 } catch (err) {
   cannotStart('a setting is wrong', err);
 }
+configureLogs(settings.log.format, settings.log.level);
 // One instance per data directory; a second one stops here, naming the first.
 const dataLock = await lockDataDir(settings.dataDir).catch((err: Error) => cannotStart('', err));
 // The data directory holds the database, recordings and secrets: its owner's alone.
 const madePrivate = makePrivate(settings.dataDir, pbxOwnedIn(settings.dataDir));
-if (madePrivate > 0) console.log(`[data] ${madePrivate} file(s) and folder(s) made private to this user`);
+if (madePrivate > 0) logOf('data').info(`${madePrivate} file(s) and folder(s) made private to this user`);
 const database = await openDatabase(
   settings.databaseUrl ? { url: settings.databaseUrl } : { dataDir: join(settings.dataDir, 'db') },
 ).catch((err: Error) =>
@@ -54,13 +58,14 @@ const database = await openDatabase(
     err,
   ),
 );
-console.log(
+const dbLog = logOf('db');
+dbLog.info(
   database.kind === 'embedded'
-    ? `[db] embedded PostgreSQL in ${join(settings.dataDir, 'db')}`
-    : `[db] PostgreSQL from DATABASE_URL (${redactedUrl(settings.databaseUrl)})`,
+    ? `embedded PostgreSQL in ${join(settings.dataDir, 'db')}`
+    : `PostgreSQL from DATABASE_URL (${redactedUrl(settings.databaseUrl)})`,
 );
-console.log(
-  `[db] schema at ${database.schema.current}${database.schema.appliedNow.length > 0 ? `; migrations applied now: ${database.schema.appliedNow.join(', ')}` : ' (no migration needed)'}`,
+dbLog.info(
+  `schema at ${database.schema.current}${database.schema.appliedNow.length > 0 ? `; migrations applied now: ${database.schema.appliedNow.join(', ')}` : ' (no migration needed)'}`,
 );
 await purgeExpiredSessions(database.db);
 
@@ -93,12 +98,13 @@ function redactedUrl(url: string): string {
 const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings.port }, (info) => {
   const shownHost = settings.host === '0.0.0.0' || settings.host === '::' ? hostname() : settings.host;
   const url = settings.publicUrl || `http://${shownHost}:${info.port}/`;
-  console.log(`[web] listening on ${settings.host}:${info.port}`);
-  console.log(`Call center is up: open ${url}`);
+  const web = logOf('web');
+  web.info(`listening on ${settings.host}:${info.port}`);
+  web.info(`Call center is up: open ${url}`);
   // First run: setup opens on the server itself; from another computer with this link.
   void isSetupDone(database.db).then((done) => {
     if (!done)
-      console.log(`First-run setup from another computer: ${new URL(`/setup?key=${setupKey}`, url)}`);
+      web.info(`First-run setup from another computer: ${new URL(`/setup?key=${setupKey}`, url)}`);
   });
 });
 server.once('error', (err: NodeJS.ErrnoException) =>
@@ -117,7 +123,7 @@ server.once('error', (err: NodeJS.ErrnoException) =>
 void pbx.start().then(async () => {
   const connection = pbx.connection();
   if (!connection) return;
-  await cti.start(connection).catch((err: Error) => console.error(`[cti] failed to start: ${err.message}`));
+  await cti.start(connection).catch((err: Error) => logOf('cti').error(`failed to start: ${err.message}`));
 });
 
 // Statistics follow the event log within a second (cti/stats/maintainer.ts).
@@ -129,8 +135,8 @@ function hourly() {
   void purgeExpiredSessions(database.db).catch(() => {});
   void purgeStaleLoginFailures(database.db).catch(() => {});
   void purgeExpiredRecordings(database.db, callLog, recordingStoreIn(settings.dataDir))
-    .then((n) => n > 0 && console.log(`[recordings] ${n} recording(s) past retention deleted`))
-    .catch((err) => console.error('[recordings] purge failed:', err));
+    .then((n) => n > 0 && logOf('recordings').info(`${n} recording(s) past retention deleted`))
+    .catch((err: Error) => logOf('recordings').error(`purge failed: ${err.message}`, { err }));
 }
 setTimeout(hourly, 10_000).unref();
 setInterval(hourly, 3600_000).unref();
@@ -139,7 +145,7 @@ let stopping = false;
 async function stop(signal: string) {
   if (stopping) return;
   stopping = true;
-  console.log(`[main] ${signal}: stopping`);
+  log.info(`${signal}: stopping`);
   server.close();
   await stats.stop();
   await cti.stop();

@@ -37,6 +37,8 @@ export interface Settings {
    * call-setting daily caps. Default: the process's own time zone (the `TZ` variable or the host's).
    */
   timeZone: string;
+  /** `LOG_FORMAT` (`json`, `text`; `auto`: text on a terminal, JSON otherwise) and `LOG_LEVEL`. */
+  log: { format: 'auto' | 'json' | 'text'; level: 'debug' | 'info' | 'warn' | 'error' };
   security: SecuritySettings;
   pbx: PbxSettings;
   prompts: { maxSeconds: number; maxBytes: number };
@@ -157,6 +159,16 @@ function allowedHostsSetting(env: NodeJS.ProcessEnv): string[] {
   return [...new Set(hosts)];
 }
 
+function logSetting(env: NodeJS.ProcessEnv): Settings['log'] {
+  const format = (env.LOG_FORMAT || 'auto').toLowerCase();
+  const level = (env.LOG_LEVEL || 'info').toLowerCase();
+  if (format !== 'auto' && format !== 'json' && format !== 'text')
+    throw new Error(`invalid LOG_FORMAT in environment: ${env.LOG_FORMAT} (json, text or auto)`);
+  if (level !== 'debug' && level !== 'info' && level !== 'warn' && level !== 'error')
+    throw new Error(`invalid LOG_LEVEL in environment: ${env.LOG_LEVEL} (debug, info, warn or error)`);
+  return { format, level };
+}
+
 /** `SETUP_FROM`: addresses or CIDR ranges, each checked. */
 function setupFromSetting(env: NodeJS.ProcessEnv): string[] {
   const entries = list(env.SETUP_FROM);
@@ -192,6 +204,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     allowedHosts: allowedHostsSetting(env),
     setupFrom: setupFromSetting(env),
     metricsToken: env.METRICS_TOKEN ?? '',
+    log: logSetting(env),
     secureCookies: bool(env.SECURE_COOKIES, false),
     trustedProxies: proxyHops(env.TRUST_PROXY),
     timeZone: timeZoneSetting(env),

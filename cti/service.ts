@@ -5,6 +5,7 @@
  * controls, monitoring and the invariant checker — and starts them. The web reaches calls
  * through `calls()`; main.ts is what wires the two.
  */
+import { logOf } from '../core/ops/log.ts';
 import type { Settings } from '../config/settings.ts';
 import type { DomainEvents } from '../core/events.ts';
 import type { Db } from '../db/client.ts';
@@ -36,7 +37,7 @@ export class CtiService {
     private readonly db: Db,
     private readonly settings: Pick<Settings, 'dataDir' | 'timeZone'>,
     private readonly events: DomainEvents,
-    private readonly log: (line: string) => void = (l) => console.log(`[cti] ${l}`),
+    private readonly log: (line: string) => void = logOf('cti').line,
   ) {
     this.regions = loadRegions(settings.dataDir);
   }

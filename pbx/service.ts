@@ -7,6 +7,7 @@
  * them); main.ts starts the CTI with it. Failures are kept in the status (shown on the PBX
  * status page) instead of stopping the web application.
  */
+import { logOf } from '../core/ops/log.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,7 +66,7 @@ export class PbxService {
     private readonly db: Db,
     private readonly settings: Settings,
     private readonly events: DomainEvents,
-    private readonly log: (line: string) => void = (l) => console.log(`[pbx] ${l}`),
+    private readonly log: (line: string) => void = logOf('pbx').line,
   ) {
     this.state = settings.pbx.mode === 'off' ? 'off' : 'starting';
     this.trunkAddresses = new TrunkAddresses(() => trunkHosts(db));

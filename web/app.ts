@@ -1,4 +1,5 @@
 /** Builds the web application: middleware pipeline, routes per area, error handling. */
+import { logOf } from '../core/ops/log.ts';
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { DomainError, ForbiddenError, NotFoundError } from '../core/errors.ts';
@@ -109,7 +110,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (err instanceof ForbiddenError) return errorPage(c, 403, 'err.forbidden');
     if (err instanceof NotFoundError) return errorPage(c, 404, 'err.not_found');
     if (err instanceof DomainError) return errorPage(c, 409, errorKey(err.code), err.params);
-    console.error(`[web] ${c.req.method} ${c.req.path}:`, err);
+    logOf('web').error(`${c.req.method} ${c.req.path} failed`, { err });
     return errorPage(c, 500, 'err.server');
   });
   return app;

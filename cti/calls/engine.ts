@@ -17,6 +17,7 @@
  * reconnect) the engine rebuilds its calls from the channels Asterisk still has: a bridged call
  * is never dropped, callers waiting in a queue are put back in line, and records are completed.
  */
+import { logOf } from '../../core/ops/log.ts';
 import { EventEmitter } from 'node:events';
 import type { DomainEvents } from '../../core/events.ts';
 import { ctiTrace } from '../../config/settings.ts';
@@ -141,7 +142,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     this.ari = options.ari;
     this.app = options.app;
     this.now = options.now ?? (() => new Date());
-    this.say = options.log ?? ((l) => console.log(`[cti] ${l}`));
+    this.say = options.log ?? logOf('cti').line;
     this.log = new CallLog(options.db, this.now);
     this.recorder = new Recorder(options.recordings, options.ami);
     this.calls = new CallRegistry(options.ari, this.now);

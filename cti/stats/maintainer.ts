@@ -11,6 +11,7 @@
  *   wrap-up that ends makes its call dirty (its handle time changed);
  * - a change of the statistics rules rebuilds every rollup from the facts.
  */
+import { logOf } from '../../core/ops/log.ts';
 import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import {
@@ -36,7 +37,7 @@ export class StatsMaintainer {
   constructor(
     private readonly db: Db,
     private readonly tz: string,
-    private readonly log: (line: string) => void = (l) => console.log(`[stats] ${l}`),
+    private readonly log: (line: string) => void = logOf('stats').line,
   ) {}
 
   /** Runs every `everyMs` until stopped. */
