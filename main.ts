@@ -14,14 +14,16 @@ import { purgeExpiredRecordings } from './cti/call-log/recording-retention.ts';
 import { StatsMaintainer } from './cti/stats/maintainer.ts';
 import { CallLog } from './cti/call-log/log.ts';
 import { recordingStoreIn } from './cti/calls/recorder.ts';
-import { openDatabase } from './db/client.ts';
+import { embeddedDatabaseIn, openDatabase } from './db/client.ts';
 import { DomainEvents } from './core/events.ts';
 import { CtiService } from './cti/service.ts';
 import { PbxService } from './pbx/service.ts';
 import { createApp } from './web/app.ts';
-import { join } from 'node:path';
 import { lockDataDir, makePrivate } from './core/ops/data-dir.ts';
 import { hostname } from 'node:os';
+import { backupSummary, writeBackup } from './core/ops/backup.ts';
+import { serveControl } from './core/ops/control.ts';
+import { backupContents } from './pbx/backup-contents.ts';
 
 /** A start-up failure is one line saying what to fix, not a stack trace. */
 function cannotStart(what: string, err: unknown): never {
@@ -47,24 +49,44 @@ const dataLock = await lockDataDir(settings.dataDir).catch((err: Error) => canno
 const madePrivate = makePrivate(settings.dataDir);
 if (madePrivate > 0) console.log(`[data] ${madePrivate} file(s) and folder(s) made private to this user`);
 const database = await openDatabase(
-  settings.databaseUrl ? { url: settings.databaseUrl } : { dataDir: join(settings.dataDir, 'db') },
+  settings.databaseUrl ? { url: settings.databaseUrl } : { dataDir: embeddedDatabaseIn(settings.dataDir) },
 ).catch((err: Error) =>
   cannotStart(
     settings.databaseUrl
       ? `the database at DATABASE_URL (${redactedUrl(settings.databaseUrl)}) cannot be used`
-      : `the embedded database in ${join(settings.dataDir, 'db')} cannot be opened`,
+      : `the embedded database in ${embeddedDatabaseIn(settings.dataDir)} cannot be opened`,
     err,
   ),
 );
 console.log(
   database.kind === 'embedded'
-    ? `[db] embedded PostgreSQL in ${join(settings.dataDir, 'db')}`
+    ? `[db] embedded PostgreSQL in ${embeddedDatabaseIn(settings.dataDir)}`
     : `[db] PostgreSQL from DATABASE_URL (${redactedUrl(settings.databaseUrl)})`,
 );
 console.log(
   `[db] schema at ${database.schema.current}${database.schema.appliedNow.length > 0 ? `; migrations applied now: ${database.schema.appliedNow.join(', ')}` : ' (no migration needed)'}`,
 );
 await purgeExpiredSessions(database.db);
+// `./run.sh backup` asks this instance, which holds the data directory, for a backup.
+const control = serveControl(
+  settings.dataDir,
+  {
+    backup: async (file) =>
+      backupSummary(
+        await writeBackup(
+          {
+            dataDir: settings.dataDir,
+            contents: backupContents(settings.dataDir),
+            version,
+            database,
+            databaseUrl: settings.databaseUrl,
+          },
+          file,
+        ),
+      ),
+  },
+  (line) => console.log(`[backup] ${line}`),
+);
 
 const { security } = settings;
 const events = new DomainEvents();
@@ -143,6 +165,7 @@ async function stop(signal: string) {
   stopping = true;
   console.log(`[main] ${signal}: stopping`);
   server.close();
+  control.close();
   await stats.stop();
   await cti.stop();
   await pbx.stop();

@@ -2,7 +2,11 @@
 # The two commands of this project:
 #   ./run.sh        install what is missing (Debian 12, as root) and start the call center
 #   ./run.sh test   install what the tests need and run the whole test suite
+# and the operator's:
+#   ./run.sh backup [FILE]   back the data directory up (while the call center runs, or not)
+#   ./run.sh restore FILE    restore a backup into an empty (or new) data directory
 set -euo pipefail
+caller_dir=$PWD
 cd "$(dirname "$0")"
 case "${1:-start}" in
   start)
@@ -18,8 +22,21 @@ case "${1:-start}" in
     fi
     exec node --import tsx test/run.ts
     ;;
+  backup|restore)
+    # Needs only Node.js and the npm packages: the installer runs when they are missing.
+    [ -f .cache/env ] && . .cache/env
+    if ! { command -v node >/dev/null && [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] \
+      && [ -d node_modules/tsx ]; }; then
+      bash scripts/setup.sh run
+      . .cache/env
+    fi
+    # FILE is named from where the command was given (DATA_DIR, as for start, from here).
+    file=()
+    [ $# -ge 2 ] && file=("$(cd "$caller_dir" && realpath -m -- "$2")")
+    exec node --import tsx scripts/backup.ts "$1" "${file[@]}"
+    ;;
   *)
-    echo "usage: ./run.sh [start|test]" >&2
+    echo "usage: ./run.sh [start|test|backup [FILE]|restore FILE]" >&2
     exit 2
     ;;
 esac
