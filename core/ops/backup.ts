@@ -16,6 +16,7 @@ import {
   existsSync,
   linkSync,
   mkdirSync,
+  readdirSync,
   renameSync,
   rmSync,
   statSync,
@@ -44,11 +45,17 @@ export interface BackupSource {
 
 export class BackupError extends Error {}
 
+const stagingPrefix = '.backup-';
+
 /** Writes the backup to `file` (which must not exist) and returns its manifest. */
 export async function writeBackup(source: BackupSource, file: string): Promise<BackupManifest> {
   if (existsSync(file)) throw new BackupError(`${file} exists already; choose another name`);
   if (!existsSync(dirname(file))) throw new BackupError(`the folder ${dirname(file)} does not exist`);
-  const staging = join(source.dataDir, `.backup-${randomBytes(6).toString('hex')}`);
+  // One backup at a time writes in a data directory (its holder's lock), so a staging folder
+  // found here is what an interrupted one left.
+  for (const name of readdirSync(source.dataDir))
+    if (name.startsWith(stagingPrefix)) rmSync(join(source.dataDir, name), { recursive: true, force: true });
+  const staging = join(source.dataDir, `${stagingPrefix}${randomBytes(6).toString('hex')}`);
   const partial = `${file}.partial-${process.pid}`;
   mkdirSync(staging, { mode: 0o700 });
   try {

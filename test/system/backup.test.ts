@@ -180,6 +180,7 @@ test('a running instance is backed up and restored elsewhere with every record, 
   assert.ok(existsSync(controlSocketIn(source)), 'the instance serves its control socket');
 
   mkdirSync(dirname(backupFile), { recursive: true });
+  mkdirSync(join(source, '.backup-interrupted'), { recursive: true }); // as a killed backup leaves it
   // The backup is written while the product answers requests.
   const [backup] = await Promise.all([
     runSh(['backup', backupFile], source),
@@ -192,6 +193,11 @@ test('a running instance is backed up and restored elsewhere with every record, 
   assert.match(backup.out, /2 prompt file\(s\), 6 recording file\(s\)/);
   assert.match(first.log(), `[backup] backup written to ${backupFile}`);
   assert.not.match(first.log(), 'ariPassword', 'no secret in the log');
+  assert.equal(
+    readdirSync(source).filter((n) => n.startsWith('.backup-')),
+    [],
+    'no staging folder is left, nor an interrupted one',
+  );
   const again = await runSh(['backup', backupFile], source);
   assert.is(again.code, 1, 'an existing file is not overwritten');
   assert.match(again.out, 'exists already');
