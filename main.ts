@@ -14,7 +14,7 @@ import { purgeExpiredRecordings } from './cti/call-log/recording-retention.ts';
 import { StatsMaintainer } from './cti/stats/maintainer.ts';
 import { CallLog } from './cti/call-log/log.ts';
 import { recordingStoreIn } from './cti/calls/recorder.ts';
-import { openDatabase } from './db/client.ts';
+import { embeddedDatabaseIn, openDatabase } from './db/client.ts';
 import { DomainEvents } from './core/events.ts';
 import { CtiService } from './cti/service.ts';
 import { PbxService } from './pbx/service.ts';
@@ -23,6 +23,9 @@ import { join } from 'node:path';
 import { lockDataDir, makePrivate, pbxOwnedIn } from './core/ops/data-dir.ts';
 import { configureLogs, logOf } from './core/ops/log.ts';
 import { hostname } from 'node:os';
+import { backupSummary, writeBackup } from './core/ops/backup.ts';
+import { serveControl } from './core/ops/control.ts';
+import { backupContents } from './pbx/backup-contents.ts';
 
 /** A start-up failure is one line saying what to fix, not a stack trace. */
 const log = logOf('main');
@@ -49,25 +52,45 @@ const dataLock = await lockDataDir(settings.dataDir).catch((err: Error) => canno
 const madePrivate = makePrivate(settings.dataDir, pbxOwnedIn(settings.dataDir));
 if (madePrivate > 0) logOf('data').info(`${madePrivate} file(s) and folder(s) made private to this user`);
 const database = await openDatabase(
-  settings.databaseUrl ? { url: settings.databaseUrl } : { dataDir: join(settings.dataDir, 'db') },
+  settings.databaseUrl ? { url: settings.databaseUrl } : { dataDir: embeddedDatabaseIn(settings.dataDir) },
 ).catch((err: Error) =>
   cannotStart(
     settings.databaseUrl
       ? `the database at DATABASE_URL (${redactedUrl(settings.databaseUrl)}) cannot be used`
-      : `the embedded database in ${join(settings.dataDir, 'db')} cannot be opened`,
+      : `the embedded database in ${embeddedDatabaseIn(settings.dataDir)} cannot be opened`,
     err,
   ),
 );
 const dbLog = logOf('db');
 dbLog.info(
   database.kind === 'embedded'
-    ? `embedded PostgreSQL in ${join(settings.dataDir, 'db')}`
+    ? `embedded PostgreSQL in ${embeddedDatabaseIn(settings.dataDir)}`
     : `PostgreSQL from DATABASE_URL (${redactedUrl(settings.databaseUrl)})`,
 );
 dbLog.info(
   `schema at ${database.schema.current}${database.schema.appliedNow.length > 0 ? `; migrations applied now: ${database.schema.appliedNow.join(', ')}` : ' (no migration needed)'}`,
 );
 await purgeExpiredSessions(database.db);
+// `./run.sh backup` asks this instance, which holds the data directory, for a backup.
+const control = serveControl(
+  settings.dataDir,
+  {
+    backup: async (file) =>
+      backupSummary(
+        await writeBackup(
+          {
+            dataDir: settings.dataDir,
+            contents: backupContents(settings.dataDir),
+            version,
+            database,
+            databaseUrl: settings.databaseUrl,
+          },
+          file,
+        ),
+      ),
+  },
+  logOf('backup').line,
+);
 
 const { security } = settings;
 const events = new DomainEvents();
@@ -103,8 +126,7 @@ const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings
   web.info(`Call center is up: open ${url}`);
   // First run: setup opens on the server itself; from another computer with this link.
   void isSetupDone(database.db).then((done) => {
-    if (!done)
-      web.info(`First-run setup from another computer: ${new URL(`/setup?key=${setupKey}`, url)}`);
+    if (!done) web.info(`First-run setup from another computer: ${new URL(`/setup?key=${setupKey}`, url)}`);
   });
 });
 server.once('error', (err: NodeJS.ErrnoException) =>
@@ -147,6 +169,7 @@ async function stop(signal: string) {
   stopping = true;
   log.info(`${signal}: stopping`);
   server.close();
+  control.close();
   await stats.stop();
   await cti.stop();
   await pbx.stop();

@@ -5,7 +5,10 @@
 # and for operators:
 #   ./run.sh serve            start without the install step (what the systemd unit runs)
 #   ./run.sh install-service  install and start the systemd unit (scripts/callcenter.service)
+#   ./run.sh backup [FILE]   back the data directory up (while the call center runs, or not)
+#   ./run.sh restore FILE    restore a backup into an empty (or new) data directory
 set -euo pipefail
+caller_dir=$PWD
 cd "$(dirname "$0")"
 case "${1:-start}" in
   start)
@@ -36,8 +39,21 @@ case "${1:-start}" in
     fi
     exec node --import tsx test/run.ts
     ;;
+  backup|restore)
+    # Needs only Node.js and the npm packages: the installer runs when they are missing.
+    [ -f .cache/env ] && . .cache/env
+    if ! { command -v node >/dev/null && [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] \
+      && [ -d node_modules/tsx ]; }; then
+      bash scripts/setup.sh run
+      . .cache/env
+    fi
+    # FILE is named from where the command was given (DATA_DIR, as for start, from here).
+    file=()
+    [ $# -ge 2 ] && file=("$(cd "$caller_dir" && realpath -m -- "$2")")
+    exec node --import tsx scripts/backup.ts "$1" "${file[@]}"
+    ;;
   *)
-    echo "usage: ./run.sh [start|test|serve|install-service]" >&2
+    echo "usage: ./run.sh [start|test|serve|install-service|backup [FILE]|restore FILE]" >&2
     exit 2
     ;;
 esac

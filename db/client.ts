@@ -24,8 +24,17 @@ export interface Database {
   kind: 'postgres' | 'embedded';
   /** The newest migration the schema is at, and those this opening applied. */
   schema: { current: string; appliedNow: string[] };
+  /**
+   * Embedded only: a consistent copy of the database files as a gzipped tar (PGlite's
+   * `dumpDataDir`), taken while no transaction is open and after a checkpoint. Loaded back
+   * with `loadEmbeddedDump`.
+   */
+  dumpDataDir?: () => Promise<Blob>;
   close(): Promise<void>;
 }
+
+/** Where the embedded database keeps its files under the data directory. */
+export const embeddedDatabaseIn = (dataDir: string) => join(dataDir, 'db');
 
 const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -113,5 +122,27 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     await client.close();
     throw err;
   }
-  return { db: db as unknown as Db, kind: 'embedded', schema: applied, close: () => client.close() };
+  return {
+    db: db as unknown as Db,
+    kind: 'embedded',
+    schema: applied,
+    dumpDataDir: async () => {
+      await client.exec('checkpoint');
+      // Holding the transaction lock: no transaction is half done in the copy (the query lock,
+      // which dumpDataDir takes itself, keeps single statements out).
+      return client._runExclusiveTransaction(() => client.dumpDataDir('gzip'));
+    },
+    close: () => client.close(),
+  };
+}
+
+/** Creates the embedded database in an empty `dataDir` from a `dumpDataDir` copy (a restore). */
+export async function loadEmbeddedDump(dataDir: string, dump: Blob): Promise<void> {
+  mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create({ dataDir, loadDataDir: dump });
+  try {
+    await client.query('select 1');
+  } finally {
+    await client.close();
+  }
 }

@@ -50,6 +50,12 @@ export const instanceDirs = [
   'sounds',
 ] as const;
 
+/** The instance's ports and secrets, chosen at first start and kept (`data/pbx/instance.json`). */
+export const pbxInstanceFileIn = (dataDir: string) => join(dataDir, 'pbx', 'instance.json');
+
+/** Where an external Asterisk writes calls being recorded when `PBX_RECORDINGS_DIR` is not set. */
+export const defaultExternalSpoolIn = (dataDir: string) => join(dataDir, 'recordings', 'spool');
+
 /** A path of the instance as Asterisk sees it. */
 export function inside(instance: PbxInstance, ...parts: string[]): string {
   return join(instance.dir, ...parts);

@@ -10,7 +10,7 @@
 import { logOf } from '../core/ops/log.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Settings } from '../config/settings.ts';
 import type { DomainEvents } from '../core/events.ts';
 import { AmiClient } from '../cti/ami/client.ts';
@@ -23,7 +23,15 @@ import { exemptAddresses, TrunkAddresses, trunkHosts } from './sip-trust.ts';
 import type { Db } from '../db/client.ts';
 import { PbxConfigurator } from './configurator.ts';
 import { letAsteriskThrough, prepareInstanceDirs } from './instance.ts';
-import { inside, onHost, type PbxInstance, type PbxPorts, type PbxSecrets } from './layout.ts';
+import {
+  defaultExternalSpoolIn,
+  inside,
+  onHost,
+  type PbxInstance,
+  type PbxPorts,
+  type PbxSecrets,
+  pbxInstanceFileIn,
+} from './layout.ts';
 import { AsteriskProcess, type PbxHealth } from './process.ts';
 import { defaultPbxRoot, provisionPbx } from './provision.ts';
 import { freeTcpPort } from './ports.ts';
@@ -177,7 +185,7 @@ export class PbxService {
       );
     await this.connectAmi(ext.amiHost, ext.amiPort, ext.amiUser, ext.amiSecret);
     // With an external Asterisk, its recordings directory must be visible here at the same path.
-    const spool = ext.recordingsDir || join(this.settings.dataDir, 'recordings', 'spool');
+    const spool = ext.recordingsDir || defaultExternalSpoolIn(this.settings.dataDir);
     this.connected = {
       ari: { baseUrl: ext.ariUrl, username: ext.ariUser, password: ext.ariPassword },
       ami: () => this.amiClient,
@@ -219,8 +227,8 @@ export class PbxService {
 
   /** Ports and secrets are chosen once and kept, so restarts keep the same ARI/AMI endpoints. */
   private async storedInstance(): Promise<StoredInstance> {
-    const dir = join(this.settings.dataDir, 'pbx');
-    const file = join(dir, 'instance.json');
+    const file = pbxInstanceFileIn(this.settings.dataDir);
+    const dir = dirname(file);
     if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as StoredInstance;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const secret = () => randomBytes(18).toString('base64url');

@@ -10,7 +10,14 @@ import { pino, type Logger } from 'pino';
 export type LogFormat = 'json' | 'text';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-const levelNames: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const levelNames: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
 
 /** Writes pino's JSON lines as text: errors and warnings to stderr, the rest to stdout. */
 const textStream = {
@@ -33,7 +40,9 @@ const textStream = {
 
 function create(format: LogFormat, level: LogLevel): Logger {
   const options = { level, base: null, timestamp: pino.stdTimeFunctions.isoTime };
-  return format === 'json' ? pino(options, pino.destination({ fd: 1, sync: true })) : pino(options, textStream);
+  return format === 'json'
+    ? pino(options, pino.destination({ fd: 1, sync: true }))
+    : pino(options, textStream);
 }
 
 let root: Logger = create(process.stdout.isTTY ? 'text' : 'json', 'info');
@@ -58,5 +67,11 @@ export function logOf(component: string): ComponentLog {
     (level: LogLevel) =>
     (msg: string, fields: Record<string, unknown> = {}) =>
       root[level]({ component, ...fields }, msg);
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), line: (msg) => at('info')(msg) };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    line: (msg) => at('info')(msg),
+  };
 }

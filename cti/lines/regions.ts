@@ -24,9 +24,12 @@ export function parseRegions(text: string): RegionTable {
   return table;
 }
 
+/** Where the operator's own table of number regions goes, replacing the shipped one. */
+export const ownRegionsFileIn = (dataDir: string) => join(dataDir, 'regions.csv');
+
 /** The operator's table when there is one, otherwise the shipped one. */
 export function loadRegions(dataDir: string): RegionTable {
-  const own = join(dataDir, 'regions.csv');
+  const own = ownRegionsFileIn(dataDir);
   const shipped = new URL('../../config/regions.csv', import.meta.url);
   return parseRegions(readFileSync(existsSync(own) ? own : shipped, 'utf8'));
 }
