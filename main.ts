@@ -38,7 +38,6 @@ function cannotStart(what: string, err: unknown): never {
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
-log.info(`callcenter ${version} (Node.js ${process.version}, pid ${process.pid})`, { version });
 let settings: Settings;
 try {
   settings = loadSettings();
@@ -46,6 +45,7 @@ try {
   cannotStart('a setting is wrong', err);
 }
 configureLogs(settings.log.format, settings.log.level);
+log.info(`callcenter ${version} (Node.js ${process.version}, pid ${process.pid})`, { version });
 // One instance per data directory; a second one stops here, naming the first.
 const dataLock = await lockDataDir(settings.dataDir).catch((err: Error) => cannotStart('', err));
 // The data directory holds the database, recordings and secrets: its owner's alone.

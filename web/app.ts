@@ -31,6 +31,7 @@ import {
   sessionLoader,
   setupGate,
 } from './middleware.ts';
+import { accessLog } from './ops/access-log.ts';
 import { createMetrics, timeRequests } from './ops/metrics.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { reportRoutes } from './reports/reports.tsx';
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const metrics = createMetrics(deps);
   app.use(
     requestContext(deps),
+    accessLog,
     timeRequests(metrics),
     hostGuard,
     sessionLoader,

@@ -14,7 +14,15 @@ const running = new Set<ChildProcess>();
 export async function startProduct(env: Record<string, string>): Promise<RunningProduct> {
   const port = await freeTcpPort();
   const proc = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: '', PBX_MODE: 'off', ...env },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_URL: '',
+      PBX_MODE: 'off',
+      LOG_FORMAT: 'text',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(proc);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { loadSettings, type Settings } from '../../config/settings.ts';
 import { RateLimiter } from '../../core/auth/rate-limiter.ts';
+import { configureLogs } from '../../core/ops/log.ts';
 import { DomainEvents } from '../../core/events.ts';
 import type { PbxService } from '../../pbx/service.ts';
 import type { Db } from '../../db/client.ts';
@@ -21,6 +22,8 @@ export interface AppOptions {
 }
 
 export async function startApp(db: Db, options: AppOptions = {}): Promise<RunningApp> {
+  // The access log of every test request would drown the test output: warnings and errors only.
+  configureLogs('text', 'warn');
   // The call centre's time zone as the test set it (TIME_ZONE), as the product reads it at start.
   const settings = loadSettings({
     HOST: '127.0.0.1',

@@ -36,7 +36,15 @@ test.after(() => {
 function runToEnd(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
-      env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DATABASE_URL: '', PBX_MODE: 'off', ...env },
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        DATABASE_URL: '',
+        PBX_MODE: 'off',
+        LOG_FORMAT: 'text',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -150,6 +158,56 @@ test('a database migrated by a newer release is refused with a clear line, and l
   );
   await after.close();
   assert.is(rows.rows[0]?.n, knownMigrations().length + 1, 'nothing was migrated or removed');
+});
+
+test('logs are JSON lines when not on a terminal: time, level, component; an access log without query strings', async () => {
+  const fresh = mkdtempSync(join(tmpdir(), 'cc-data-'));
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATABASE_URL: '',
+      PBX_MODE: 'off',
+      DATA_DIR: fresh,
+      LOG_FORMAT: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout.on('data', (d) => (out += d));
+  try {
+    const deadline = Date.now() + 60_000;
+    let url = '';
+    while (!url && Date.now() < deadline) {
+      url = /Call center is up: open (http:\/\/[^\s"]+?)\/?"/.exec(out)?.[1] ?? '';
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(url, out);
+    await fetch(`${url}/setup?key=secret-looking-value`);
+    await new Promise((r) => setTimeout(r, 300));
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const line of lines) {
+      assert.type(line.time, 'string');
+      assert.type(line.level, 'number');
+      assert.type(line.component, 'string');
+      assert.type(line.msg, 'string');
+    }
+    assert.ok(lines.some((l) => l.component === 'db' && String(l.msg).startsWith('schema at')));
+    const access = lines.find((l) => l.component === 'http' && l.path === '/setup');
+    assert.ok(access, out);
+    assert.is(access!.status, 200);
+    assert.is(access!.method, 'GET');
+    assert.not.match(out, 'secret-looking-value');
+  } finally {
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+    rmSync(fresh, { recursive: true, force: true });
+  }
 });
 
 test('the version and the schema are printed at start', async () => {
