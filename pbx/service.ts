@@ -22,7 +22,9 @@ import { blockAddress, nextExpiry } from './sip-blocks.ts';
 import { exemptAddresses, TrunkAddresses, trunkHosts } from './sip-trust.ts';
 import type { Db } from '../db/client.ts';
 import { PbxConfigurator } from './configurator.ts';
+import { markInstance, removeOrphanInstances, rotateLogs } from './housekeeping.ts';
 import { letAsteriskThrough, prepareInstanceDirs } from './instance.ts';
+
 import {
   defaultExternalSpoolIn,
   inside,
@@ -38,6 +40,9 @@ import { freeTcpPort } from './ports.ts';
 import { ensureSystemPrompts } from '../cti/media/system-prompts.ts';
 import { promptStoreIn } from '../cti/media/prompts.ts';
 import { promptsDirInside } from './prompt-sync.ts';
+
+/** Asterisk's logs are rotated past this size (one older file kept). */
+const logRotateBytes = 10 * 1024 * 1024;
 
 export interface PbxStatus {
   mode: Settings['pbx']['mode'];
@@ -65,6 +70,8 @@ export class PbxService {
   private error: string | null = null;
   private debounce: NodeJS.Timeout | null = null;
   private guard: SipGuard | null = null;
+  /** Rotates Asterisk's logs every ten minutes. */
+  private housekeeping: NodeJS.Timeout | null = null;
   /** Applies the configuration again when the next SIP block runs out. */
   private expiry: NodeJS.Timeout | null = null;
   /** The trunks' addresses (host names resolved), which the SIP guard never blocks. */
@@ -142,6 +149,16 @@ export class PbxService {
     };
     prepareInstanceDirs(this.instance);
     letAsteriskThrough(this.instance, [settings.dataDir, join(settings.dataDir, 'pbx')]);
+    markInstance(this.instance, settings.dataDir);
+    for (const folder of removeOrphanInstances(this.instance))
+      this.log(`removed ${folder}: an instance of a data directory that no longer exists`);
+    const instance = this.instance;
+    const rotate = () => {
+      for (const name of rotateLogs(instance, logRotateBytes)) this.log(`Asterisk's ${name} rotated`);
+    };
+    rotate();
+    this.housekeeping = setInterval(rotate, 10 * 60_000);
+    this.housekeeping.unref();
     const library = promptStoreIn(settings.dataDir, settings.prompts).dir;
     await ensureSystemPrompts(library).catch((err: Error) => this.log(`system prompts: ${err.message}`));
     this.configurator = new PbxConfigurator(this.db, this.instance, () => this.amiClient, library);
@@ -271,6 +288,7 @@ export class PbxService {
   async stop(): Promise<void> {
     if (this.debounce) clearTimeout(this.debounce);
     if (this.expiry) clearTimeout(this.expiry);
+    if (this.housekeeping) clearInterval(this.housekeeping);
     this.guard?.stop();
     await this.amiClient?.close();
     await this.process?.stop();
