@@ -31,7 +31,7 @@ const textStream = {
       err?: { stack?: string; message?: string };
     };
     const name = (levelNames[level] ?? String(level)).padEnd(5);
-    const text = `${time} ${name} [${component ?? 'main'}] ${msg ?? ''}${callId ? ` call=${callId}` : ''}${
+    const text = `${time} ${name} [${component ?? 'main'}] ${msg ?? ''}${callId && !msg?.includes(callId) ? ` call=${callId}` : ''}${
       err?.message && !msg?.includes(err.message) ? `: ${err.message}` : ''
     }\n`;
     (level >= 40 ? process.stderr : process.stdout).write(text);
@@ -61,7 +61,13 @@ export interface ComponentLog {
   line: (msg: string) => void;
 }
 
-/** The logger of one component; each line goes to the logger configured at the time. */
+/** Call ids are the only UUIDs the product makes (cti/calls/registry.ts). */
+const callIdPattern = /\b[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\b/;
+
+/**
+ * The logger of one component; each line goes to the logger configured at the time. A line
+ * that names a call (the CTI's `${call.id}: …`) carries its id as the `callId` field too.
+ */
 export function logOf(component: string): ComponentLog {
   const at =
     (level: LogLevel) =>
@@ -72,6 +78,9 @@ export function logOf(component: string): ComponentLog {
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
-    line: (msg) => at('info')(msg),
+    line: (msg) => {
+      const callId = callIdPattern.exec(msg)?.[0];
+      at('info')(msg, callId ? { callId } : {});
+    },
   };
 }
