@@ -41,7 +41,7 @@ const textStream = {
 function create(format: LogFormat, level: LogLevel): Logger {
   const options = { level, base: null, timestamp: pino.stdTimeFunctions.isoTime };
   return format === 'json'
-    ? pino(options, pino.destination({ fd: 1, sync: true }))
+    ? pino(options, process.stdout)
     : pino(options, textStream);
 }
 
