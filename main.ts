@@ -19,7 +19,6 @@ import { DomainEvents } from './core/events.ts';
 import { CtiService } from './cti/service.ts';
 import { PbxService } from './pbx/service.ts';
 import { createApp } from './web/app.ts';
-import { join } from 'node:path';
 import { lockDataDir, makePrivate, pbxOwnedIn } from './core/ops/data-dir.ts';
 import { configureLogs, logOf } from './core/ops/log.ts';
 import { hostname } from 'node:os';
