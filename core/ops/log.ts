@@ -40,9 +40,7 @@ const textStream = {
 
 function create(format: LogFormat, level: LogLevel): Logger {
   const options = { level, base: null, timestamp: pino.stdTimeFunctions.isoTime };
-  return format === 'json'
-    ? pino(options, process.stdout)
-    : pino(options, textStream);
+  return format === 'json' ? pino(options, process.stdout) : pino(options, textStream);
 }
 
 let root: Logger = create(process.stdout.isTTY ? 'text' : 'json', 'info');

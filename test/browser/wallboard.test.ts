@@ -93,12 +93,18 @@ test('a new waiting caller appears on the wallboard within a second; the abandon
     timeout: 15_000,
   });
   const shownAt = await page.evaluate(() => (window as Window & { waitingAt?: number }).waitingAt!);
-  const [joined] = await db.db
-    .select({ at: callEvents.at })
-    .from(callEvents)
-    .where(and(eq(callEvents.type, 'queue.joined')))
-    .orderBy(desc(callEvents.id))
-    .limit(1);
+  // The event carries the moment the ACD queued the caller; its row may land a little after the
+  // board showed the caller (the event log is written behind call control).
+  let joined: { at: Date } | undefined;
+  for (let i = 0; i < 50 && !joined; i++) {
+    [joined] = await db.db
+      .select({ at: callEvents.at })
+      .from(callEvents)
+      .where(and(eq(callEvents.type, 'queue.joined')))
+      .orderBy(desc(callEvents.id))
+      .limit(1);
+    if (!joined) await new Promise((r) => setTimeout(r, 100));
+  }
   assert.ok(joined, 'the caller was queued');
   const delay = shownAt - joined!.at.getTime();
   console.log(`waiting caller shown ${delay} ms after the ACD queued them`);
