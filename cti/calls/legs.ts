@@ -166,6 +166,10 @@ export class Legs {
   }
 
   async answered(call: ActiveCall, leg: Leg) {
+    // A leg already being hung up (no answer in time, cancelled, a resync's cancelled offer)
+    // that answers in the same instant stays ended: bridging it would leave its agent on a
+    // call that is about to go.
+    if (leg.endedByUs !== null) return;
     // Two phones ringing together may both answer; the first one takes the call (decided
     // before anything awaits, so the second handler sees the first).
     if (
