@@ -2,6 +2,7 @@
  * Small HTTP helpers used by every route: redirects with a flash message, reading forms
  * (repeated fields become arrays), a request body size limit for uploads, and cookie names.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
@@ -118,4 +119,11 @@ export function idParam(c: C, name = 'id'): number {
   const id = toId(c.req.param(name));
   if (!id) throw new NotFoundError();
   return id;
+}
+
+/** Compares a token sent by a client with the expected one in constant time. */
+export function sameToken(sent: string, expected: string): boolean {
+  const x = Buffer.from(sent);
+  const y = Buffer.from(expected);
+  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -3,7 +3,6 @@
  * a disabled user is out at once), CSRF checks on every state-changing request, the
  * first-run gate, and the login gate.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { getCookie, setCookie } from 'hono/cookie';
 import { bodyLimit } from 'hono/body-limit';
@@ -16,7 +15,7 @@ import { destroySession, findSession, randomToken } from '../core/auth/sessions.
 import type { AppDeps, AppEnv, C } from './env.ts';
 import { hostAllowed, originAllowed, setupOpenTo } from './host-policy.ts';
 import { monitoringPaths } from './ops/routes.ts';
-import { clientAddress, cookieNames, cookieOptions, localPath } from './http.ts';
+import { clientAddress, cookieNames, cookieOptions, localPath, sameToken } from './http.ts';
 import { isLocale, negotiateLocale, translator } from './i18n/index.ts';
 import { errorPage } from './views/error-page.tsx';
 
@@ -100,12 +99,6 @@ function anonymousRefusals(deps: AppDeps): RateLimiter {
     refusalLimiters.set(deps, limiter);
   }
   return limiter;
-}
-
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /**

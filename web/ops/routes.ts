@@ -4,11 +4,11 @@
  * AMI, with the event log's backlog within its bound) and `/metrics` (Prometheus text; from
  * loopback, or from anywhere with `Authorization: Bearer <METRICS_TOKEN>`).
  */
-import { timingSafeEqual } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
 import { isLoopback } from '../host-policy.ts';
+import { sameToken } from '../http.ts';
 import type { Metrics } from './metrics.ts';
 
 /** Paths answered to anyone under any host name (web/middleware.ts lets them through). */
@@ -39,12 +39,6 @@ async function timed(work: Promise<unknown>, timeoutMs: number): Promise<Check> 
   } finally {
     clearTimeout(timer);
   }
-}
-
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 export function opsRoutes(metrics: Metrics): Hono<AppEnv> {
