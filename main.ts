@@ -4,8 +4,7 @@
  * PBX up and connects the CTI to it, and runs the statistics and the hourly sweep.
  */
 import { serve } from '@hono/node-server';
-import { readFileSync } from 'node:fs';
-import { loadSettings, type Settings } from './config/settings.ts';
+import { loadSettings, productVersion, type Settings } from './config/settings.ts';
 import { RateLimiter } from './core/auth/rate-limiter.ts';
 import { purgeExpiredSessions, randomToken } from './core/auth/sessions.ts';
 import { isSetupDone } from './core/auth/setup.ts';
@@ -14,7 +13,7 @@ import { purgeExpiredRecordings } from './cti/call-log/recording-retention.ts';
 import { StatsMaintainer } from './cti/stats/maintainer.ts';
 import { CallLog } from './cti/call-log/log.ts';
 import { recordingStoreIn } from './cti/calls/recorder.ts';
-import { embeddedDatabaseIn, openDatabase } from './db/client.ts';
+import { databaseTarget, embeddedDatabaseIn, openDatabase } from './db/client.ts';
 import { DomainEvents } from './core/events.ts';
 import { CtiService } from './cti/service.ts';
 import { PbxService } from './pbx/service.ts';
@@ -24,7 +23,7 @@ import { configureLogs, logOf } from './core/ops/log.ts';
 import { hostname } from 'node:os';
 import { backupSummary, writeBackup } from './core/ops/backup.ts';
 import { serveControl } from './core/ops/control.ts';
-import { backupContents } from './pbx/backup-contents.ts';
+import { backupSourceOf } from './pbx/backup-contents.ts';
 
 /** A start-up failure is one line saying what to fix, not a stack trace. */
 const log = logOf('main');
@@ -34,9 +33,7 @@ function cannotStart(what: string, err: unknown): never {
   process.exit(1);
 }
 
-const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+const version = productVersion();
 let settings: Settings;
 try {
   settings = loadSettings();
@@ -50,15 +47,14 @@ const dataLock = await lockDataDir(settings.dataDir).catch((err: Error) => canno
 // The data directory holds the database, recordings and secrets: its owner's alone.
 const madePrivate = makePrivate(settings.dataDir, pbxOwnedIn(settings.dataDir));
 if (madePrivate > 0) logOf('data').info(`${madePrivate} file(s) and folder(s) made private to this user`);
-const database = await openDatabase(
-  settings.databaseUrl ? { url: settings.databaseUrl } : { dataDir: embeddedDatabaseIn(settings.dataDir) },
-).catch((err: Error) =>
-  cannotStart(
-    settings.databaseUrl
-      ? `the database at DATABASE_URL (${redactedUrl(settings.databaseUrl)}) cannot be used`
-      : `the embedded database in ${embeddedDatabaseIn(settings.dataDir)} cannot be opened`,
-    err,
-  ),
+const database = await openDatabase(databaseTarget(settings.databaseUrl, settings.dataDir)).catch(
+  (err: Error) =>
+    cannotStart(
+      settings.databaseUrl
+        ? `the database at DATABASE_URL (${redactedUrl(settings.databaseUrl)}) cannot be used`
+        : `the embedded database in ${embeddedDatabaseIn(settings.dataDir)} cannot be opened`,
+      err,
+    ),
 );
 const dbLog = logOf('db');
 dbLog.info(
@@ -75,18 +71,7 @@ const control = serveControl(
   settings.dataDir,
   {
     backup: async (file) =>
-      backupSummary(
-        await writeBackup(
-          {
-            dataDir: settings.dataDir,
-            contents: backupContents(settings.dataDir),
-            version,
-            database,
-            databaseUrl: settings.databaseUrl,
-          },
-          file,
-        ),
-      ),
+      backupSummary(await writeBackup(backupSourceOf(settings, database, version), file)),
   },
   logOf('backup').line,
 );

@@ -2,6 +2,7 @@
  * Process settings, read once from the environment. Everything an operator may change
  * without editing code lives here, with the default a fresh install uses.
  */
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -97,6 +98,14 @@ function int(value: string | undefined, fallback: number): number {
 function bool(value: string | undefined, fallback: boolean): boolean {
   if (value === undefined || value === '') return fallback;
   return ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
+}
+
+/** This release's version (package.json), printed at start and written into backups. */
+export function productVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
 }
 
 /** `TIME_ZONE`, checked to be a time zone `Intl` knows; empty means the process's time zone. */

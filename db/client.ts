@@ -87,6 +87,10 @@ async function migrateChecked(query: Query, migrate: () => Promise<void>): Promi
 
 export type DatabaseTarget = { url: string } | { dataDir: string | null };
 
+/** The installation's database: the external PostgreSQL when a URL is set, else the embedded one. */
+export const databaseTarget = (databaseUrl: string, dataDir: string): DatabaseTarget =>
+  databaseUrl ? { url: databaseUrl } : { dataDir: embeddedDatabaseIn(dataDir) };
+
 /** Opens and migrates. `dataDir: null` gives an in-memory embedded database (tests). */
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if ('url' in target) {

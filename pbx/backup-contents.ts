@@ -7,7 +7,7 @@
  * (`pbx/root`), exports (kept an hour), and the lock files.
  */
 import { relative } from 'node:path';
-import type { BackupContent } from '../core/ops/backup.ts';
+import type { BackupContent, BackupSource } from '../core/ops/backup.ts';
 import { recordingStoreIn } from '../cti/calls/recorder.ts';
 import { ownRegionsFileIn } from '../cti/lines/regions.ts';
 import { promptStoreIn } from '../cti/media/prompts.ts';
@@ -21,4 +21,19 @@ export function backupContents(dataDir: string): BackupContent[] {
     { path: under(pbxInstanceFileIn(dataDir)) },
     { path: under(ownRegionsFileIn(dataDir)) },
   ];
+}
+
+/** What a backup of this installation reads: its data directory's contents and its database. */
+export function backupSourceOf(
+  settings: { dataDir: string; databaseUrl: string },
+  database: BackupSource['database'],
+  version: string,
+): BackupSource {
+  return {
+    dataDir: settings.dataDir,
+    contents: backupContents(settings.dataDir),
+    version,
+    database,
+    databaseUrl: settings.databaseUrl,
+  };
 }

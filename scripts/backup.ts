@@ -6,19 +6,17 @@
  *   serves; otherwise this command takes the data directory's lock and writes it.
  * - restore: into an empty or new data directory, under its lock.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadSettings } from '../config/settings.ts';
+import { loadSettings, productVersion } from '../config/settings.ts';
 import { backupSummary, writeBackup } from '../core/ops/backup.ts';
 import { askInstance } from '../core/ops/control.ts';
 import { DataDirInUse, type DataDirLock, lockDataDir } from '../core/ops/data-dir.ts';
 import { assertEmptyDataDir, restoreBackup } from '../core/ops/restore.ts';
-import { embeddedDatabaseIn, knownMigrations, openDatabase } from '../db/client.ts';
-import { backupContents } from '../pbx/backup-contents.ts';
+import { databaseTarget, embeddedDatabaseIn, knownMigrations, openDatabase } from '../db/client.ts';
+import { backupSourceOf } from '../pbx/backup-contents.ts';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+const version = productVersion();
 
 function fail(message: string): never {
   console.error(`error: ${message}`);
@@ -44,22 +42,9 @@ async function backup(fileArg: string | undefined): Promise<void> {
   try {
     if (!settings.databaseUrl && !existsSync(embeddedDatabaseIn(settings.dataDir)))
       fail(`there is no database in ${settings.dataDir}: nothing to back up`);
-    const database = await openDatabase(
-      settings.databaseUrl
-        ? { url: settings.databaseUrl }
-        : { dataDir: embeddedDatabaseIn(settings.dataDir) },
-    );
+    const database = await openDatabase(databaseTarget(settings.databaseUrl, settings.dataDir));
     try {
-      const manifest = await writeBackup(
-        {
-          dataDir: settings.dataDir,
-          contents: backupContents(settings.dataDir),
-          version,
-          database,
-          databaseUrl: settings.databaseUrl,
-        },
-        file,
-      );
+      const manifest = await writeBackup(backupSourceOf(settings, database, version), file);
       console.log(`Backup written to ${file}: ${backupSummary(manifest)}`);
     } finally {
       await database.close();
