@@ -10,14 +10,20 @@ export interface RunningProduct {
 
 const running = new Set<ChildProcess>();
 
-/** Starts main.ts with the given environment and waits until it prints its URL. */
-export async function startProduct(env: Record<string, string>): Promise<RunningProduct> {
-  const port = await freeTcpPort();
+/**
+ * `node main.ts` as an operator starts it, on loopback with the embedded database, no telephony
+ * and text logs unless `env` says otherwise; `stdout()` and `log()` (stdout and stderr) so far.
+ */
+export function spawnMain(env: Record<string, string>): {
+  proc: ChildProcess;
+  stdout(): string;
+  log(): string;
+} {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
     env: {
       ...process.env,
       HOST: '127.0.0.1',
-      PORT: String(port),
+      PORT: '0',
       DATABASE_URL: '',
       PBX_MODE: 'off',
       LOG_FORMAT: 'text',
@@ -27,15 +33,26 @@ export async function startProduct(env: Record<string, string>): Promise<Running
   });
   running.add(proc);
   proc.once('exit', () => running.delete(proc));
-  let out = '';
-  proc.stdout?.on('data', (d) => (out += d));
-  proc.stderr?.on('data', (d) => (out += d));
+  let stdout = '';
+  let all = '';
+  proc.stdout?.on('data', (d) => {
+    stdout += d;
+    all += d;
+  });
+  proc.stderr?.on('data', (d) => (all += d));
+  return { proc, stdout: () => stdout, log: () => all };
+}
+
+/** Starts main.ts with the given environment and waits until it prints its URL. */
+export async function startProduct(env: Record<string, string>): Promise<RunningProduct> {
+  const port = await freeTcpPort();
+  const { proc, log } = spawnMain({ PORT: String(port), ...env });
   const deadline = Date.now() + 30_000;
-  while (!/Call center is up: open (\S+)/.test(out)) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`did not start:\n${out}`);
+  while (!/Call center is up: open (\S+)/.test(log())) {
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`did not start:\n${log()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { proc, url: /Call center is up: open (\S+)/.exec(out)![1]!.replace(/\/$/, ''), log: () => out };
+  return { proc, url: /Call center is up: open (\S+)/.exec(log())![1]!.replace(/\/$/, ''), log };
 }
 
 /** Waits until the product's output matches, or fails with the output. */

@@ -4,7 +4,7 @@
  * a SIGKILLed instance leaves no stale lock; files an older release left open to others are
  * made private at start, and new ones are created private.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   lstatSync,
@@ -22,7 +22,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { knownMigrations } from '../../db/client.ts';
 import { WebClient } from '../support/client.ts';
-import { killProducts, startProduct, stopProduct } from '../support/product.ts';
+import { killProducts, spawnMain, startProduct, stopProduct } from '../support/product.ts';
 
 const test = suite('data directory');
 const dataDir = mkdtempSync(join(tmpdir(), 'cc-data-'));
@@ -34,28 +34,14 @@ test.after(() => {
 
 /** Runs main.ts to its end (a refused start), with its output. */
 function runToEnd(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
-      env: {
-        ...process.env,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        DATABASE_URL: '',
-        PBX_MODE: 'off',
-        LOG_FORMAT: 'text',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    proc.stdout.on('data', (d) => (out += d));
-    proc.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+  const { proc, log } = spawnMain(env);
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+  return new Promise((resolve) =>
     proc.once('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
+      resolve({ code, out: log() });
+    }),
+  );
 }
 
 /** Entries under `dir` that others than the owner may read, write or enter. */
@@ -162,30 +148,18 @@ test('a database migrated by a newer release is refused with a clear line, and l
 
 test('logs are JSON lines when not on a terminal: time, level, component; an access log without query strings', async () => {
   const fresh = mkdtempSync(join(tmpdir(), 'cc-data-'));
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATABASE_URL: '',
-      PBX_MODE: 'off',
-      DATA_DIR: fresh,
-      LOG_FORMAT: '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout.on('data', (d) => (out += d));
+  const { proc, stdout } = spawnMain({ DATA_DIR: fresh, LOG_FORMAT: '' });
   try {
     const deadline = Date.now() + 60_000;
     let url = '';
     while (!url && Date.now() < deadline) {
-      url = /Call center is up: open (http:\/\/[^\s"]+?)\/?"/.exec(out)?.[1] ?? '';
+      url = /Call center is up: open (http:\/\/[^\s"]+?)\/?"/.exec(stdout())?.[1] ?? '';
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.ok(url, out);
+    assert.ok(url, stdout());
     await fetch(`${url}/setup?key=secret-looking-value`);
     await new Promise((r) => setTimeout(r, 300));
+    const out = stdout();
     const lines = out
       .trim()
       .split('\n')
