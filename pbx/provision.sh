@@ -59,13 +59,7 @@ if ! command -v debootstrap >/dev/null 2>&1; then
 fi
 
 # The Debian mirror this machine already uses.
-mirror=${DEBIAN_MIRROR:-}
-if [ -z "$mirror" ]; then
-  mirror=$( (cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null || true) \
-    | grep -E '^(URIs:|deb )' | grep -vi security | grep -E 'debian/?(\s|$)' | head -1 \
-    | sed -E 's/^URIs:\s*//; s/^deb\s+(\[[^]]*\]\s+)?//; s/\s.*$//' || true)
-fi
-mirror=${mirror:-http://deb.debian.org/debian}
+mirror=$(bash "$(dirname "$0")/../scripts/debian-mirror.sh")
 
 cleanup() {
   umount "$root/proc" 2>/dev/null || true

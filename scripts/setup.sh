@@ -69,6 +69,7 @@ apt_install ffmpeg espeak-ng
 if [ "$mode" = "--test" ]; then
   apt_install chromium fonts-wqy-microhei   # the font makes Chinese legible in screenshots
   apt_install sip-tester baresip unzip      # SIP peers for the telephony tests (SIPp callers, baresip phones); unzip checks exported spreadsheets
+  apt_install systemd-container debootstrap # a Debian 12 machine with systemd as PID 1 for the systemd unit's test
   # A PostgreSQL server on 127.0.0.1:5432 for the integration tests (CI machines have one).
   if ! node -e "require('net').connect(5432,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"; then
     apt_install postgresql
