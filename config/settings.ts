@@ -38,6 +38,8 @@ export interface Settings {
    * call-setting daily caps. Default: the process's own time zone (the `TZ` variable or the host's).
    */
   timeZone: string;
+  /** `EVENT_LOG_MAX_BACKLOG`: call events waiting for the database before new calls are refused. */
+  eventLogBound: number;
   /** `LOG_FORMAT` (`json`, `text`; `auto`: text on a terminal, JSON otherwise) and `LOG_LEVEL`. */
   log: { format: 'auto' | 'json' | 'text'; level: 'debug' | 'info' | 'warn' | 'error' };
   security: SecuritySettings;
@@ -217,6 +219,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     secureCookies: bool(env.SECURE_COOKIES, false),
     trustedProxies: proxyHops(env.TRUST_PROXY),
     timeZone: timeZoneSetting(env),
+    eventLogBound: Math.max(1000, int(env.EVENT_LOG_MAX_BACKLOG, 100_000)),
     pbx: {
       mode: env.PBX_MODE === 'external' || env.PBX_MODE === 'off' ? env.PBX_MODE : 'managed',
       root: pbxRootSetting(env),

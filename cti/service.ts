@@ -35,7 +35,8 @@ export class CtiService {
 
   constructor(
     private readonly db: Db,
-    private readonly settings: Pick<Settings, 'dataDir' | 'timeZone'>,
+    private readonly settings: Pick<Settings, 'dataDir' | 'timeZone'> &
+      Partial<Pick<Settings, 'eventLogBound'>>,
     private readonly events: DomainEvents,
     private readonly log: (line: string) => void = logOf('cti').line,
   ) {
@@ -75,6 +76,7 @@ export class CtiService {
       events: this.events,
       log: this.log,
       timeZone: this.settings.timeZone,
+      eventLogBound: this.settings.eventLogBound,
     });
     for (const listener of this.engineListeners) listener(engine);
     await engine.start();

@@ -6,6 +6,7 @@
  * own (not how long this application has been watching it). The call engine's invariant check
  * (cti/calls/invariants.ts) shows when it last ran and what it found lately.
  */
+import type { JournalState } from '../cti/call-log/log.ts';
 import { requirePermission } from '../core/access/actor.ts';
 import type { AmiClient } from '../cti/ami/client.ts';
 import { isTrunkEndpoint, trunkEndpoint } from '../cti/asterisk.ts';
@@ -44,6 +45,8 @@ export interface PbxOverview {
   activeCalls: number;
   registrations: { endpoint: string; status: string; userAgent: string }[];
   trunks: TrunkStatus[];
+  /** The call event log's journal: events waiting for the database (null without the engine). */
+  journal: JournalState | null;
   /** The call engine's invariant check: the latest run and the violations found lately. */
   check: { latest: InvariantReport | null; recent: readonly { at: Date; violation: Violation }[] } | null;
 }
@@ -152,6 +155,7 @@ export async function pbxOverview(
     activeCalls: engine?.activeCalls().total ?? 0,
     registrations: (pbx.registrations()?.all() ?? []).filter((r) => !isTrunkEndpoint(r.endpoint)),
     trunks: [...(await trunkStatuses(pbx, engine, rows)).values()],
+    journal: engine?.log.state() ?? null,
     check: engine ? { latest: engine.invariants.latest, recent: engine.invariants.recent } : null,
   };
 }

@@ -72,6 +72,8 @@ export interface CallEngineOptions {
   random?: () => number;
   /** The call centre's time zone (IANA name): where its days begin (number rules, today's workload). */
   timeZone: string;
+  /** Events the event log may hold unwritten before new calls are refused (call-log/log.ts). */
+  eventLogBound?: number;
 }
 
 export { CallRefused };
@@ -143,7 +145,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     this.app = options.app;
     this.now = options.now ?? (() => new Date());
     this.say = options.log ?? logOf('cti').line;
-    this.log = new CallLog(options.db, this.now);
+    this.log = new CallLog(options.db, this.now, { say: this.say, maxBacklog: options.eventLogBound });
     this.recorder = new Recorder(options.recordings, options.ami);
     this.calls = new CallRegistry(options.ari, this.now);
     this.acd = new Acd(
@@ -197,6 +199,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       now: this.now,
       say: this.say,
       append: (call, event) => this.append(call, event),
+      logFull: () => this.log.full,
       hangup: (channelId, reason) => this.hangup(channelId, reason),
       endCall: this.endCall,
       deskState: (userId, change, call) => this.deskState(userId, change, call),
@@ -316,7 +319,8 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     for (const call of this.calls.all())
       for (const leg of call.legs.values()) if (leg.timer) clearTimeout(leg.timer);
     this.agents.stop();
-    await this.log.flush();
+    if (!(await this.log.flush(10_000)))
+      this.say(`stopping with ${this.log.backlog} event(s) unwritten: the database does not take writes`);
   }
 
   // ── agents' desk states ──────────────────────────────────────────────────
@@ -381,14 +385,17 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     return this.legs.inStasis(channelId, ms);
   }
 
+  /**
+   * Logs a call event. Call control does not wait for the database: the event is in the log's
+   * journal when this returns; the web hears `changed` once it is written.
+   */
   append(call: ActiveCall, event: CallEventBody): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    const written = this.log.append(call.id, event);
-    void written.then(
+    this.log.append(call.id, event).then(
       () => this.emit('changed', call.id),
-      (err: Error) => this.say(`event log: ${err.message}`),
+      () => {}, // reported by the log itself
     );
-    return written;
+    return Promise.resolve();
   }
 
   /** The prompter that talks to the call's caller (one per caller channel). */

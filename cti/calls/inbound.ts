@@ -52,6 +52,8 @@ export class Inbound {
         channel: channel.name,
       },
     });
+    // The database has not taken the log's writes for long: refuse rather than lose events.
+    if (this.parts.logFull()) return this.host.refuse(call, 'event_log_full', 503);
     const trunk = trunkId === null ? null : await trunkById(this.parts.db, trunkId);
     if (!trunk?.enabled) return this.host.refuse(call, 'unknown_trunk', 403);
     if (!number?.enabled || number.trunkId !== trunk.id) return this.host.refuse(call, 'unknown_number', 404);

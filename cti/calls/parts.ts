@@ -43,7 +43,10 @@ export interface CallParts {
   readonly ringSeconds: number;
   now(): Date;
   say(line: string): void;
+  /** Logs a call event (queued: call control does not wait for the database). */
   append(call: ActiveCall, event: CallEventBody): Promise<void>;
+  /** The event log holds as many unwritten events as it may: new calls are refused. */
+  logFull(): boolean;
   hangup(channelId: string, reason: HangupReason): Promise<void>;
   endCall: EndCall;
   /** Moves a logged-in agent's desk state with the call (agent-desk.ts). */

@@ -3,7 +3,7 @@
  * `/readyz` says whether the database answers (503 when it does not), `/metrics` is Prometheus
  * text served to loopback or with the token, and its HTTP histogram moves with requests.
  */
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import { pgProxy } from '../support/pg-proxy.ts';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openDatabase } from '../../db/client.ts';
@@ -108,34 +108,16 @@ test('/readyz turns not ready (503) when the database stops answering', async ()
 
 test('/readyz follows a PostgreSQL server that goes away and comes back', async () => {
   const server = await testDatabase('postgres');
-  const target = new URL(server.url!);
   // The application reaches PostgreSQL through a proxy the test can cut and restore.
-  const sockets = new Set<Socket>();
-  const proxy = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  const listen = (port: number) =>
-    new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', () => resolve()));
-  await listen(0);
-  const port = (proxy.address() as AddressInfo).port;
-  const viaProxy = new URL(server.url!);
-  viaProxy.host = `127.0.0.1:${port}`;
-  const database = await openDatabase({ url: viaProxy.toString() });
+  const proxy = await pgProxy(server.url!);
+  const database = await openDatabase({ url: proxy.url });
   const running = await startApp(database.db);
   const readiness = async () => (await fetch(`${running.url}/readyz`)).status;
   try {
     assert.is(await readiness(), 200);
-    const closed = new Promise<void>((resolve) => proxy.close(() => resolve()));
-    for (const s of sockets) s.destroy();
-    await closed;
+    await proxy.cut();
     assert.is(await readiness(), 503, 'not ready while PostgreSQL cannot be reached');
-    await listen(port);
+    await proxy.restore();
     let status = 0;
     for (let i = 0; i < 50 && status !== 200; i++) {
       status = await readiness();
@@ -145,8 +127,7 @@ test('/readyz follows a PostgreSQL server that goes away and comes back', async 
   } finally {
     await running.close();
     await database.close().catch(() => {});
-    proxy.close();
-    for (const s of sockets) s.destroy();
+    await proxy.close();
     await server.close();
   }
 });

@@ -4,6 +4,7 @@
  * ACD) listening to the same domain events as the domain functions the test calls, and
  * baresip phones for agents. close() stops it all.
  */
+import { assertReplayAgrees } from './replay.ts';
 import { timeZoneSetting } from '../../config/settings.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -261,6 +262,8 @@ export async function callCenter(options: { random?: () => number } = {}): Promi
     async close() {
       await current.engine.stop();
       await current.ari.close();
+      // Whatever the test did, the records written batch by batch agree with a full replay.
+      await assertReplayAgrees(db.db);
       for (const p of phones.values()) await p.stop();
       await setup.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -3,6 +3,7 @@
  * AMI, in both modes), the supervisor's state and restarts (managed mode), channels,
  * the call engine's invariant check, registrations, trunks.
  */
+import type { JournalState } from '../../cti/call-log/log.ts';
 import { Hono } from 'hono';
 import { can } from '../../core/access/actor.ts';
 import type { SipBlockRule } from '../../db/schema.ts';
@@ -77,6 +78,37 @@ const blockRules: Record<SipBlockRule, MessageKey> = {
 const isBlockRule = (reason: string): reason is SipBlockRule => Object.hasOwn(blockRules, reason);
 
 /** Why an address was blocked: the guard's rule with its count and window, the events, what was not counted. */
+/** The event log's journal: how many events wait for the database, and since when it fails. */
+function JournalFacts(props: { t: T; journal: JournalState }) {
+  const { t, journal } = props;
+  const trouble = journal.full || journal.failingSince !== null;
+  return (
+    <>
+      <dt>{t('pbx.journal')}</dt>
+      <dd data-field="journal" data-waiting={journal.waiting} data-full={journal.full ? 'yes' : 'no'}>
+        <span class={`badge ${trouble ? 'warn' : 'ok'}`}>
+          {t('pbx.journal_waiting', { count: journal.waiting, bound: journal.bound })}
+        </span>
+        {journal.waiting > 0 ? ` ${t('pbx.journal_oldest', { seconds: journal.oldestSeconds })}` : null}
+        {journal.failingSince ? (
+          <small class="error-detail">
+            <br />
+            {t('pbx.journal_failing', {
+              seconds: Math.round((Date.now() - journal.failingSince.getTime()) / 1000),
+            })}
+          </small>
+        ) : null}
+        {journal.full ? (
+          <small class="error-detail">
+            <br />
+            {t('pbx.journal_full')}
+          </small>
+        ) : null}
+      </dd>
+    </>
+  );
+}
+
 function BlockWhy(props: { t: T; block: SipBlock }) {
   const { t, block } = props;
   const { detail } = block;
@@ -158,6 +190,7 @@ pbxRoutes.get('/', async (c) => {
             <dd data-field="channels">{view.channels ?? t('common.none')}</dd>
             <dt>{t('pbx.calls')}</dt>
             <dd data-field="calls">{view.activeCalls}</dd>
+            {view.journal ? <JournalFacts t={t} journal={view.journal} /> : null}
           </dl>
           {view.check ? <EngineCheck pv={pv} check={view.check} /> : null}
           <h2>{t('pbx.trunks')}</h2>

@@ -342,6 +342,13 @@ export const en = {
   'pbx.sip': 'SIP address',
   'pbx.channels': 'Active channels',
   'pbx.calls': 'Calls in progress',
+  'pbx.journal': 'Event log',
+  'pbx.journal_waiting': '{count} of at most {bound} events waiting to be written',
+  'pbx.journal_oldest': '(oldest {seconds} s)',
+  'pbx.journal_failing':
+    'The database has not taken writes for {seconds} s; calls go on and their events wait in memory.',
+  'pbx.journal_full':
+    'The backlog is full: new calls are refused (SIP 503) until the database takes writes again.',
   'pbx.check': 'Call engine check',
   'pbx.check_hint':
     'Every minute the call engine compares what it holds with Asterisk and the database: agents ringing or on a call have a live phone channel, agents held for a caller have a ringing phone, every call has channels and every channel a call, open call records belong to calls in progress, queued callers are in their queue. Agents found stuck are made ready again.',
@@ -520,6 +527,7 @@ export const en = {
   'call.reason.unknown_trunk': 'Unknown trunk',
   'call.reason.unknown_number': 'Number not in service',
   'call.reason.no_route': 'No agent to ring',
+  'call.reason.event_log_full': 'Refused: the database was not taking writes and the event backlog was full',
   'call.reason.no_permission': 'Not allowed to call out',
   'call.reason.invalid_number': 'Not a valid number',
   'call.reason.no_outbound_number': 'No outbound number assigned',

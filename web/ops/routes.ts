@@ -14,9 +14,6 @@ import type { Metrics } from './metrics.ts';
 /** Paths answered to anyone under any host name (web/middleware.ts lets them through). */
 export const monitoringPaths = new Set(['/healthz', '/readyz', '/metrics']);
 
-/** More events waiting to be written than this means the database does not keep up. */
-export const eventBacklogBound = 1000;
-
 interface Check {
   ok: boolean;
   detail?: string;
@@ -58,10 +55,12 @@ export function opsRoutes(metrics: Metrics): Hono<AppEnv> {
         ok: engine?.ari.connected ?? false,
         detail: engine ? undefined : 'the CTI is not connected yet',
       };
-      const backlog = engine?.log.backlog ?? 0;
+      const journal = engine?.log.state();
       checks.eventLog = {
-        ok: backlog <= eventBacklogBound,
-        detail: `${backlog} event(s) waiting to be written`,
+        ok: !journal?.full,
+        detail: journal
+          ? `${journal.waiting} of at most ${journal.bound} event(s) waiting to be written, the oldest for ${journal.oldestSeconds} s`
+          : undefined,
       };
     }
     const ready = Object.values(checks).every((check) => check.ok);
