@@ -45,19 +45,28 @@ export async function telephonySetup(): Promise<TelephonySetup> {
 
 /**
  * The test carrier: a trunk identified by 127.0.0.1 and a free port (where SIPp callers send
- * from), not probed, with one number on it. Returns the port and the number's id.
+ * from), not probed, with one number on it (routed straight to `routeUserId` when given).
+ * Returns the port and the number's id.
  */
 export async function carrierLine(
   company: Company,
   number: string,
   name = 'Carrier',
+  routeUserId: number | null = null,
 ): Promise<{ port: number; trunkId: number; numberId: number }> {
   const port = await freeUdpPort();
   const trunkId = await createTrunk(
     company.owner,
     parseTrunkInput({ name, host: '127.0.0.1', port: String(port), qualify: 'no' }),
   );
-  const numberId = await createNumber(company.owner, parseNumberInput({ number, trunkId: String(trunkId) }));
+  const numberId = await createNumber(
+    company.owner,
+    parseNumberInput({
+      number,
+      trunkId: String(trunkId),
+      ...(routeUserId === null ? {} : { routeUserId: String(routeUserId) }),
+    }),
+  );
   return { port, trunkId, numberId };
 }
 

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createNumber, createTrunk, parseNumberInput, parseTrunkInput } from '../../cti/lines/lines.ts';
 import { callEvents, callRecords } from '../../db/schema.ts';
 import { accountOf } from '../../pbx/sip-accounts.ts';
 import { logged } from '../support/assert.ts';
+import { carrierLine } from '../support/telephony.ts';
 import { Phone } from '../support/baresip.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { buildCompany, type Company } from '../support/fixtures.ts';
@@ -42,15 +42,7 @@ test.before(
   logged(async () => {
     db = await testDatabase('postgres');
     company = await buildCompany(db.db);
-    carrierPort = await freeUdpPort();
-    const trunkId = await createTrunk(
-      company.owner,
-      parseTrunkInput({ name: 'Carrier', host: '127.0.0.1', port: String(carrierPort), qualify: 'no' }),
-    );
-    await createNumber(
-      company.owner,
-      parseNumberInput({ number: did, trunkId: String(trunkId), routeUserId: String(company.people.repA) }),
-    );
+    carrierPort = (await carrierLine(company, did, 'Carrier', company.people.repA)).port;
     const rtpStart = 30000 + 200 * Math.floor(Math.random() * 90);
     env = {
       DATA_DIR: dataDir,

@@ -18,14 +18,7 @@ import * as assert from 'uvu/assert';
 import type { AmiClient } from '../../cti/ami/client.ts';
 import type { AriClient } from '../../cti/ari/client.ts';
 import { CallEngine } from '../../cti/calls/engine.ts';
-import {
-  assignNumber,
-  createNumber,
-  createTrunk,
-  parseNumberInput,
-  parseTrunkInput,
-  updateNumber,
-} from '../../cti/lines/lines.ts';
+import { assignNumber, parseNumberInput, updateNumber } from '../../cti/lines/lines.ts';
 import { callEvents, callRecords, users } from '../../db/schema.ts';
 import { PbxConfigurator } from '../../pbx/configurator.ts';
 import { inside, onHost } from '../../pbx/layout.ts';
@@ -33,9 +26,10 @@ import { accountOf } from '../../pbx/sip-accounts.ts';
 import { ariFor } from '../support/ari.ts';
 import { logged } from '../support/assert.ts';
 import { Phone } from '../support/baresip.ts';
+import { carrierLine } from '../support/telephony.ts';
 import { type TestDatabase, testDatabase } from '../support/db.ts';
 import { buildCompany, type Company } from '../support/fixtures.ts';
-import { freeUdpPort, startTestPbx, type TestPbx } from '../support/pbx.ts';
+import { startTestPbx, type TestPbx } from '../support/pbx.ts';
 import { carrierAnswers, runSipp } from '../support/sipp.ts';
 
 const test = suite('call-setting rules');
@@ -73,12 +67,7 @@ test.before(
       await db.db.update(users).set({ canDialOut: true }).where(eq(users.id, id));
     pbx = await startTestPbx();
     ami = await pbx.ami();
-    carrierPort = await freeUdpPort();
-    trunkId = await createTrunk(
-      company.owner,
-      parseTrunkInput({ name: 'Carrier', host: '127.0.0.1', port: String(carrierPort), qualify: 'no' }),
-    );
-    numberId = await createNumber(company.owner, parseNumberInput({ number: did, trunkId: String(trunkId) }));
+    ({ trunkId, numberId, port: carrierPort } = await carrierLine(company, did));
     // Both agents call out with this number (rep.a1's team is below Sales A).
     await assignNumber(company.owner, numberId, { departmentId: company.salesA });
     await new PbxConfigurator(db.db, pbx.instance, () => ami).apply();

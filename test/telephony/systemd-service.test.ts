@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createNumber, createTrunk, parseNumberInput, parseTrunkInput } from '../../cti/lines/lines.ts';
 import { callEvents, callRecords } from '../../db/schema.ts';
 import { accountOf } from '../../pbx/sip-accounts.ts';
 import { freeTcpPort } from '../../pbx/ports.ts';
 import { logged } from '../support/assert.ts';
+import { carrierLine } from '../support/telephony.ts';
 import { Phone } from '../support/baresip.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { buildCompany, type Company } from '../support/fixtures.ts';
@@ -42,16 +42,8 @@ test.before(
   logged(async () => {
     db = await testDatabase('postgres');
     company = await buildCompany(db.db);
-    carrierPort = await freeUdpPort();
     sipPort = await freeUdpPort();
-    const trunkId = await createTrunk(
-      company.owner,
-      parseTrunkInput({ name: 'Carrier', host: '127.0.0.1', port: String(carrierPort), qualify: 'no' }),
-    );
-    await createNumber(
-      company.owner,
-      parseNumberInput({ number: did, trunkId: String(trunkId), routeUserId: String(company.people.repA) }),
-    );
+    carrierPort = (await carrierLine(company, did, 'Carrier', company.people.repA)).port;
     // A unit left by an earlier run of this test must not start on boot.
     const tree = await systemdRoot();
     rmSync(join(tree, 'etc/systemd/system/callcenter.service'), { force: true });
