@@ -97,7 +97,8 @@ export type CallEventBody =
   | { type: 'recording.stored'; data: { file: string; seconds: number; parties: string[] } }
   /** The retention period ran out and the files were deleted. */
   | { type: 'recording.purged'; data: { file: string; retentionDays: number } }
-  | { type: 'cti.resumed'; data: { channels: string[] } }
+  /** A call taken over after a restart; `reconstructed`: events a crash lost, logged again at the resume (calls/reconstruct.ts). */
+  | { type: 'cti.resumed'; data: { channels: string[]; reconstructed?: string[] } }
   /** An answered party left while the call goes on (transfer, conference). */
   | { type: 'leg.left'; data: { leg: string; userId: number | null } }
   // ── queues (cti/acd) ──

@@ -263,6 +263,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       hangup: (id, reason) => this.hangup(id, reason),
       cancelOffers: (call) => this.legs.cancelOffers(call),
       endCall: (call, by, cause, sipCode) => this.endCall(call, by, cause, sipCode),
+      recordingInProgress: (callId) => this.recorder.inProgress(callId),
     };
     this.desk = new DeskControls(this);
     this.monitor = new Monitor(this);

@@ -61,6 +61,11 @@ export class Recorder {
     return fileName(callId);
   }
 
+  /** The mixed file's name when Asterisk is recording the call (its file exists), else null. */
+  inProgress(callId: string): string | null {
+    return existsSync(join(this.paths.onHost, fileName(callId))) ? fileName(callId) : null;
+  }
+
   /**
    * Moves a finished call's files into the store once Asterisk has closed them. Returns the
    * mixed file's path relative to the store and its length, or null if nothing was recorded.

@@ -16,6 +16,7 @@ import { channelVar, trunkIdOfChannel } from '../asterisk.ts';
 import type { CallEvent, CallEventBody } from '../call-log/events.ts';
 import { type CallLog, eventsOf } from '../call-log/log.ts';
 import { numberByDid, openCallIds } from './directory.ts';
+import { lostEvents } from './reconstruct.ts';
 import {
   type ActiveCall,
   blankCall,
@@ -50,6 +51,8 @@ export interface ResyncHost {
   /** Hangs up the legs still ringing agents for a caller put back in line. */
   cancelOffers(call: ActiveCall): Promise<void>;
   endCall(call: ActiveCall, by: 'system', q850Cause: null, sipCode: null): Promise<void>;
+  /** The recording Asterisk is writing for a call (its mixed file's name), if any. */
+  recordingInProgress(callId: string): string | null;
 }
 
 /**
@@ -127,7 +130,25 @@ export async function resync(host: ResyncHost): Promise<void> {
         call.agentSince.set(userId, host.now().getTime());
       }
     }
-    await host.append(call, { type: 'cti.resumed', data: { channels: chans.map((c) => c.id) } });
+    // What a crash lost of the log (the last milliseconds before it), from what Asterisk shows.
+    const seen = chans.flatMap((c) => {
+      const leg = call.legs.get(c.id);
+      return leg ? [{ leg, up: c.state === 'Up' }] : [];
+    });
+    const lost = lostEvents(events, seen, call.bridgeId, host.now());
+    const recording = call.recording ? null : host.recordingInProgress(call.id);
+    if (recording) {
+      call.recording = true;
+      lost.push({ type: 'recording.started', data: { file: recording } });
+    }
+    for (const e of lost) await host.append(call, e);
+    await host.append(call, {
+      type: 'cti.resumed',
+      data: {
+        channels: chans.map((c) => c.id),
+        ...(lost.length > 0 ? { reconstructed: lost.map((e) => e.type) } : {}),
+      },
+    });
     resumed++;
     if (trace)
       host.say(
@@ -136,20 +157,26 @@ export async function resync(host: ResyncHost): Promise<void> {
     // A caller still in a queue: back in line after the others who joined before them.
     const waiting = queueState(events);
     const callerUp = chans.some((c) => c.id === call.caller && c.state === 'Up');
-    if (waiting && callerUp && !call.bridgeId) {
+    // An agent who answered for it (the log may not have said so yet) takes the caller instead.
+    const answeredFor = seen.some((s) => s.up && s.leg.role === 'callee');
+    if (waiting && callerUp && !call.bridgeId && !answeredFor) {
       await host.cancelOffers(call);
       queued.push({ call, ...waiting });
       continue;
     }
     // A bridged call whose bridge Asterisk did not list (seen right after an app restart) is
     // joined again in a new bridge; a call that was never bridged cannot be resumed half-way.
+    // So is a caller whose agent answered just before the crash, before the bridge was made.
     const wasBridged = events.some((e) => e.type === 'call.bridged');
     const up = chans.filter((c) => c.state === 'Up');
-    if (!call.bridgeId && wasBridged && up.length >= 2)
+    if (!call.bridgeId && up.length >= 2 && (wasBridged || (callerUp && answeredFor))) {
       call.bridgeId = await rebridge(host, call.id, up).catch((err: Error) => {
         host.say(`re-bridging ${call.id} failed: ${err.message}`);
         return null;
       });
+      if (call.bridgeId && !wasBridged)
+        await host.append(call, { type: 'call.bridged', data: { bridgeId: call.bridgeId } });
+    }
     if (!call.bridgeId || chans.length < 2) {
       await host.endCall(call, 'system', null, null);
       continue;

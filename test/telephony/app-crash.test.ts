@@ -8,9 +8,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { CallEvent } from '../../cti/call-log/events.ts';
+import { projectCallRecord } from '../../cti/call-log/projection.ts';
 import { callEvents, callRecords } from '../../db/schema.ts';
 import { accountOf } from '../../pbx/sip-accounts.ts';
 import { logged } from '../support/assert.ts';
@@ -26,6 +28,7 @@ import {
   stopProduct,
   waitForLog,
 } from '../support/product.ts';
+import { assertReplayAgrees } from '../support/replay.ts';
 import { answeredCall, runSipp } from '../support/sipp.ts';
 
 const test = suite('app crash during a call');
@@ -63,8 +66,8 @@ test.after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function record() {
-  const [row] = await db.db.select().from(callRecords).where(eq(callRecords.toNumber, did));
+async function record(from = '13800138100') {
+  const [row] = await db.db.select().from(callRecords).where(eq(callRecords.fromNumber, from));
   return row ?? null;
 }
 
@@ -138,6 +141,75 @@ test('SIGKILL of the app mid-call: the call goes on, and its record is completed
   ).map((e) => e.type);
   assert.ok(types.includes('cti.resumed'), types.join());
   assert.is(types.filter((t) => t === 'call.ended').length, 1);
+});
+
+test('the crash window: events the crash lost (answer, bridge, recording) are rebuilt from Asterisk', async () => {
+  const from = '13800138101';
+  const call = runSipp({
+    scenario: answeredCall(9000),
+    port: carrierPort,
+    remotePort: Number(env.SIP_PORT),
+    service: did,
+    callerNumber: from,
+  });
+  const answered = await until('the agent to answer', async () => {
+    const r = await record(from);
+    return r?.answeredAt && r.recording === null ? r : null;
+  });
+  await until('the recording to be logged', async () => {
+    const rows = await db.db.select().from(callEvents).where(eq(callEvents.callId, answered.callId));
+    return rows.some((e) => e.type === 'recording.started');
+  });
+  product!.proc.kill('SIGKILL');
+  await new Promise((r) => product!.proc.once('exit', r));
+  // As if the crash came before the last batch was written: the answer and everything after it
+  // never reached the log, and the record is what the earlier events gave.
+  const events = await db.db
+    .select()
+    .from(callEvents)
+    .where(eq(callEvents.callId, answered.callId))
+    .orderBy(asc(callEvents.id));
+  const cut = events.findIndex((e) => e.type === 'leg.answered');
+  assert.ok(cut > 0, events.map((e) => e.type).join());
+  await db.db.delete(callEvents).where(
+    inArray(
+      callEvents.id,
+      events.slice(cut).map((e) => e.id),
+    ),
+  );
+  const kept = events.slice(0, cut).map((e) => ({ type: e.type, data: e.data, at: e.at }) as CallEvent);
+  await db.db
+    .update(callRecords)
+    .set(projectCallRecord(answered.callId, kept)!)
+    .where(eq(callRecords.callId, answered.callId));
+  assert.is((await record(from))?.answeredAt, null, 'the log no longer knows of the answer');
+
+  product = await startProduct(env);
+  await waitForLog(product, /\[cti\] resumed 1 call/, 60_000);
+  const run = await call.done;
+  assert.is(run.code, 0, `the call went on: ${run.output}\nthe product said:\n${product.log().slice(-6000)}`);
+  const r = await until(
+    'the record to close with its recording',
+    async () => {
+      const row = await record(from);
+      return row?.endedAt && row.recording ? row : null;
+    },
+    30_000,
+  );
+  assert.is(r.disposition, 'answered');
+  assert.is(r.agentId, company.people.repA);
+  assert.is(r.hangupBy, 'caller');
+  assert.ok(r.talkSeconds > 0, `talk ${r.talkSeconds}`);
+  assert.ok((r.recordingSeconds ?? 0) >= 8, `the whole conversation is recorded: ${r.recordingSeconds}`);
+  const resumed = (
+    await db.db.select().from(callEvents).where(eq(callEvents.callId, r.callId)).orderBy(asc(callEvents.id))
+  ).find((e) => e.type === 'cti.resumed');
+  assert.equal((resumed?.data as { reconstructed?: string[] }).reconstructed, [
+    'leg.answered',
+    'call.bridged',
+    'recording.started',
+  ]);
+  await assertReplayAgrees(db.db);
 });
 
 test.run();

@@ -67,7 +67,9 @@ function describe(pv: PageView, e: CallEvent, detail: CallDetail): string {
     case 'recording.purged':
       return t('timeline.recording_purged', { days: e.data.retentionDays });
     case 'cti.resumed':
-      return t('timeline.resumed');
+      return e.data.reconstructed?.length
+        ? t('timeline.resumed_reconstructed', { events: e.data.reconstructed.join(', ') })
+        : t('timeline.resumed');
     case 'ivr.entered':
       return t('timeline.ivr_entered', { name: e.data.name });
     case 'ivr.off_hours':

@@ -563,6 +563,8 @@ export const en = {
   'timeline.recording_stored': 'Recording stored ({duration})',
   'timeline.recording_purged': 'Recording deleted after {days} days (retention)',
   'timeline.resumed': 'CTI reconnected and took the call over again',
+  'timeline.resumed_reconstructed':
+    'CTI reconnected and took the call over again; what the crash lost was rebuilt from Asterisk: {events}',
   'audit.action.recording.downloaded': 'Recording downloaded',
   'audit.action.recordings.retention_changed': 'Recording retention changed',
   'phone.call_title': 'Call a number',

@@ -547,6 +547,8 @@ export const zhCN: Record<MessageKey, string> = {
   'timeline.recording_stored': '录音已保存（{duration}）',
   'timeline.recording_purged': '录音已按保留期（{days} 天）删除',
   'timeline.resumed': 'CTI 重新连接并接管通话',
+  'timeline.resumed_reconstructed':
+    'CTI 重新连接并接管通话；崩溃时丢失的事件已按 Asterisk 的状态补记：{events}',
   'audit.action.recording.downloaded': '下载录音',
   'audit.action.recordings.retention_changed': '修改录音保留期',
   'phone.call_title': '拨打号码',
