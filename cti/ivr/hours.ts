@@ -129,9 +129,12 @@ export function validateHours(hours: ServiceHours, refs: HoursRefs): HoursProble
 }
 
 /** The date, ISO weekday and minute of the day at `now` in the time zone. */
-export function localTime(now: Date, timeZone: string): { date: string; day: number; minute: number } {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
+/** One formatter per time zone: building an Intl.DateTimeFormat costs far more than using one. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', {
       timeZone,
       year: 'numeric',
       month: '2-digit',
@@ -140,7 +143,15 @@ export function localTime(now: Date, timeZone: string): { date: string; day: num
       hour: '2-digit',
       minute: '2-digit',
       hourCycle: 'h23',
-    })
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+export function localTime(now: Date, timeZone: string): { date: string; day: number; minute: number } {
+  const parts = Object.fromEntries(
+    formatterFor(timeZone)
       .formatToParts(now)
       .map((p) => [p.type, p.value]),
   );
