@@ -18,12 +18,30 @@ export interface CallerFacts {
   repeatHours: number;
 }
 
-export async function callerFacts(db: Db, number: string, at: Date): Promise<CallerFacts> {
-  const repeatHours = await repeatCallerHours(db);
+/** Where the caller lists and the repeat window are read (the engine's ConfigCache, or the database). */
+export interface CallerLists {
+  isVip(number: string): Promise<boolean>;
+  isBlacklisted(number: string): Promise<boolean>;
+  repeatCallerHours(): Promise<number>;
+}
+
+export const callerListsIn = (db: Db): CallerLists => ({
+  isVip: (n) => isVip(db, n),
+  isBlacklisted: (n) => isBlacklisted(db, n),
+  repeatCallerHours: () => repeatCallerHours(db),
+});
+
+export async function callerFacts(
+  db: Db,
+  number: string,
+  at: Date,
+  lists: CallerLists = callerListsIn(db),
+): Promise<CallerFacts> {
+  const repeatHours = await lists.repeatCallerHours();
   if (!number) return { vip: false, blacklisted: false, repeatCalls: 0, repeatHours };
   return {
-    vip: await isVip(db, number),
-    blacklisted: await isBlacklisted(db, number),
+    vip: await lists.isVip(number),
+    blacklisted: await lists.isBlacklisted(number),
     repeatCalls: await recentCalls(db, number, repeatHours, at),
     repeatHours,
   };

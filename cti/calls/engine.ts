@@ -33,7 +33,7 @@ import type { CallEventBody, LegTarget } from '../call-log/events.ts';
 import { CallLog } from '../call-log/log.ts';
 import { DeskControls } from '../desk/controls.ts';
 import type { Prompter } from '../media/prompter.ts';
-import { promptFileBase, promptVersion } from '../media/prompts.ts';
+import { promptFileBase } from '../media/prompts.ts';
 import { pieceMedia, type SystemPrompt } from '../media/system-prompts.ts';
 import { Monitor } from '../supervision/monitor.ts';
 import { AgentDesk, type DeskChange, type RepairReason } from './agent-desk.ts';
@@ -43,6 +43,7 @@ import { InvariantChecker, type InvariantReport } from './invariants.ts';
 import { Legs } from './legs.ts';
 import type { ActiveCall, Leg, Role } from './model.ts';
 import { CallRefused, Outbound } from './outbound.ts';
+import { ConfigCache } from './config-cache.ts';
 import { type CallParts, type EndCall, type HangupReason, hangupReasonFor } from './parts.ts';
 import { Recorder, type RecordingPaths } from './recorder.ts';
 import { CallRegistry } from './registry.ts';
@@ -80,6 +81,8 @@ export { CallRefused };
 
 export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   readonly log: CallLog;
+  /** Routing look-ups from memory (numbers, trunks, hotlines, IVRs, prompts, caller lists). */
+  readonly config: ConfigCache;
   readonly recorder: Recorder;
   readonly acd: Acd;
   /** The floor now (groups, agents, queues) as read views for the desk, workbench and wallboard. */
@@ -146,6 +149,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     this.now = options.now ?? (() => new Date());
     this.say = options.log ?? logOf('cti').line;
     this.log = new CallLog(options.db, this.now, { say: this.say, maxBacklog: options.eventLogBound });
+    this.config = new ConfigCache(options.db, this.say);
     this.recorder = new Recorder(options.recordings, options.ami);
     this.calls = new CallRegistry(options.ari, this.now);
     this.acd = new Acd(
@@ -191,6 +195,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     });
     const parts: CallParts = {
       db: options.db,
+      config: this.config,
       ari: options.ari,
       app: options.app,
       acd: this.acd,
@@ -295,6 +300,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   /** Listens to the application's events and rebuilds the calls already in progress. */
   async start(): Promise<void> {
     const { ari } = this.options;
+    await this.config.start();
     await this.acd.start();
     ari.on('event', this.onEvent);
     ari.on('connected', this.onConnected);
@@ -320,6 +326,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
     for (const call of this.calls.all())
       for (const leg of call.legs.values()) if (leg.timer) clearTimeout(leg.timer);
     this.agents.stop();
+    await this.config.stop();
     if (!(await this.log.flush(10_000)))
       this.say(`stopping with ${this.log.backlog} event(s) unwritten: the database does not take writes`);
   }
@@ -414,7 +421,7 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
   }
 
   async promptMedia(promptId: number): Promise<string | null> {
-    const version = await promptVersion(this.options.db, promptId);
+    const version = await this.config.promptVersion(promptId);
     return version === null
       ? null
       : `sound:${this.options.prompts?.inside ?? ''}/${promptFileBase(promptId, version)}`;

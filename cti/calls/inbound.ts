@@ -9,11 +9,10 @@ import { normaliseNumber } from '../../core/validate.ts';
 import { offerable } from '../agents/agent-states.ts';
 import type { Channel } from '../ari/generated.ts';
 import { trunkIdOfChannel } from '../asterisk.ts';
-import { type Ivr, loadIvr } from '../ivr/ivrs.ts';
+import type { Ivr } from '../ivr/ivrs.ts';
 import { type IvrResult, IvrRun } from '../ivr/runner.ts';
-import { hotlineOfNumber } from '../lines/hotlines.ts';
 import { callerFacts } from './caller-facts.ts';
-import { agentById, numberByDid, numberById, type PhoneNumber, trunkById } from './directory.ts';
+import { agentById, numberById, type PhoneNumber } from './directory.ts';
 import type { ActiveCall, Role } from './model.ts';
 import type { CallParts } from './parts.ts';
 
@@ -36,7 +35,7 @@ export class Inbound {
 
   async onInbound(channel: Channel, exten: string) {
     const trunkId = trunkIdOfChannel(channel.name);
-    const number = await numberByDid(this.parts.db, exten);
+    const number = await this.parts.config.numberByDid(exten);
     const call = this.parts.calls.newCall('inbound', channel, trunkId, number?.id ?? null);
     await this.host.tag(channel.id, call.id, 'caller');
     const from = normaliseNumber(channel.caller.number);
@@ -54,12 +53,12 @@ export class Inbound {
     });
     // The database has not taken the log's writes for long: refuse rather than lose events.
     if (this.parts.logFull()) return this.host.refuse(call, 'event_log_full', 503);
-    const trunk = trunkId === null ? null : await trunkById(this.parts.db, trunkId);
+    const trunk = trunkId === null ? null : await this.parts.config.trunkById(trunkId);
     if (!trunk?.enabled) return this.host.refuse(call, 'unknown_trunk', 403);
     if (!number?.enabled || number.trunkId !== trunk.id) return this.host.refuse(call, 'unknown_number', 404);
     const limit = this.parts.calls.limitReached(trunk, number, call);
     if (limit) return this.host.refuse(call, limit, 486);
-    const facts = await callerFacts(this.parts.db, from, call.startedAt);
+    const facts = await callerFacts(this.parts.db, from, call.startedAt, this.parts.config);
     const { blacklisted } = facts;
     call.region = this.host.regionOf?.(from) ?? '';
     call.vip = facts.vip;
@@ -67,9 +66,9 @@ export class Inbound {
       type: 'call.flags',
       data: { region: call.region, repeat: facts.repeatCalls > 0, ...facts },
     });
-    const hotline = await hotlineOfNumber(this.parts.db, number.id);
+    const hotline = await this.parts.config.hotlineOfNumber(number.id);
     if (hotline?.target === 'ivr' && hotline.ivrId !== null) {
-      const ivr = await loadIvr(this.parts.db, hotline.ivrId);
+      const ivr = await this.parts.config.ivr(hotline.ivrId);
       if (ivr) return this.runIvr(call, channel, number, ivr, hotline.id, blacklisted);
     }
     if (blacklisted) return this.turnAwayBlacklisted(call, hotline?.groupId ?? null);

@@ -9,6 +9,7 @@ import type { AriOperations } from '../ari/generated.ts';
 import type { CallEventBody, LegFailure } from '../call-log/events.ts';
 import type { Prompter } from '../media/prompter.ts';
 import type { DeskChange } from './agent-desk.ts';
+import type { ConfigCache } from './config-cache.ts';
 import type { ActiveCall } from './model.ts';
 import type { CallRegistry } from './registry.ts';
 
@@ -34,6 +35,8 @@ export type EndCall = (
 
 export interface CallParts {
   readonly db: Db;
+  /** The routing configuration, from memory (config-cache.ts). */
+  readonly config: ConfigCache;
   readonly ari: AriClient;
   /** The Stasis application legs are created in. */
   readonly app: string;
