@@ -66,6 +66,7 @@ export class CallLog {
   private writing = false;
   private failingSince: number | null = null;
   private idle: Array<() => void> = [];
+  private closed = false;
   private readonly intervalMs: number;
   private readonly batchMax: number;
   private readonly maxBacklog: number;
@@ -140,8 +141,13 @@ export class CallLog {
     });
   }
 
+  /** Stops retrying writes the database refuses (shut-down); what waits then is lost. */
+  close(): void {
+    this.closed = true;
+  }
+
   private schedule() {
-    if (this.writing || this.timer) return;
+    if (this.writing || this.timer || this.closed) return;
     const delay = this.journal.length >= this.batchMax ? 0 : this.intervalMs;
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -168,7 +174,8 @@ export class CallLog {
                 `event log: the database does not take writes (${messageOf(err)}); calls go on, events wait in memory (bound ${this.maxBacklog})`,
               );
             }
-            await new Promise((r) => setTimeout(r, retryMs));
+            if (this.closed) return;
+            await new Promise((r) => setTimeout(r, retryMs).unref?.());
             retryMs = Math.min(retryMs * 2, retryMaxMs);
             continue;
           }
@@ -289,7 +296,11 @@ export async function eventsOf(db: Db, callId: string): Promise<CallEvent[]> {
   return (await eventsOfCalls(db, [callId])).get(callId) ?? [];
 }
 
-/** The database could not be reached or is not taking writes now (as opposed to a bad value). */
+/**
+ * The database could not be reached or is not taking writes now — retried — as opposed to a
+ * value it rejects or a fault of ours (a projection that throws), which retrying would not
+ * mend and which must not stop the log: those are isolated.
+ */
 function isUnavailable(err: unknown): boolean {
   for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
     const code = (e as { code?: unknown }).code;
@@ -297,8 +308,8 @@ function isUnavailable(err: unknown): boolean {
     if (/^[0-9A-Z]{5}$/.test(code)) return /^(08|53|57|58|40)/.test(code);
     return true; // a client-side code: ECONNREFUSED, CONNECTION_CLOSED, CONNECT_TIMEOUT …
   }
-  // No code anywhere: a dropped connection or a closed client rather than a rejected value.
-  return !/violates|invalid input|out of range|syntax/i.test(messageOf(err));
+  // No code anywhere: only a closed or lost connection counts as unavailable.
+  return /closed|terminat|connect|timeout|timed out/i.test(messageOf(err));
 }
 
 function messageOf(err: unknown): string {

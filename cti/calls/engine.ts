@@ -327,8 +327,10 @@ export class CallEngine extends EventEmitter<{ changed: [callId: string] }> {
       for (const leg of call.legs.values()) if (leg.timer) clearTimeout(leg.timer);
     this.agents.stop();
     await this.config.stop();
-    if (!(await this.log.flush(10_000)))
+    if (!(await this.log.flush(10_000))) {
       this.say(`stopping with ${this.log.backlog} event(s) unwritten: the database does not take writes`);
+      this.log.close();
+    }
   }
 
   // ── agents' desk states ──────────────────────────────────────────────────
