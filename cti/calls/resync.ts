@@ -63,6 +63,9 @@ export interface ResyncHost {
  */
 export async function resync(host: ResyncHost): Promise<void> {
   const { ari } = host;
+  // What this process logged is in the database before the log is read back (a call that
+  // ended a moment ago must not look open; the journal writes behind call control).
+  await host.log.flush(5_000);
   const channels = await ari.call('channels.list', {});
   const bridges = await ari.call('bridges.list', {});
   await host.acd.adoptHoldingBridges(bridges);
