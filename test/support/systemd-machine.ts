@@ -107,10 +107,12 @@ export class SystemdMachine {
       if (Date.now() > deadline) throw fail('the machine did not boot');
       const leader = await systemdUnder(nspawn.pid!);
       if (leader) {
+        // Until systemd has opened its own socket, systemctl cannot reach it ("Failed to
+        // connect to bus"): ask again until it answers, then wait for the boot to finish.
         const machine = new SystemdMachine(nspawn, leader, () => out);
         const state = await machine.exec('systemctl is-system-running --wait', 60_000);
         if (/running|degraded/.test(state.out)) return machine;
-        throw fail(`systemd inside is ${state.out}`);
+        if (!/Failed to connect/.test(state.out)) throw fail(`systemd inside is ${state.out}`);
       }
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -204,7 +204,7 @@ test('the crash window: events the crash lost (answer, bridge, recording) are re
   const resumed = (
     await db.db.select().from(callEvents).where(eq(callEvents.callId, r.callId)).orderBy(asc(callEvents.id))
   ).find((e) => e.type === 'cti.resumed');
-  assert.equal((resumed?.data as { reconstructed?: string[] }).reconstructed, [
+  assert.equal((resumed?.data as { reconstructed?: string[] } | undefined)?.reconstructed, [
     'leg.answered',
     'call.bridged',
     'recording.started',
