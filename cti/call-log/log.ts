@@ -98,16 +98,6 @@ export class CallLog {
     return this.journal.length;
   }
 
-  /** When the oldest event still waiting was appended (null when none waits). */
-  get oldestWaiting(): Date | null {
-    return this.journal[0]?.event.at ?? null;
-  }
-
-  /** Since when writes have been failing (null while they succeed). */
-  get failingSinceAt(): Date | null {
-    return this.failingSince === null ? null : new Date(this.failingSince);
-  }
-
   /** The backlog has reached its bound: new calls are refused until it drains. */
   get full(): boolean {
     return this.journal.length >= this.maxBacklog;
@@ -115,13 +105,13 @@ export class CallLog {
 
   /** What the PBX page and `/readyz` show of the journal. */
   state(now = Date.now()): JournalState {
-    const oldest = this.oldestWaiting;
+    const oldest = this.journal[0]?.event.at ?? null;
     return {
       waiting: this.journal.length,
       bound: this.maxBacklog,
       full: this.full,
       oldestSeconds: oldest ? Math.max(0, Math.round((now - oldest.getTime()) / 1000)) : 0,
-      failingSince: this.failingSinceAt,
+      failingSince: this.failingSince === null ? null : new Date(this.failingSince),
     };
   }
 

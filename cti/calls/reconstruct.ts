@@ -32,14 +32,14 @@ export function lostEvents(
   );
   for (const s of answering)
     out.push({ type: 'leg.answered', data: { leg: s.leg.channel, userId: legUser(s.leg) } });
-  const queued = waitingIn(events);
+  const queued = queueState(events);
   if (queued && answering.some((s) => s.leg.role === 'callee'))
     out.push({
       type: 'queue.left',
       data: {
         groupId: queued.groupId,
         reason: 'answered',
-        waitedSeconds: Math.round((now.getTime() - queued.since.getTime()) / 1000),
+        waitedSeconds: Math.round((now.getTime() - queued.joined.getTime()) / 1000),
       },
     });
   if (bridgeId && !events.some((e) => e.type === 'call.bridged'))
@@ -47,12 +47,15 @@ export function lostEvents(
   return out;
 }
 
-/** The queue the log leaves the caller waiting in, and since when (null when none). */
-function waitingIn(events: readonly CallEvent[]): { groupId: number; since: Date } | null {
-  let state: { groupId: number; since: Date } | null = null;
-  for (const e of events) {
-    if (e.type === 'queue.joined') state = { groupId: e.data.groupId, since: e.at };
+/** Whether the log leaves the caller waiting in a queue: which, since when, in what order. */
+export function queueState(
+  events: readonly CallEvent[],
+): { groupId: number; since: Date; joined: Date; order: number } | null {
+  let state: { groupId: number; since: Date; joined: Date; order: number } | null = null;
+  events.forEach((e, i) => {
+    if (e.type === 'queue.joined')
+      state = { groupId: e.data.groupId, since: new Date(e.data.since), joined: e.at, order: i };
     else if (e.type === 'queue.left') state = null;
-  }
+  });
   return state;
 }

@@ -13,10 +13,10 @@ import type { Acd } from '../acd/acd.ts';
 import { type AriClient, AriError } from '../ari/client.ts';
 import type { Channel } from '../ari/generated.ts';
 import { channelVar, trunkIdOfChannel } from '../asterisk.ts';
-import type { CallEvent, CallEventBody } from '../call-log/events.ts';
+import type { CallEventBody } from '../call-log/events.ts';
 import { type CallLog, eventsOf } from '../call-log/log.ts';
 import { numberByDid, openCallIds } from './directory.ts';
-import { lostEvents } from './reconstruct.ts';
+import { lostEvents, queueState } from './reconstruct.ts';
 import {
   type ActiveCall,
   blankCall,
@@ -269,17 +269,4 @@ async function rebridge(host: ResyncHost, callId: string, chans: Channel[]): Pro
   await ari.call('applications.subscribe', { applicationName: app, eventSource: [`bridge:${bridge.id}`] });
   host.say(`call ${callId}: joined again in a new bridge`);
   return bridge.id;
-}
-
-/** Whether the log leaves the caller waiting in a queue: which, since when, in what order. */
-function queueState(
-  events: readonly CallEvent[],
-): { groupId: number; since: Date; joined: Date; order: number } | null {
-  let state: { groupId: number; since: Date; joined: Date; order: number } | null = null;
-  events.forEach((e, i) => {
-    if (e.type === 'queue.joined')
-      state = { groupId: e.data.groupId, since: new Date(e.data.since), joined: e.at, order: i };
-    else if (e.type === 'queue.left') state = null;
-  });
-  return state;
 }
